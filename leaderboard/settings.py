@@ -1,0 +1,294 @@
+"""The one settings module. Everything comes from the environment (see
+``.env.example``), with embedded defaults that run on one machine: SQLite,
+Huey on SQLite and a local MLflow server, all under ``LB_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dj_database_url
+
+from leaderboard.env import env_bool, env_float, env_int, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env_path("LB_DATA_DIR", BASE_DIR / "var")
+# SQLite files (database, queue, stats) need their folder before anything opens them.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# A fixed development key is fine only for the embedded, local set-up; the
+# deployment sets DJANGO_SECRET_KEY (docker-compose refuses to start without).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "huey.contrib.djhuey",
+    "huey.contrib.djhuey.stats",
+    "channels",
+    "accounts",
+    "submissions",
+    "jobs",
+    "agents",
+    "leaderboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "leaderboard.urls"
+WSGI_APPLICATION = "leaderboard.wsgi.application"
+ASGI_APPLICATION = "leaderboard.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions serialise writers, so "count then insert"
+    # checks (the per-user concurrency limit) cannot both pass.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (rate limits share it) ----------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # A file cache is shared by every process on the machine, which the
+    # rate limiter needs; LocMem would give each process its own counters.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
+# --- Queue ----------------------------------------------------------------
+HUEY_QUEUE_NAME = env_str("LB_QUEUE_NAME", "leaders-board")
+if REDIS_URL:
+    HUEY = {
+        "name": HUEY_QUEUE_NAME,
+        "huey_class": "huey.RedisHuey",
+        "url": REDIS_URL,
+        "immediate": False,
+        "consumer": {"workers": env_int("LB_WORKER_THREADS", 1), "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "name": HUEY_QUEUE_NAME,
+        "huey_class": "huey.SqliteHuey",
+        "filename": str(DATA_DIR / "huey.sqlite3"),
+        "immediate": False,
+        "consumer": {"workers": env_int("LB_WORKER_THREADS", 1), "worker_type": "thread"},
+    }
+HUEY_STATS = {"filename": str(DATA_DIR / "huey-stats.sqlite3")}
+
+# --- Tracking -------------------------------------------------------------
+MLFLOW_TRACKING_URI = env_str("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+MLFLOW_UI_URL = env_str("MLFLOW_UI_URL", MLFLOW_TRACKING_URI).rstrip("/")
+MLFLOW_EXPERIMENT_PREFIX = env_str("LB_MLFLOW_EXPERIMENT_PREFIX", "leaders-board")
+TRACKING_RETRIES = env_int("LB_TRACKING_RETRIES", 4)
+TRACKING_BACKOFF_S = env_float("LB_TRACKING_BACKOFF_S", 2.0)
+
+# --- Storage --------------------------------------------------------------
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "submissions"), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Benchmarks -----------------------------------------------------------
+LB_BENCHMARKS = env_list("LB_BENCHMARKS", ["benchmarks.anomaly:benchmarks", "benchmarks.maze:benchmarks"])
+
+def _installation_seed(data_dir: Path) -> int:
+    """A random seed made once per installation and kept under LB_DATA_DIR,
+    which no submission can see: hidden test data built from the public
+    default seed could be regenerated by anyone who reads the source."""
+    path = data_dir / "hidden-seed"
+    if not path.exists():
+        import secrets
+
+        path.write_text(str(secrets.randbelow(2**31)))
+    return int(path.read_text())
+
+
+LB_HIDDEN_SEED = env_int("LB_HIDDEN_SEED", 0) or _installation_seed(DATA_DIR)
+LB_BENCHMARK_OPTIONS = {
+    "benchmarks.anomaly": {
+        "mvtec_root": env_str("LB_MVTEC_ROOT") or None,
+        "categories": env_list("LB_MVTEC_CATEGORIES") or None,
+        "seed": LB_HIDDEN_SEED,
+    },
+    "benchmarks.maze": {
+        "eval_seed": 10**7 + LB_HIDDEN_SEED % 10**8,
+        "split_seed": LB_HIDDEN_SEED,
+    },
+}
+LB_BENCHMARK_DATA_DIR = DATA_DIR / "benchmarks"
+
+# --- Submissions ----------------------------------------------------------
+LB_UPLOAD_MAX_BYTES = env_int("LB_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+LB_UPLOAD_MAX_FILES = env_int("LB_UPLOAD_MAX_FILES", 2000)
+LB_UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("LB_UPLOAD_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024)
+LB_UPLOAD_MAX_RATIO = env_int("LB_UPLOAD_MAX_RATIO", 200)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "submissions.upload.LimitedMemoryFileUploadHandler",
+    "submissions.upload.LimitedTemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("LB_UPLOAD_MAX_FILES", 2000)
+
+# --- Jobs -----------------------------------------------------------------
+LB_SANDBOX = env_str("LB_SANDBOX", "bubblewrap")
+LB_SANDBOX_IMAGE = env_str("LB_SANDBOX_IMAGE", "leaders-board:latest")  # docker backend
+LB_WORKER_GPU = env_str("LB_WORKER_GPU", "")
+LB_MAX_ATTEMPTS = env_int("LB_MAX_ATTEMPTS", 3)
+LB_HEARTBEAT_S = env_float("LB_HEARTBEAT_S", 5.0)
+LB_HEARTBEAT_TIMEOUT_S = env_float("LB_HEARTBEAT_TIMEOUT_S", 60.0)
+LB_PENDING_DEADLINE_S = env_float("LB_PENDING_DEADLINE_S", 6 * 3600.0)
+LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)
+LB_RUN_GRACE_S = env_float("LB_RUN_GRACE_S", 120.0)
+LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
+LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
+LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
+    env_str(
+        "LB_RESOURCE_CLASSES",
+        json.dumps(
+            {
+                "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
+                          "max_output_mb": 1024, "gpus": 1},
+                "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
+                           "max_output_mb": 2048, "gpus": 1},
+            }
+        ),
+    )
+)
+LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
+LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
+LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
+
+LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
+
+# --- Rate limits (django-ratelimit rate strings) --------------------------
+RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
+LB_RATE_SUBMISSIONS_HOUR = env_str("LB_RATE_SUBMISSIONS_HOUR", "60/h")
+LB_RATE_SUBMISSIONS_DAY = env_str("LB_RATE_SUBMISSIONS_DAY", "300/d")
+LB_RATE_JOBS_HOUR = env_str("LB_RATE_JOBS_HOUR", "120/h")
+LB_RATE_ANON = env_str("LB_RATE_ANON", "600/m")
+RATELIMIT_VIEW = "leaderboard.errors.ratelimited_view"
+
+# --- Auth -----------------------------------------------------------------
+OIDC_ISSUER = env_str("OIDC_ISSUER", "")
+OIDC_AUDIENCE = env_str("OIDC_AUDIENCE", "")
+OIDC_JWKS_URL = env_str("OIDC_JWKS_URL", "")
+OIDC_ALGORITHMS = env_list("OIDC_ALGORITHMS", ["RS256", "ES256"])
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+LOGIN_URL = "/admin/login/"
+
+# --- CORS (closed unless configured) ----------------------------------------
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/(api|health)/?.*$"
+
+# --- DRF --------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.BearerTokenAuthentication",
+        "accounts.authentication.OIDCAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "leaderboard.schema.PlatformAutoSchema",
+    "EXCEPTION_HANDLER": "leaderboard.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "leaders-board API",
+    "DESCRIPTION": "Upload submissions, run jobs, read results and leaderboards.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Channels ----------------------------------------------------------------
+# Sockets need no cross-process messages (training progress is read from the
+# database), so the in-memory layer serves every deployment.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LB_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+# --- Agents (model registry, live viewer, training console) ----------------
+LB_MODELS_DIR = env_path("LB_MODELS_DIR", DATA_DIR / "models")
+LB_MODEL_MAX_BYTES = env_int("LB_MODEL_MAX_BYTES", 64 * 1024 * 1024)
+LB_WS_MAX_CONNECTIONS = env_int("LB_WS_MAX_CONNECTIONS", 200)  # per web process
+LB_WS_IDLE_TIMEOUT_S = env_float("LB_WS_IDLE_TIMEOUT_S", 600.0)
+LB_WS_MAX_SPEED = env_float("LB_WS_MAX_SPEED", 60.0)  # steps per second
+LB_VIEWER_MAZES = env_int("LB_VIEWER_MAZES", 50)  # public training mazes offered to the viewer
+LB_TRAINING_MAX_TIMESTEPS = env_int("LB_TRAINING_MAX_TIMESTEPS", 2_000_000)
+LB_TRAINING_PER_HOUR = env_int("LB_TRAINING_PER_HOUR", 5)
+LB_TRAINING_POLL_S = env_float("LB_TRAINING_POLL_S", 0.25)
+MIDDLEWARE += ["agents.observability.RequestLogMiddleware"]

@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from jobs.api import views as jobs_api
+from leaderboard import views
+from leaderboard.api import views as board_api
+from submissions.api import views as submissions_api
+
+api = [
+    path("api/benchmarks", board_api.BenchmarkListView.as_view(), name="api-benchmarks"),
+    path("api/leaderboard", board_api.LeaderboardView.as_view(), name="api-leaderboard"),
+    path("api/me", board_api.MeView.as_view(), name="api-me"),
+    path("api/submissions", submissions_api.SubmissionListCreateView.as_view(), name="api-submissions"),
+    path("api/submissions/<str:pk>", submissions_api.SubmissionDetailView.as_view(), name="api-submission"),
+    path("api/jobs", jobs_api.JobListCreateView.as_view(), name="api-jobs"),
+    path("api/jobs/<str:pk>/status", jobs_api.JobStatusView.as_view(), name="api-job-status"),
+    path("api/jobs/<str:pk>/logs", jobs_api.JobLogsView.as_view(), name="api-job-logs"),
+    path("api/jobs/<str:pk>/results", jobs_api.JobResultsView.as_view(), name="api-job-results"),
+    path("api/jobs/<str:pk>/cancel", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+]
+
+pages = [
+    path("", views.index, name="index"),
+    path("leaderboard/<slug:slug>/", views.board_page, name="board"),
+    path("entries/<int:pk>/", views.entry_page, name="entry"),
+    path("me/", views.my_page, name="me"),
+    path("health", board_api.HealthView.as_view(), name="health"),
+    path("admin/", admin.site.urls),
+    path("api-auth/", include("rest_framework.urls")),
+]
+
+if settings.LB_BENCH_VIEWS:
+    api.append(path("api/bench/bare", board_api.BareView.as_view(), name="api-bench-bare"))
+
+urlpatterns = api + pages + [path("", include("agents.urls"))]
