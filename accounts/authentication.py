@@ -1,0 +1,73 @@
+"""DRF authentication: platform API tokens and OIDC bearer JWTs."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from accounts import oidc
+from accounts.models import ApiToken
+from accounts.services import hash_token, split_token
+
+# Writing last_used_at on every request would put a write on the hot path;
+# once a minute is precise enough for "last used".
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def _bearer(request) -> str | None:
+    header = authentication.get_authorization_header(request).decode("latin-1")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    credentials = credentials.strip()
+    if not credentials or " " in credentials:
+        raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
+    return credentials
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer lb_…`` tokens issued by the platform."""
+
+    def authenticate(self, request):
+        raw = _bearer(request)
+        if raw is None:
+            return None
+        prefix = split_token(raw)
+        if prefix is None:
+            return None  # not ours: maybe an OIDC JWT
+        token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+        if token is None or not hmac.compare_digest(token.token_hash, hash_token(raw)):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("Token revoked.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
+
+
+class OIDCAuthentication(authentication.BaseAuthentication):
+    """Bearer JWTs from the configured OIDC issuer (off unless OIDC_ISSUER is set)."""
+
+    def authenticate(self, request):
+        if not oidc.enabled():
+            return None
+        raw = _bearer(request)
+        if raw is None or split_token(raw) is not None:
+            return None
+        try:
+            user = oidc.user_from_jwt(raw)
+        except oidc.InvalidJWT as exc:
+            raise exceptions.AuthenticationFailed(f"Invalid OIDC token: {exc}") from None
+        return user, None
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'
