@@ -1,0 +1,53 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jobs.selectors import submission_for
+from leaderboard.ratelimits import enforce
+from submissions.api.serializers import SubmissionCreateSerializer, SubmissionSerializer
+from submissions.services import submission_create
+from submissions.upload import SubmissionMultiPartParser
+
+
+class SubmissionListCreateView(APIView):
+    parser_classes = [SubmissionMultiPartParser, MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": SubmissionCreateSerializer},
+                   responses={201: SubmissionSerializer}, operation_id="submissions_create")
+    def post(self, request):
+        key = f"user:{request.user.pk}"
+        enforce(request, group="submissions-hour", key=key, rate=settings.LB_RATE_SUBMISSIONS_HOUR,
+                what="submissions per hour")
+        enforce(request, group="submissions-day", key=key, rate=settings.LB_RATE_SUBMISSIONS_DAY,
+                what="submissions per day")
+        form = SubmissionCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        archive = request.FILES.get("archive")
+        submission = submission_create(
+            owner=request.user,
+            benchmark=data["benchmark"],
+            method=data["method"],
+            entrypoint=data["entrypoint"],
+            config_file=data["config_file"],
+            upload=archive,
+            upload_name=archive.name if archive else "",
+            files=request.FILES.getlist("files"),
+        )
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: SubmissionSerializer(many=True)}, operation_id="submissions_list")
+    def get(self, request):
+        from submissions.models import Submission
+
+        queryset = Submission.objects.all() if request.user.is_staff else Submission.objects.filter(owner=request.user)
+        return Response(SubmissionSerializer(queryset[:100], many=True).data)
+
+
+class SubmissionDetailView(APIView):
+    @extend_schema(responses={200: SubmissionSerializer}, operation_id="submissions_retrieve")
+    def get(self, request, pk):
+        return Response(SubmissionSerializer(submission_for(user=request.user, submission_id=pk)).data)

@@ -1,0 +1,266 @@
+"""Validate uploaded code and repack it into one canonical archive.
+
+Whatever arrives (a .zip, a .tar.gz or loose files), what is stored is a
+gzip'd tar with sorted, normalised names, regular files only, fixed modes and
+times. Its identity is a tree hash over ``(path, sha256(content))`` pairs, so
+the same code gives the same ``sha256`` however it was packed.
+
+Every rule raises :class:`UploadRejected` with a stable code and a sentence
+naming the offending file; nothing is written to storage until every file has
+passed (the bundle is built in a temporary file that vanishes on error).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import posixpath
+import stat
+import tarfile
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from typing import IO, Iterable, Iterator
+
+from leaderboard.errors import InvalidInput
+
+CODE_EXTENSIONS = {".py", ".yaml", ".yml", ".json", ".txt", ".md", ".toml", ".cfg", ".ini", ".csv"}
+DATA_EXTENSIONS = CODE_EXTENSIONS | {
+    ".npy", ".npz", ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff",
+    ".onnx", ".pt", ".pth", ".ckpt", ".safetensors", ".bin", ".pkl",
+}
+ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tar.gz", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar", ".whl")
+CHUNK = 1024 * 1024
+
+
+class UploadRejected(InvalidInput):
+    pass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_files: int
+    max_bytes: int  # total uncompressed
+    max_ratio: int  # uncompressed / compressed, for archives
+
+
+@dataclass
+class FileRecord:
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class Bundle:
+    """The canonical archive, in a temporary file, plus what it contains."""
+
+    file: IO[bytes]
+    files: list[FileRecord] = field(default_factory=list)
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(record.size for record in self.files)
+
+    @property
+    def tree_sha256(self) -> str:
+        digest = hashlib.sha256()
+        for record in sorted(self.files, key=lambda r: r.path):
+            digest.update(f"{record.path}\0{record.sha256}\n".encode())
+        return digest.hexdigest()
+
+    def paths(self) -> set[str]:
+        return {record.path for record in self.files}
+
+
+def normalise_path(raw: str) -> str:
+    """A safe relative POSIX path, or :class:`UploadRejected` saying why not."""
+    name = unicodedata.normalize("NFC", raw)
+    if "\\" in name:
+        raise UploadRejected(f"{raw!r}: backslashes are not allowed in paths.", code="bad_path")
+    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
+        raise UploadRejected(f"{raw!r}: drive letters are not allowed.", code="bad_path")
+    if name.startswith("/"):
+        raise UploadRejected(f"{raw!r}: absolute paths are not allowed.", code="bad_path")
+    if any(not ch.isprintable() for ch in name):
+        raise UploadRejected(f"{raw!r}: control characters in path.", code="bad_path")
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if any(part == ".." for part in parts):
+        raise UploadRejected(f"{raw!r}: '..' is not allowed in paths.", code="bad_path")
+    if not parts:
+        raise UploadRejected(f"{raw!r}: empty path.", code="bad_path")
+    if len(parts) > 16 or any(len(part) > 128 for part in parts):
+        raise UploadRejected(f"{raw!r}: path too deep or a name too long.", code="bad_path")
+    return "/".join(parts)
+
+
+def check_extension(path: str) -> None:
+    lower = path.lower()
+    if lower.endswith(ARCHIVE_EXTENSIONS):
+        raise UploadRejected(
+            f"{path}: nested archives are not accepted; upload their contents instead.", code="nested_archive"
+        )
+    allowed = DATA_EXTENSIONS if lower.startswith("data/") else CODE_EXTENSIONS
+    extension = posixpath.splitext(lower)[1]
+    if extension not in allowed:
+        where = "under data/" if lower.startswith("data/") else "outside data/"
+        raise UploadRejected(
+            f"{path}: extension {extension or '(none)'!r} is not allowed {where}; "
+            f"allowed: {', '.join(sorted(allowed))}.",
+            code="bad_extension",
+        )
+
+
+class BundleWriter:
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.bundle = Bundle(file=tempfile.TemporaryFile())
+        self._tar = tarfile.open(fileobj=self.bundle.file, mode="w:gz", compresslevel=1)
+        self._seen: dict[str, str] = {}
+        self._total = 0
+
+    def add(self, raw_path: str, stream: IO[bytes], declared_size: int) -> None:
+        path = normalise_path(raw_path)
+        check_extension(path)
+        folded = path.casefold()
+        if folded in self._seen:
+            raise UploadRejected(f"{path}: duplicate file name (also {self._seen[folded]}).", code="duplicate_name")
+        self._seen[folded] = path
+        if len(self._seen) > self.limits.max_files:
+            raise UploadRejected(f"More than {self.limits.max_files} files.", code="too_many_files")
+        if self._total + declared_size > self.limits.max_bytes:
+            raise UploadRejected(
+                f"{path}: total uncompressed size would exceed {self.limits.max_bytes} bytes.", code="too_large"
+            )
+        data = _read_exactly(stream, declared_size, path)
+        self._total += len(data)
+        info = tarfile.TarInfo(path)
+        info.size = len(data)
+        info.mode = 0o644
+        info.mtime = 0
+        self._tar.addfile(info, io.BytesIO(data))
+        self.bundle.files.append(FileRecord(path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest()))
+
+    def close(self) -> Bundle:
+        self._tar.close()
+        self.bundle.file.seek(0)
+        self.bundle.files.sort(key=lambda r: r.path)
+        return self.bundle
+
+    def abort(self) -> None:
+        self._tar.close()
+        self.bundle.file.close()
+
+
+def _read_exactly(stream: IO[bytes], size: int, path: str) -> bytes:
+    data = stream.read(size + 1)
+    if len(data) != size:
+        raise UploadRejected(f"{path}: archive entry size does not match its header.", code="corrupt_archive")
+    return data
+
+
+def _zip_entries(upload: IO[bytes], limits: Limits, compressed_size: int) -> Iterator[tuple[str, IO[bytes], int]]:
+    try:
+        archive = zipfile.ZipFile(upload)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UploadRejected(f"archive: not a readable zip file ({exc}).", code="corrupt_archive") from None
+    infos = archive.infolist()
+    _check_totals(sum(i.file_size for i in infos), compressed_size, limits)
+    for info in infos:
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UploadRejected(f"{info.filename}: symbolic links are not allowed.", code="link")
+        file_type = stat.S_IFMT(mode)  # 0 when the archiver recorded permissions only
+        if file_type and file_type not in (stat.S_IFREG, stat.S_IFDIR):
+            raise UploadRejected(f"{info.filename}: only regular files are allowed.", code="special_file")
+        if info.is_dir():
+            continue
+        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+            raise UploadRejected(
+                f"{info.filename}: compression ratio over {limits.max_ratio}:1 looks like a zip bomb.",
+                code="zip_bomb",
+            )
+        try:
+            with archive.open(info) as member:
+                yield info.filename, member, info.file_size
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:
+            raise UploadRejected(f"{info.filename}: cannot be read ({exc}).", code="corrupt_archive") from None
+
+
+def _tar_entries(upload: IO[bytes], limits: Limits, compressed_size: int) -> Iterator[tuple[str, IO[bytes], int]]:
+    try:
+        archive = tarfile.open(fileobj=upload, mode="r:*")
+        members = archive.getmembers()
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise UploadRejected(f"archive: not a readable tar file ({exc}).", code="corrupt_archive") from None
+    _check_totals(sum(m.size for m in members if m.isfile()), compressed_size, limits)
+    for member in members:
+        if member.issym() or member.islnk():
+            raise UploadRejected(f"{member.name}: symbolic and hard links are not allowed.", code="link")
+        if member.isdir():
+            continue
+        if not member.isfile():
+            raise UploadRejected(f"{member.name}: only regular files are allowed.", code="special_file")
+        yield member.name, archive.extractfile(member), member.size
+
+
+def _check_totals(uncompressed: int, compressed: int, limits: Limits) -> None:
+    if uncompressed > limits.max_bytes:
+        raise UploadRejected(
+            f"archive: uncompressed size {uncompressed} bytes exceeds {limits.max_bytes}.", code="too_large"
+        )
+    if compressed and uncompressed / compressed > limits.max_ratio:
+        raise UploadRejected(
+            f"archive: expands {uncompressed / compressed:.0f}:1, over the {limits.max_ratio}:1 limit (zip bomb?).",
+            code="zip_bomb",
+        )
+
+
+def archive_entries(upload: IO[bytes], name: str, limits: Limits) -> Iterator[tuple[str, IO[bytes], int]]:
+    upload.seek(0, io.SEEK_END)
+    size = upload.tell()
+    upload.seek(0)
+    lower = name.lower()
+    if lower.endswith(".zip"):
+        return _zip_entries(upload, limits, size)
+    if lower.endswith((".tar.gz", ".tgz", ".tar")):
+        return _tar_entries(upload, limits, size)
+    raise UploadRejected(f"{name}: archives must be .zip, .tar.gz, .tgz or .tar.", code="bad_archive_type")
+
+
+def build_bundle(entries: Iterable[tuple[str, IO[bytes], int]], limits: Limits) -> Bundle:
+    writer = BundleWriter(limits)
+    try:
+        for path, stream, size in entries:
+            writer.add(path, stream, size)
+        if not writer.bundle.files:
+            raise UploadRejected("The upload contains no files.", code="empty")
+        return writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def strip_common_root(bundle_paths: set[str], entrypoint: str) -> str | None:
+    """The single top-level folder to strip when the user zipped a folder."""
+    if entrypoint in bundle_paths:
+        return None
+    roots = {path.split("/", 1)[0] for path in bundle_paths}
+    if len(roots) == 1 and all("/" in path for path in bundle_paths):
+        root = roots.pop()
+        if f"{root}/{entrypoint}" in bundle_paths:
+            return root
+    return None
+
+
+def rebase_bundle(bundle: Bundle, root: str, limits: Limits) -> Bundle:
+    """A new bundle with ``root/`` removed from every path."""
+    bundle.file.seek(0)
+    with tarfile.open(fileobj=bundle.file, mode="r:gz") as source:
+        entries = [
+            (member.name[len(root) + 1:], io.BytesIO(source.extractfile(member).read()), member.size)
+            for member in source.getmembers()
+        ]
+    bundle.file.close()
+    return build_bundle(entries, limits)

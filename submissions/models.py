@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Submission(models.Model):
+    """Code uploaded by a user for one benchmark, stored as a canonical archive."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions")
+    benchmark = models.SlugField(max_length=64, db_index=True)
+    method = models.CharField(max_length=100)
+    entrypoint = models.CharField(max_length=255, default="main.py")
+    config_file = models.CharField(max_length=255, default="config.yaml")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField()
+    files = models.JSONField(default=list)  # [{"path", "size", "sha256"}]
+    archive = models.FileField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} ({self.benchmark}) by {self.owner}"
+
+    @property
+    def has_requirements(self) -> bool:
+        return any(entry["path"] == "requirements.txt" for entry in self.files)

@@ -1,0 +1,100 @@
+"""Writes for submissions."""
+
+from __future__ import annotations
+
+import logging
+from typing import IO, Sequence
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from benchmarks import registry
+from leaderboard.errors import InvalidInput
+from submissions import archive
+from submissions.models import Submission
+
+logger = logging.getLogger(__name__)
+
+
+def _limits() -> archive.Limits:
+    return archive.Limits(
+        max_files=settings.LB_UPLOAD_MAX_FILES,
+        max_bytes=settings.LB_UPLOAD_MAX_UNCOMPRESSED_BYTES,
+        max_ratio=settings.LB_UPLOAD_MAX_RATIO,
+    )
+
+
+def _check_entrypoint(entrypoint: str) -> str:
+    path = archive.normalise_path(entrypoint)
+    if not path.endswith(".py"):
+        raise InvalidInput(f"entrypoint {entrypoint!r} must be a .py file.", code="bad_entrypoint")
+    return path
+
+
+def _build(upload: IO[bytes] | None, upload_name: str, files: Sequence) -> archive.Bundle:
+    limits = _limits()
+    if upload is not None and files:
+        raise InvalidInput("Send either 'archive' or 'files', not both.", code="ambiguous_upload")
+    if upload is not None:
+        return archive.build_bundle(archive.archive_entries(upload, upload_name, limits), limits)
+    if files:
+        entries = ((getattr(f, "relative_path", None) or f.name, f, f.size) for f in files)
+        return archive.build_bundle(entries, limits)
+    raise InvalidInput("No code uploaded: send an 'archive' (.zip/.tar.gz) or one or more 'files'.", code="empty")
+
+
+def submission_create(
+    *,
+    owner: AbstractBaseUser,
+    benchmark: str,
+    method: str,
+    entrypoint: str = "main.py",
+    config_file: str = "config.yaml",
+    upload: IO[bytes] | None = None,
+    upload_name: str = "",
+    files: Sequence = (),
+) -> Submission:
+    try:
+        registry.get(benchmark)
+    except registry.UnknownBenchmark:
+        known = ", ".join(b.slug for b in registry.all_benchmarks())
+        raise InvalidInput(f"Unknown benchmark {benchmark!r}; known: {known}.", code="unknown_benchmark") from None
+    method = (method or "").strip()
+    if not method or len(method) > 100:
+        raise InvalidInput("method must be a name of 1 to 100 characters.", code="bad_method")
+    entrypoint = _check_entrypoint(entrypoint or "main.py")
+    config_file = archive.normalise_path(config_file or "config.yaml")
+
+    bundle = _build(upload, upload_name, files)
+    try:
+        root = archive.strip_common_root(bundle.paths(), entrypoint)
+        if root:
+            bundle = archive.rebase_bundle(bundle, root, _limits())
+        for required, role in ((entrypoint, "entrypoint"), (config_file, "config_file")):
+            if required not in bundle.paths():
+                raise InvalidInput(f"{role} {required!r} is not in the upload.", code=f"missing_{role}")
+        return _store(bundle, owner=owner, benchmark=benchmark, method=method,
+                      entrypoint=entrypoint, config_file=config_file)
+    finally:
+        bundle.file.close()
+
+
+def _store(bundle: archive.Bundle, **fields) -> Submission:
+    submission = Submission(
+        sha256=bundle.tree_sha256,
+        size_bytes=bundle.size_bytes,
+        files=[{"path": r.path, "size": r.size, "sha256": r.sha256} for r in bundle.files],
+        **fields,
+    )
+    name = default_storage.save(f"{submission.id}.tar.gz", File(bundle.file))
+    try:
+        with transaction.atomic():
+            submission.archive.name = name
+            submission.save(force_insert=True)
+    except BaseException:
+        default_storage.delete(name)  # no orphan archive when the row fails
+        raise
+    return submission
