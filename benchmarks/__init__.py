@@ -1,0 +1,1 @@
+"""Benchmarks: plain Python packages (no Django) that prepare data and score output."""

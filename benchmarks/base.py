@@ -1,0 +1,124 @@
+"""The benchmark interface.
+
+A benchmark is a plain Python object: it never imports Django. The platform
+(``jobs/`` and ``leaderboard/``) only talks to benchmarks through this module:
+
+* ``prepare(public_dir, hidden_dir)`` lays out the data once (idempotent).
+  ``public_dir`` is mounted read-only into every run as ``LB_DATASET_DIR``;
+  ``hidden_dir`` holds the ground truth that only the scorer reads.
+* ``score(output_dir, hidden_dir, artifact_dir=..., run_info=...)`` reads what a
+  submission wrote and returns a :class:`Score`. Malformed output raises
+  :class:`ScoringError` with a message that names the file and says why: that
+  is the submission's fault and ends the job ``failed``.
+* ``resample_primary(items, counts)`` recomputes the primary metric on
+  bootstrap resamples of the hidden test items, for confidence intervals.
+
+Hidden test items are split by each benchmark into a *public* part (what the
+board ranks by while the benchmark is open) and a *private* part (published
+when staff close it). ``Score.metrics`` is always the public part under the
+official metric names; ``Score.private_metrics`` the private part, same names.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Mapping
+
+import numpy as np
+
+
+class ScoringError(Exception):
+    """The submission's output does not follow the benchmark's output contract."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    higher_is_better: bool = True
+    label: str = ""
+    # Metrics that describe cost rather than quality (time, memory) are shown
+    # but never used for ranking.
+    ranked: bool = True
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the platform measured about the submission's run."""
+
+    wall_seconds: float = 0.0
+    peak_vram_mb: float = 0.0
+    gpu: bool = False
+    resource_class: str = ""
+
+
+@dataclass
+class Score:
+    metrics: dict[str, float]
+    private_metrics: dict[str, float] = field(default_factory=dict)
+    artifacts: list[Path] = field(default_factory=list)
+    # Per-item data the benchmark's resample_primary() understands: arrays
+    # whose first axis is the test item, one dict for each part. Kept small:
+    # the platform stores them with the job (npz).
+    items: dict[str, np.ndarray] | None = None
+    private_items: dict[str, np.ndarray] | None = None
+    # Free-form, JSON-serialisable facts worth recording (e.g. which timing
+    # source inference_time_ms came from).
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+class Benchmark(abc.ABC):
+    slug: ClassVar[str]
+    title: ClassVar[str]
+    description: ClassVar[str] = ""
+    metrics: ClassVar[tuple[Metric, ...]]
+    primary_metric: ClassVar[str]
+    # Bump when the scorer or the data changes in a way that changes numbers.
+    version: ClassVar[str] = "1"
+    # Fraction of hidden test items held back for the private board.
+    private_fraction: ClassVar[float] = 0.5
+    # Example submissions shipped with the project (folders), run by the
+    # quick-start command.
+    example_dirs: ClassVar[tuple[Path, ...]] = ()
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.metric(self.primary_metric).higher_is_better
+
+    def metric(self, name: str) -> Metric:
+        for metric in self.metrics:
+            if metric.name == name:
+                return metric
+        raise KeyError(name)
+
+    @abc.abstractmethod
+    def prepare(self, public_dir: Path, hidden_dir: Path) -> None:
+        """Create public and hidden data if missing. Must be idempotent."""
+
+    @abc.abstractmethod
+    def score(
+        self,
+        output_dir: Path,
+        hidden_dir: Path,
+        *,
+        artifact_dir: Path,
+        run_info: RunInfo = RunInfo(),
+    ) -> Score:
+        """Score a submission's output against the hidden ground truth."""
+
+    def resample_primary(
+        self, items: Mapping[str, np.ndarray], counts: np.ndarray
+    ) -> np.ndarray:
+        """Primary metric on resamples of the test items.
+
+        ``counts`` has shape (n_resamples, n_items): how often each item is
+        drawn in each resample. Returns shape (n_resamples,). The default
+        treats ``items["value"]`` as a per-item score whose mean is the metric.
+        """
+        values = np.asarray(items["value"], dtype=np.float64)
+        return (counts @ values) / counts.sum(axis=1)
