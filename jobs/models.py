@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL_STATUSES = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+ACTIVE_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
+
+
+class JobPhase(models.TextChoices):
+    """Where a running job is; status stays ``running`` through all of them."""
+
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    INSTALLING = "installing"
+    EXECUTING = "executing"
+    SCORING = "scoring"
+    RECORDING = "recording"
+    DONE = "done"
+
+
+class FailureKind(models.TextChoices):
+    """Whose fault a failure was: only ``submission`` failures count against quotas."""
+
+    SUBMISSION = "submission"
+    PLATFORM = "platform"
+
+
+class Job(models.Model):
+    # The id doubles as the client's idempotency key (``job_id`` in POST /api/jobs).
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="jobs")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs")
+    benchmark = models.SlugField(max_length=64, db_index=True)
+    resource_class = models.CharField(max_length=32)
+
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True)
+    phase = models.CharField(max_length=16, choices=JobPhase.choices, default=JobPhase.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=3)
+    error = models.TextField(blank=True, default="")
+    failure_kind = models.CharField(max_length=16, choices=FailureKind.choices, blank=True, default="")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=128, blank=True, default="")
+
+    # Results: written when scoring succeeds, before MLflow is touched, so a
+    # tracking outage never loses them.
+    metrics = models.JSONField(default=dict, blank=True)
+    private_metrics = models.JSONField(default=dict, blank=True)
+    score_notes = models.JSONField(default=dict, blank=True)
+    primary_ci_low = models.FloatField(null=True, blank=True)
+    primary_ci_high = models.FloatField(null=True, blank=True)
+    private_ci_low = models.FloatField(null=True, blank=True)
+    private_ci_high = models.FloatField(null=True, blank=True)
+    run_id = models.CharField(max_length=64, blank=True, default="")
+    experiment_id = models.CharField(max_length=64, blank=True, default="")
+    needs_recording = models.BooleanField(default=False)
+    reproducibility = models.JSONField(default=dict, blank=True)
+    peak_vram_mb = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["benchmark", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.id} ({self.status})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES

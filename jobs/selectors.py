@@ -1,0 +1,74 @@
+"""Reads about jobs and submissions shared by the API, pages and services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
+from leaderboard.errors import NotFound
+from submissions.models import Submission
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _visible(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
+    return queryset if user.is_staff else queryset.filter(owner=user)
+
+
+def _get(queryset: QuerySet, pk, what: str):
+    try:
+        uuid.UUID(str(pk))
+        return queryset.get(pk=pk)
+    except (ValueError, ValidationError, queryset.model.DoesNotExist):
+        raise NotFound(f"No {what} {pk} visible to you.") from None
+
+
+def submission_for(*, user: AbstractBaseUser, submission_id) -> Submission:
+    """A submission the user may act on; someone else's answers 404, not 403."""
+    return _get(_visible(Submission.objects.all(), user), submission_id, "submission")
+
+
+def job_for(*, user: AbstractBaseUser, job_id) -> Job:
+    return _get(_visible(Job.objects.select_related("submission", "owner"), user), job_id, "job")
+
+
+def jobs_of(*, user: AbstractBaseUser) -> QuerySet:
+    return _visible(Job.objects.select_related("submission"), user)
+
+
+def active_job_count(*, owner: AbstractBaseUser) -> int:
+    return Job.objects.filter(owner=owner, status__in=ACTIVE_STATUSES).count()
+
+
+def parse_rate(rate: str) -> tuple[int, timedelta]:
+    count, _, period = rate.partition("/")
+    number = "".join(ch for ch in period if ch.isdigit()) or "1"
+    unit = period[len(number):] if period[:1].isdigit() else period
+    return int(count), timedelta(seconds=int(number) * _PERIODS[unit[:1].lower()])
+
+
+def job_rate_limit() -> tuple[int, timedelta]:
+    return parse_rate(settings.LB_RATE_JOBS_HOUR)
+
+
+def counts_against_quota() -> Q:
+    """Jobs a user is charged for: not cancelled, not failed by the platform."""
+    return ~Q(status=JobStatus.CANCELLED) & ~Q(status=JobStatus.FAILED, failure_kind=FailureKind.PLATFORM)
+
+
+def jobs_counting_against_rate(*, owner: AbstractBaseUser) -> list[datetime]:
+    """Creation times (oldest first) of the jobs counted in the current window."""
+    _, window = job_rate_limit()
+    since = timezone.now() - window
+    return list(
+        Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=since)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )

@@ -1,0 +1,287 @@
+"""Writes for jobs. Every state change is a conditional update on the status
+it expects, so two workers, a sweeper and a cancelling user can never both win.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from jobs import selectors
+from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
+from leaderboard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from submissions.models import Submission
+
+logger = logging.getLogger(__name__)
+
+
+def _enqueue_after_commit(job_id: uuid.UUID) -> None:
+    from jobs.tasks import run_job
+
+    def enqueue() -> None:
+        try:
+            run_job(str(job_id))
+        except Exception:
+            # The job row is committed and stays pending; the sweeper enqueues
+            # it again once the broker is back (see jobs_sweep). The client
+            # still gets its job id.
+            logger.exception("could not enqueue job %s; the sweeper will retry", job_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _check_active_limit(owner: AbstractBaseUser) -> None:
+    limit = settings.LB_MAX_ACTIVE_JOBS_PER_USER
+    active = selectors.active_job_count(owner=owner)
+    if active >= limit:
+        raise LimitExceeded(
+            f"You have {active} pending or running jobs; the limit is {limit}. "
+            "Wait for one to finish or cancel one.",
+            code="too_many_active_jobs",
+        )
+
+
+def _check_hourly_limit(owner: AbstractBaseUser) -> None:
+    limit, window = selectors.job_rate_limit()
+    counted = selectors.jobs_counting_against_rate(owner=owner)
+    if len(counted) >= limit:
+        frees_at = counted[0] + window
+        retry_after = max(int((frees_at - timezone.now()).total_seconds()) + 1, 1)
+        raise LimitExceeded(
+            f"Job limit reached ({limit} per {int(window.total_seconds() // 60)} min, cancelled jobs and "
+            f"platform failures not counted); retry in {retry_after} s.",
+            code="rate_limited",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def _same_request(job: Job, *, owner, submission_id, resource_class: str) -> bool:
+    return job.owner_id == owner.pk and str(job.submission_id) == str(submission_id) and (
+        job.resource_class == resource_class
+    )
+
+
+def job_enqueue(
+    *,
+    owner: AbstractBaseUser,
+    submission_id: uuid.UUID | str,
+    job_id: uuid.UUID | None = None,
+    resource_class: str | None = None,
+) -> tuple[Job, bool]:
+    """Create and queue a job; returns ``(job, created)``.
+
+    ``job_id`` is the client's idempotency key: the same request again returns
+    the same job (``created`` False) and queues nothing; the same key with a
+    different request is a 409.
+    """
+    resource_class = resource_class or settings.LB_DEFAULT_RESOURCE_CLASS
+    if resource_class not in settings.LB_RESOURCE_CLASSES:
+        known = ", ".join(sorted(settings.LB_RESOURCE_CLASSES))
+        raise InvalidInput(f"Unknown resource_class {resource_class!r}; known: {known}.", code="bad_resource_class")
+    submission = selectors.submission_for(user=owner, submission_id=submission_id)
+    if job_id is not None:
+        existing = Job.objects.filter(pk=job_id).first()
+        if existing is not None:
+            return _replay(existing, owner=owner, submission=submission, resource_class=resource_class)
+    try:
+        with transaction.atomic():
+            # Lock the user's row so two concurrent requests see each other's
+            # jobs in the limit check (SQLite: IMMEDIATE transactions do it).
+            get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+            _check_active_limit(owner)
+            _check_hourly_limit(owner)
+            job = Job.objects.create(
+                id=job_id or uuid.uuid4(),
+                submission=submission,
+                owner=owner,
+                benchmark=submission.benchmark,
+                resource_class=resource_class,
+                max_attempts=settings.LB_MAX_ATTEMPTS,
+                queued_at=timezone.now(),
+            )
+            _enqueue_after_commit(job.id)
+    except IntegrityError:
+        # A concurrent request with the same key won the insert.
+        existing = Job.objects.filter(pk=job_id).first()
+        if existing is None:
+            raise
+        return _replay(existing, owner=owner, submission=submission, resource_class=resource_class)
+    return job, True
+
+
+def _replay(existing: Job, *, owner, submission: Submission, resource_class: str) -> tuple[Job, bool]:
+    if _same_request(existing, owner=owner, submission_id=submission.pk, resource_class=resource_class):
+        return existing, False
+    raise Conflict(
+        f"job_id {existing.pk} was already used for a different request.", code="idempotency_conflict"
+    )
+
+
+def job_cancel(*, job: Job, actor: AbstractBaseUser) -> Job:
+    """Cancel a pending or running job; the worker kills the run within seconds."""
+    now = timezone.now()
+    updated = Job.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(
+        status=JobStatus.CANCELLED, finished_at=now, error=f"cancelled by {actor}", phase=JobPhase.DONE
+    )
+    job.refresh_from_db()
+    if not updated:
+        raise Conflict(f"Job is already {job.status}; only pending or running jobs can be cancelled.",
+                       code="not_cancellable")
+    return job
+
+
+def job_rerun(*, job: Job, actor: AbstractBaseUser) -> Job:
+    """Staff: run the same submission again as a new job (history is kept)."""
+    new = Job.objects.create(
+        submission_id=job.submission_id,
+        owner_id=job.owner_id,
+        benchmark=job.benchmark,
+        resource_class=job.resource_class,
+        max_attempts=settings.LB_MAX_ATTEMPTS,
+        queued_at=timezone.now(),
+    )
+    _enqueue_after_commit(new.id)
+    return new
+
+
+# --- Worker-side transitions ------------------------------------------------
+
+def job_claim(*, job_id: str, worker: str) -> bool:
+    now = timezone.now()
+    return bool(
+        Job.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
+            status=JobStatus.RUNNING, phase=JobPhase.PREPARING, worker=worker, started_at=now,
+            heartbeat_at=now, attempts=F("attempts") + 1, error="", failure_kind="",
+        )
+    )
+
+
+def job_heartbeat(*, job_id: str, worker: str) -> bool:
+    """Refresh the heartbeat; False when this worker no longer owns the job."""
+    return bool(
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).update(heartbeat_at=timezone.now())
+    )
+
+
+def job_set_phase(*, job_id: str, worker: str, phase: str) -> bool:
+    return bool(
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).update(
+            phase=phase, heartbeat_at=timezone.now()
+        )
+    )
+
+
+def job_still_owned(*, job_id: str, worker: str) -> bool:
+    return Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).exists()
+
+
+def job_fail(*, job_id: str, reason: str, kind: str, worker: str | None = None,
+             needs_recording: bool = False) -> bool:
+    filters = Q(pk=job_id, status__in=ACTIVE_STATUSES)
+    if worker is not None:
+        filters &= Q(worker=worker, status=JobStatus.RUNNING)
+    return bool(
+        Job.objects.filter(filters).update(
+            status=JobStatus.FAILED, phase=JobPhase.DONE, error=reason, failure_kind=kind,
+            finished_at=timezone.now(), needs_recording=needs_recording,
+        )
+    )
+
+
+def job_release(*, job_id: str, worker: str | None, reason: str) -> bool:
+    """Give a running job back to the queue (worker lost, platform hiccup)."""
+    filters = Q(pk=job_id, status=JobStatus.RUNNING)
+    if worker is not None:
+        filters &= Q(worker=worker)
+    released = Job.objects.filter(filters).update(
+        status=JobStatus.PENDING, phase=JobPhase.QUEUED, worker="", queued_at=timezone.now(), error=reason
+    )
+    if released:
+        _enqueue_after_commit(uuid.UUID(str(job_id)))
+    return bool(released)
+
+
+def job_save_score(*, job_id: str, worker: str, fields: dict) -> bool:
+    return bool(
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).update(
+            phase=JobPhase.RECORDING, heartbeat_at=timezone.now(), **fields
+        )
+    )
+
+
+def job_complete(*, job_id: str, worker: str | None, run_id: str, experiment_id: str) -> bool:
+    """running → completed (or a tracking-failed job re-recorded by staff)."""
+    from leaderboard.services import entry_ensure
+
+    filters = Q(pk=job_id)
+    if worker is None:
+        filters &= Q(status=JobStatus.FAILED, needs_recording=True)
+    else:
+        filters &= Q(status=JobStatus.RUNNING, worker=worker)
+    with transaction.atomic():
+        done = Job.objects.filter(filters).update(
+            status=JobStatus.COMPLETED, phase=JobPhase.DONE, run_id=run_id, experiment_id=experiment_id,
+            finished_at=timezone.now(), needs_recording=False, error="", failure_kind="",
+        )
+        if done:
+            job = Job.objects.select_related("submission").get(pk=job_id)
+            entry_ensure(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+    return bool(done)
+
+
+def jobs_sweep(*, now=None) -> dict[str, int]:
+    """Act on every job past its deadline. Returns counts per action.
+
+    * running with a stale heartbeat (worker lost): re-queue while attempts
+      remain, otherwise fail ``gave up after N attempts`` (the dead letter);
+    * running past its resource class's timeout plus grace: the same;
+    * pending too long in the queue: re-queue once more after
+      ``LB_REQUEUE_PENDING_AFTER_S`` (a lost enqueue), fail past the deadline.
+    """
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
+    stale = now - timedelta(seconds=settings.LB_HEARTBEAT_TIMEOUT_S)
+    for job in Job.objects.filter(status=JobStatus.RUNNING):
+        timeout = settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}).get("timeout_s", 3600)
+        deadline = job.started_at + timedelta(seconds=timeout + settings.LB_RUN_GRACE_S)
+        lost = job.heartbeat_at is None or job.heartbeat_at < stale
+        if not lost and now < deadline:
+            continue
+        why = (f"worker lost in phase {job.phase} (no heartbeat for {settings.LB_HEARTBEAT_TIMEOUT_S:.0f} s)"
+               if lost else f"running past its deadline ({timeout} s + {settings.LB_RUN_GRACE_S:.0f} s grace)")
+        if job.attempts < job.max_attempts:
+            counts["requeued"] += job_release(job_id=str(job.pk), worker=job.worker, reason=why)
+        else:
+            counts["failed"] += Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, worker=job.worker).update(
+                status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM,
+                finished_at=now, error=f"gave up after {job.attempts} attempts: {why}",
+            )
+    pending_deadline = now - timedelta(seconds=settings.LB_PENDING_DEADLINE_S)
+    counts["failed"] += Job.objects.filter(status=JobStatus.PENDING, queued_at__lt=pending_deadline).update(
+        status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM, finished_at=now,
+        error=f"waited in the queue past its deadline ({settings.LB_PENDING_DEADLINE_S:.0f} s)",
+    )
+    # A pending job older than the re-queue delay while the queue itself is
+    # empty lost its message (e.g. a broker restart without persistence).
+    requeue_before = now - timedelta(seconds=settings.LB_REQUEUE_PENDING_AFTER_S)
+    if _queue_length() == 0:
+        for job_id in Job.objects.filter(status=JobStatus.PENDING, queued_at__lt=requeue_before).values_list(
+            "pk", flat=True
+        ):
+            _enqueue_after_commit(job_id)  # a duplicate message is harmless: only one claim wins
+            counts["reenqueued"] += 1
+    return counts
+
+
+def _queue_length() -> int:
+    from huey.contrib.djhuey import HUEY
+
+    return HUEY.pending_count()

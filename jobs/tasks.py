@@ -1,0 +1,55 @@
+"""Huey tasks: the queue's only entry points into the worker."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
+
+logger = logging.getLogger(__name__)
+
+
+@db_task(retries=2, retry_delay=10, context=False)
+def run_job(job_id: str) -> str:
+    """Take one job from pending to a terminal state.
+
+    Huey retries the task if it raises (a database outage, say); the runner
+    itself hands a job back to ``pending`` before raising, so the retry can
+    claim it again. A job whose worker died is found by ``sweep_jobs``.
+    """
+    from jobs.runner import execute
+
+    outcome = execute(job_id)
+    logger.info("job %s: %s", job_id, outcome)
+    return outcome
+
+
+def _every_sweep_interval():
+    minutes = max(1, settings.LB_SWEEP_INTERVAL_S // 60)
+    return crontab(minute=f"*/{minutes}")
+
+
+@db_periodic_task(_every_sweep_interval())
+def sweep_jobs() -> dict[str, int]:
+    """Re-queue or fail jobs past their deadlines (lost workers, lost messages)."""
+    from jobs.services import jobs_sweep
+
+    counts = jobs_sweep()
+    if any(counts.values()):
+        logger.warning("sweeper: %s", counts)
+    return counts
+
+
+@on_startup()
+def sweep_on_start() -> None:
+    """A restarted worker first picks up what a dead one left behind."""
+    from django.db import close_old_connections
+
+    from jobs.services import jobs_sweep
+
+    try:
+        jobs_sweep()
+    finally:
+        close_old_connections()
