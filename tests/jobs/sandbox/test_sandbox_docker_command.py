@@ -1,0 +1,76 @@
+"""The docker backend's command line (no Docker engine here: the compose deployment runs it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobs.sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox
+from jobs.sandbox.docker import DockerSandbox, parse_path_map
+
+MEDIUM = ResourceClass(name="medium", timeout_s=600, memory_mb=8192, cpus=2.5, max_procs=256,
+                       max_output_mb=2048, gpus=1)
+
+
+def _spec(tmp_path: Path, **changes) -> RunSpec:
+    fields = dict(argv=["{python}", "main.py", "--output", "{output}"], code_dir=tmp_path / "code",
+                  output_dir=tmp_path / "out", dataset_dir=tmp_path / "data",
+                  env={"LB_DATASET_DIR": "{dataset}", "HOME": "{tmp}"}, resources=MEDIUM)
+    fields.update(changes)
+    return RunSpec(**fields)
+
+
+def _flag_values(cmd: list[str], flag: str) -> list[str]:
+    return [cmd[i + 1] for i, arg in enumerate(cmd) if arg == flag]
+
+
+def test_policy_flags(tmp_path):
+    sandbox = DockerSandbox(image="lb-worker:1", require_engine=False)
+    cmd = sandbox.command(_spec(tmp_path), "lb-sandbox-x")
+    assert cmd[:2] == ["docker", "run"]
+    assert "--read-only" in cmd
+    assert _flag_values(cmd, "--network") == ["none"]
+    assert _flag_values(cmd, "--user") == ["65534:65534"]
+    assert _flag_values(cmd, "--cap-drop") == ["ALL"]
+    assert _flag_values(cmd, "--memory") == ["8192m"]
+    assert _flag_values(cmd, "--memory-swap") == ["8192m"]  # no swap beyond the limit
+    assert _flag_values(cmd, "--cpus") == ["2.5"]
+    assert _flag_values(cmd, "--pids-limit") == ["256"]
+    assert f"fsize={2048 * 2**20}" in _flag_values(cmd, "--ulimit")
+    assert any(v.startswith("/tmp:") and "size=2048m" in v for v in _flag_values(cmd, "--tmpfs"))
+    assert "--gpus" not in cmd
+
+
+def test_mounts_env_and_argv(tmp_path):
+    cmd = DockerSandbox(image="lb-worker:1", require_engine=False).command(
+        _spec(tmp_path, extra_ro_dirs=[tmp_path / "deps"]), "n")
+    mounts = _flag_values(cmd, "--mount")
+    assert f"type=bind,source={tmp_path / 'code'},target=/sandbox/code,readonly" in mounts
+    assert f"type=bind,source={tmp_path / 'out'},target=/sandbox/output" in mounts
+    assert f"type=bind,source={tmp_path / 'data'},target=/sandbox/dataset,readonly" in mounts
+    assert f"type=bind,source={tmp_path / 'deps'},target={tmp_path / 'deps'},readonly" in mounts
+    assert sorted(_flag_values(cmd, "--env")) == ["HOME=/tmp", "LB_DATASET_DIR=/sandbox/dataset"]
+    image_at = cmd.index("lb-worker:1")
+    assert cmd[image_at + 1:] == ["python", "main.py", "--output", "/sandbox/output"]
+
+
+def test_gpu_and_network_for_install_step(tmp_path):
+    sandbox = DockerSandbox(image="img", require_engine=False)
+    cmd = sandbox.command(_spec(tmp_path, gpu_index=3, network=True), "n")
+    assert _flag_values(cmd, "--gpus") == ["device=3"]
+    assert "CUDA_VISIBLE_DEVICES=0" in _flag_values(cmd, "--env")
+    assert _flag_values(cmd, "--network") == ["bridge"]
+
+
+def test_host_path_translation(tmp_path):
+    sandbox = DockerSandbox(image="img", require_engine=False,
+                            path_map=parse_path_map(f"{tmp_path}=/srv/lb/data"))
+    cmd = sandbox.command(_spec(tmp_path), "n")
+    assert "type=bind,source=/srv/lb/data/code,target=/sandbox/code,readonly" in _flag_values(cmd, "--mount")
+
+
+def test_image_is_required(monkeypatch):
+    monkeypatch.delenv("LB_SANDBOX_IMAGE", raising=False)
+    with pytest.raises(SandboxUnavailable):
+        get_sandbox("docker", debug=False, require_engine=False)
