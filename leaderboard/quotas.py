@@ -1,0 +1,46 @@
+"""What counts against a user's limits now, and when it frees up."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from jobs import selectors
+
+
+def quotas_for(user: AbstractBaseUser) -> list[dict]:
+    limit, window = selectors.job_rate_limit()
+    counted = selectors.jobs_counting_against_rate(owner=user)
+    return [
+        {
+            "name": "active_jobs",
+            "limit": settings.LB_MAX_ACTIVE_JOBS_PER_USER,
+            "used": selectors.active_job_count(owner=user),
+            "window_s": None,
+            "frees_at": None,
+        },
+        {
+            "name": "jobs_per_window",
+            "limit": limit,
+            "used": len(counted),
+            "window_s": int(window.total_seconds()),
+            "frees_at": (counted[0] + window).isoformat() if len(counted) >= limit else None,
+        },
+        {
+            "name": "submissions_per_hour",
+            "limit": selectors.parse_rate(settings.LB_RATE_SUBMISSIONS_HOUR)[0],
+            "used": _recent_submissions(user, 3600),
+            "window_s": 3600,
+            "frees_at": None,
+        },
+    ]
+
+
+def _recent_submissions(user: AbstractBaseUser, seconds: int) -> int:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from submissions.models import Submission
+
+    return Submission.objects.filter(owner=user, created_at__gte=timezone.now() - timedelta(seconds=seconds)).count()

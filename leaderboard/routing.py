@@ -1,0 +1,5 @@
+"""WebSocket routes. Apps with sockets add theirs here."""
+
+from agents.routing import websocket_urlpatterns as agents_websockets
+
+websocket_urlpatterns: list = [*agents_websockets]

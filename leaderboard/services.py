@@ -1,0 +1,69 @@
+"""Writes for boards: entries' staff flags and a benchmark's lifecycle."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from jobs.models import Job, JobStatus
+from leaderboard.errors import Conflict, InvalidInput
+from leaderboard.models import BenchmarkState, Entry, EntryAudit
+
+logger = logging.getLogger(__name__)
+
+
+def entry_ensure(*, benchmark: str, owner_id: int, method: str) -> Entry:
+    entry, _ = Entry.objects.get_or_create(benchmark=benchmark, owner_id=owner_id, method=method)
+    return entry
+
+
+@transaction.atomic
+def entry_hide(*, entry: Entry, actor: AbstractBaseUser, reason: str) -> Entry:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Hiding an entry needs a reason.", code="reason_required")
+    Entry.objects.filter(pk=entry.pk).update(hidden=True, hidden_reason=reason, hidden_by=actor,
+                                             hidden_at=timezone.now())
+    EntryAudit.objects.create(entry=entry, action="hide", reason=reason, actor=actor)
+    entry.refresh_from_db()
+    return entry
+
+
+@transaction.atomic
+def entry_unhide(*, entry: Entry, actor: AbstractBaseUser, reason: str = "") -> Entry:
+    Entry.objects.filter(pk=entry.pk).update(hidden=False)
+    EntryAudit.objects.create(entry=entry, action="unhide", reason=reason, actor=actor)
+    entry.refresh_from_db()
+    return entry
+
+
+@transaction.atomic
+def entry_set_baseline(*, entry: Entry, actor: AbstractBaseUser, baseline: bool) -> Entry:
+    Entry.objects.filter(pk=entry.pk).update(baseline=baseline)
+    EntryAudit.objects.create(entry=entry, action="baseline" if baseline else "unbaseline", actor=actor)
+    entry.refresh_from_db()
+    return entry
+
+
+def benchmark_close(*, slug: str, actor: AbstractBaseUser) -> BenchmarkState:
+    """Publish the private part: log it to each run as ``private_<name>`` and rank by it."""
+    from jobs.recording import tracker
+
+    state, _ = BenchmarkState.objects.get_or_create(slug=slug)
+    if state.is_closed:
+        raise Conflict(f"Benchmark {slug} is already closed.", code="already_closed")
+    client = tracker()
+    for job in Job.objects.filter(benchmark=slug, status=JobStatus.COMPLETED).exclude(run_id=""):
+        private = {f"private_{k}": v for k, v in job.private_metrics.items() if v is not None}
+        if private:
+            client.log_metrics(job.run_id, private)
+    BenchmarkState.objects.filter(slug=slug).update(closed_at=timezone.now(), closed_by=actor)
+    state.refresh_from_db()
+    return state
+
+
+def benchmark_reopen(*, slug: str, actor: AbstractBaseUser) -> None:
+    BenchmarkState.objects.filter(slug=slug).update(closed_at=None, closed_by=None)
