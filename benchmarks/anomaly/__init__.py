@@ -1,0 +1,79 @@
+"""Anomaly detection (MVTec AD style): registration of one benchmark per category.
+
+Registered by the platform as ``"benchmarks.anomaly:benchmarks"``; the
+keyword arguments come from settings. See docs/benchmarks/anomaly.md.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from benchmarks.base import Benchmark
+
+
+def benchmarks(
+    *,
+    mvtec_root: str | None = None,
+    categories: list[str] | None = None,
+    synthetic_size: str = "small",
+    seed: int = 0,
+    primary_metric: str = "image_auc",
+    synthetic_categories: list[str] | None = None,
+) -> list[Benchmark]:
+    """Synthetic categories (``anomaly-<name>``) plus, with ``mvtec_root``,
+    one benchmark per category folder found there (``mvtec-<name>``).
+
+    ``categories`` keeps only these MVTec-layout categories;
+    ``synthetic_categories`` only these synthetic ones (``[]``: none,
+    ``None``: brick, gravel and grass). ``seed`` drives the
+    synthetic data, the anonymous test names and the public/private split:
+    operators who want the split unguessable set their own.
+    """
+    # Imported here so that importing the package stays cheap.
+    from benchmarks.anomaly import mvtec, synthetic
+    from benchmarks.anomaly.benchmark import AnomalyBenchmark
+
+    wanted = set(categories) if categories else None
+    found: list[Benchmark] = []
+    synthetic_names = synthetic.DEFAULT_CATEGORIES if synthetic_categories is None else synthetic_categories
+    unknown = set(synthetic_names) - set(synthetic.TEXTURES)
+    if unknown or synthetic_size not in synthetic.SIZES:
+        raise ValueError(
+            f"synthetic categories must be among {sorted(synthetic.TEXTURES)} (got {sorted(unknown)}) "
+            f"and synthetic_size among {sorted(synthetic.SIZES)} (got {synthetic_size!r})"
+        )
+    for name in synthetic_names:
+        found.append(
+            AnomalyBenchmark(
+                slug=f"anomaly-{name}",
+                title=f"Anomaly detection: synthetic {name}",
+                category=name,
+                load=partial(synthetic.generate, name, synthetic_size, seed),
+                source={"kind": "synthetic", "category": name, "size": synthetic_size},
+                seed=seed,
+                description=(
+                    f"Find and localise defects on {name} texture images (synthetic, MVTec AD layout, "
+                    "built from scikit-image's bundled photographs)."
+                ),
+                primary_metric=primary_metric,
+            )
+        )
+    if mvtec_root:
+        for name in mvtec.find_categories(mvtec_root):
+            if wanted is not None and name not in wanted:
+                continue
+            found.append(
+                AnomalyBenchmark(
+                    slug=f"mvtec-{name}",
+                    title=f"Anomaly detection: MVTec AD {name}",
+                    category=name,
+                    load=partial(mvtec.read_category, mvtec_root, name),
+                    source={"kind": "mvtec", "root": str(mvtec_root), "category": name},
+                    seed=seed,
+                    description=(
+                        f"MVTec AD category {name} (CC BY-NC-SA 4.0: non-commercial use, attribution, share-alike)."
+                    ),
+                    primary_metric=primary_metric,
+                )
+            )
+    return found
