@@ -1,0 +1,53 @@
+from rest_framework import serializers
+
+from agents.models import AgentModel, TrainingRun
+from agents.training import MAZE_SETS
+
+
+class AgentModelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentModel
+        fields = ["id", "name", "version", "algorithm", "trained_at", "success_rate", "maze_set", "source",
+                  "source_ref", "sha256", "sampling", "archived", "active", "created_at", "metadata"]
+
+
+class ModelUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    name = serializers.SlugField(max_length=100)
+    algorithm = serializers.CharField(max_length=32, required=False, default="")
+    success_rate = serializers.FloatField(required=False, min_value=0.0, max_value=1.0, allow_null=True,
+                                          default=None)
+    maze_set = serializers.CharField(max_length=128, required=False, default="")
+    sampling = serializers.ChoiceField(choices=["greedy", "softmax"], required=False, default="greedy")
+
+
+class ModelPatchSerializer(serializers.Serializer):
+    archived = serializers.BooleanField()
+
+
+class ActivateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class TrainingParamsSerializer(serializers.Serializer):
+    algorithm = serializers.ChoiceField(choices=["ppo", "dqn"])
+    maze_set = serializers.ChoiceField(choices=sorted(MAZE_SETS), default="train-500")
+    timesteps = serializers.IntegerField(min_value=1000)
+    learning_rate = serializers.FloatField(min_value=1e-6, max_value=0.1, default=0.001)
+    gamma = serializers.FloatField(min_value=0.5, max_value=0.9999, default=0.99)
+    n_envs = serializers.IntegerField(min_value=1, max_value=64, default=16)
+    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
+
+    def validate_timesteps(self, value):
+        from django.conf import settings
+
+        if value > settings.LB_TRAINING_MAX_TIMESTEPS:
+            raise serializers.ValidationError(f"at most {settings.LB_TRAINING_MAX_TIMESTEPS}")
+        return value
+
+
+class TrainingRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingRun
+        fields = ["id", "status", "params", "stop_requested", "latest", "error", "mlflow_run_id", "result_model",
+                  "created_at", "started_at", "finished_at"]

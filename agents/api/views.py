@@ -1,0 +1,134 @@
+"""REST API: model registry, training, experiments. Business rules live in services."""
+
+from __future__ import annotations
+
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agents import experiments, selectors, services
+from agents.api import serializers as s
+from leaderboard.errors import InvalidInput, NotFound
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ModelListView(APIView):
+    """GET: the registry (``?archived=1`` includes archived versions). POST (staff): upload an ONNX policy."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
+
+    def get(self, request):
+        include = request.query_params.get("archived") in ("1", "true")
+        data = s.AgentModelSerializer(selectors.model_list(include_archived=include), many=True).data
+        return Response({"results": data})
+
+    def post(self, request):
+        data = _valid(s.ModelUploadSerializer, request.data)
+        uploaded = data.pop("file")
+        name = data.pop("name")
+        model = services.model_upload(uploaded=uploaded, name=name, metadata=data, user=request.user)
+        request._request.agents_model_id = model.id
+        return Response(s.AgentModelSerializer(model).data, status=201)
+
+
+class ModelDetailView(APIView):
+    parser_classes = [JSONParser]
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
+
+    def get(self, request, pk: int):
+        model = selectors.model_get(pk)
+        if model is None:
+            raise NotFound(f"model {pk} does not exist")
+        return Response(s.AgentModelSerializer(model).data)
+
+    def patch(self, request, pk: int):
+        data = _valid(s.ModelPatchSerializer, request.data)
+        model = services.model_archive(model_id=pk, archived=data["archived"])
+        return Response(s.AgentModelSerializer(model).data)
+
+
+class ActiveModelView(APIView):
+    """GET: the active model. POST (staff) ``{"id": N}``: make N active (sockets switch on their next episode)."""
+
+    parser_classes = [JSONParser]
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
+
+    def get(self, request):
+        model = selectors.active_model()
+        if model is None:
+            raise NotFound("no active model")
+        return Response(s.AgentModelSerializer(model).data)
+
+    def post(self, request):
+        data = _valid(s.ActivateSerializer, request.data)
+        request._request.agents_model_id = data["id"]
+        return Response(s.AgentModelSerializer(services.model_activate(model_id=data["id"])).data)
+
+
+class TrainingStartView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def post(self, request):
+        params = _valid(s.TrainingParamsSerializer, request.data)
+        run = services.training_start(user=request.user, params=params)
+        return Response(s.TrainingRunSerializer(run).data, status=202)
+
+
+class TrainingStopView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, FormParser]
+
+    def post(self, request):
+        run = services.training_stop(user=request.user, run_id=_run_id(request.data.get("id")))
+        return Response(s.TrainingRunSerializer(run).data)
+
+
+def _run_id(value):
+    if value in (None, ""):
+        return None
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput("id must be a training run id") from None
+
+
+class TrainingStatusView(APIView):
+    """The caller's latest run (or ``?id=``), with its latest progress and recent runs."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        run = selectors.training_run_for(user=request.user, run_id=_run_id(request.query_params.get("id")))
+        if run is None:
+            raise NotFound("no training run yet")
+        return Response(s.TrainingRunSerializer(run).data)
+
+
+class ExperimentListView(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"results": experiments.experiment_list()})
+
+
+class ExperimentDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, pk: str):
+        return Response(experiments.experiment_detail(pk))
