@@ -1,0 +1,13 @@
+# One image for web, worker and MLflow. The compose worker sandboxes runs with
+# the docker backend; bubblewrap is installed for workers run outside compose.
+FROM python:3.11-slim-bookworm
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 LB_DATA_DIR=/shared
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap util-linux curl \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements/ requirements/
+RUN pip install -r requirements/worker.txt
+COPY . .
+RUN python manage.py collectstatic --noinput -v 0
+EXPOSE 8000
+CMD ["uvicorn", "leaderboard.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -1,0 +1,135 @@
+"""A real stack for end-to-end tests: web (uvicorn), worker (run_huey) and a
+queue (Redis or Huey's SQLite), as separate processes talking over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port, wait_for_http, zip_bytes
+
+PYTHON = sys.executable
+
+
+def _database_url(tmp: Path) -> str:
+    """A fresh database for the stack: PostgreSQL when the suite runs on it, else SQLite."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        return f"sqlite:///{tmp}/db.sqlite3"
+    name = f"lb_e2e_{uuid.uuid4().hex[:10]}"
+    admin_url = base.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@dataclass
+class Stack:
+    env: dict
+    tmp: Path
+    url: str = ""
+    token: str = ""
+    web: subprocess.Popen | None = None
+    workers: list = field(default_factory=list)
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    def start_web(self) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.web = subprocess.Popen(
+            [PYTHON, "-m", "uvicorn", "leaderboard.asgi:application", "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT, env=self.env, stdout=open(self.tmp / "web.log", "ab"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        wait_for_http(self.url + "/api/benchmarks", timeout=60, process=self.web)
+
+    def start_worker(self) -> subprocess.Popen:
+        worker = subprocess.Popen(
+            [PYTHON, "manage.py", "run_huey", "--workers", "1", "--worker-type", "thread", "--delay", "0.1",
+             "--max-delay", "0.5"],
+            cwd=ROOT, env=self.env, stdout=open(self.tmp / "worker.log", "ab"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.workers.append(worker)
+        return worker
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return requests.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
+
+    def submit(self, files: dict, method: str = "parity", benchmark: str = "toy") -> str:
+        response = self.api("POST", "/api/submissions", data={"benchmark": benchmark, "method": method},
+                            files={"archive": ("s.zip", zip_bytes(files), "application/zip")})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def enqueue(self, submission_id: str) -> str:
+        response = self.api("POST", "/api/jobs", json={"submission": submission_id})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def status(self, job_id: str) -> dict:
+        return self.api("GET", f"/api/jobs/{job_id}/status").json()
+
+    def wait_for(self, job_id: str, statuses: set[str], timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.status(job_id)
+            if status["status"] in statuses:
+                return status
+            time.sleep(0.3)
+        raise TimeoutError(f"job {job_id} stuck in {status}; worker log:\n"
+                           + (self.tmp / "worker.log").read_text()[-3000:])
+
+    def stop(self) -> None:
+        for process in [self.web, *self.workers]:
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(params=["redis", "sqlite"])
+def stack(request, tmp_path, mlflow_server):
+    """Everything real: migrate + bootstrap a fresh data dir, then web and one worker."""
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "leaderboard.settings",
+        "PYTHONPATH": str(ROOT),
+        "LB_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": _database_url(tmp_path),
+        "LB_BENCHMARKS": "tests.support.toy:benchmarks",
+        "LB_QUEUE_NAME": f"lb-e2e-{uuid.uuid4().hex[:8]}",
+        "MLFLOW_TRACKING_URI": mlflow_server,
+        "LB_HEARTBEAT_S": "1",
+        "LB_HEARTBEAT_TIMEOUT_S": "4",
+        "LB_REQUEUE_PENDING_AFTER_S": "2",
+        "LB_MAX_ACTIVE_JOBS_PER_USER": "20",
+        "LB_RATELIMIT_ENABLE": "0",
+        "PYTHONUNBUFFERED": "1",
+    })
+    if request.param == "redis":
+        env["REDIS_URL"] = os.environ.get("LB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    stack = Stack(env=env, tmp=tmp_path)
+    stack.queue = request.param
+    stack.manage("migrate", "--noinput")
+    stack.manage("bootstrap")
+    stack.token = stack.manage("issue_token", "alice").strip().splitlines()[-1]
+    try:
+        stack.start_web()
+        stack.start_worker()
+        yield stack
+    finally:
+        stack.stop()

@@ -1,0 +1,38 @@
+"""The deployment files stay true to the code (no Docker engine runs here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_compose_has_every_service_and_redis_persists():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"web", "worker", "redis", "mlflow", "postgres"}
+    assert "--appendonly yes" in services["redis"]["command"]
+    assert services["worker"]["command"] == "python manage.py run_huey"
+    assert services["worker"]["environment"]["LB_SANDBOX"] == "docker"
+    assert services["worker"]["runtime"] == "nvidia"
+    assert "leaderboard.asgi:application" in services["web"]["command"]
+    for name in ("web", "worker"):
+        assert "shared:/shared" in services[name]["volumes"]
+        assert services[name]["environment"]["LB_DATA_DIR"] == "/shared"
+
+
+def test_env_example_documents_every_setting_read_from_the_environment():
+    settings_source = (ROOT / "leaderboard" / "settings.py").read_text()
+    read = set(re.findall(r'env_(?:str|bool|int|float|list|path)\(\s*"([A-Z0-9_]+)"', settings_source))
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    missing = sorted(read - documented)
+    assert not missing, f".env.example does not document: {missing}"
+
+
+def test_readme_names_both_commands_and_ci_calls_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    assert "make run" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
