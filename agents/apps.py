@@ -5,6 +5,12 @@ class AgentsConfig(AppConfig):
     name = "agents"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from agents.receivers import register_policy_of_completed_job
+        from jobs.signals import job_completed
+
+        job_completed.connect(register_policy_of_completed_job, dispatch_uid="agents.register_policy")
+
     def bootstrap(self) -> str:
         """Called by ``manage.py bootstrap``: make sure the demo policy is registered."""
         from agents.services import demo_model_ensure

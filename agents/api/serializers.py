@@ -5,6 +5,8 @@ from agents.training import MAZE_SETS
 
 
 class AgentModelSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(read_only=True, min_value=1)  # backend-independent schema
+
     class Meta:
         model = AgentModel
         fields = ["id", "name", "version", "algorithm", "trained_at", "success_rate", "maze_set", "source",
@@ -51,3 +53,42 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         model = TrainingRun
         fields = ["id", "status", "params", "stop_requested", "latest", "error", "mlflow_run_id", "result_model",
                   "created_at", "started_at", "finished_at"]
+
+
+class TrainingStopSerializer(serializers.Serializer):
+    id = serializers.UUIDField(required=False, help_text="The run to stop; the caller's latest run when absent.")
+
+
+# Response shapes, for the OpenAPI schema (the views return plain dicts built from MLflow).
+class ModelListSerializer(serializers.Serializer):
+    results = AgentModelSerializer(many=True)
+
+
+class ExperimentSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    lifecycle_stage = serializers.CharField()
+    ui_url = serializers.CharField()
+
+
+class ExperimentListSerializer(serializers.Serializer):
+    results = ExperimentSerializer(many=True)
+
+
+class ExperimentRunSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    start_time = serializers.IntegerField(allow_null=True, help_text="milliseconds since the epoch")
+    end_time = serializers.IntegerField(allow_null=True, help_text="milliseconds since the epoch")
+    metrics = serializers.DictField(child=serializers.FloatField())
+    params = serializers.DictField(child=serializers.CharField())
+    tags = serializers.DictField(child=serializers.CharField())
+    ui_url = serializers.CharField()
+
+
+class ExperimentDetailSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    ui_url = serializers.CharField()
+    runs = ExperimentRunSerializer(many=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
@@ -26,11 +28,14 @@ class ModelListView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
 
+    @extend_schema(operation_id="api_models_list", responses=s.ModelListSerializer, parameters=[
+        OpenApiParameter("archived", OpenApiTypes.BOOL, description="include archived versions")])
     def get(self, request):
         include = request.query_params.get("archived") in ("1", "true")
         data = s.AgentModelSerializer(selectors.model_list(include_archived=include), many=True).data
         return Response({"results": data})
 
+    @extend_schema(request=s.ModelUploadSerializer, responses={201: s.AgentModelSerializer})
     def post(self, request):
         data = _valid(s.ModelUploadSerializer, request.data)
         uploaded = data.pop("file")
@@ -46,12 +51,14 @@ class ModelDetailView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
 
+    @extend_schema(responses=s.AgentModelSerializer)
     def get(self, request, pk: int):
         model = selectors.model_get(pk)
         if model is None:
             raise NotFound(f"model {pk} does not exist")
         return Response(s.AgentModelSerializer(model).data)
 
+    @extend_schema(request=s.ModelPatchSerializer, responses=s.AgentModelSerializer)
     def patch(self, request, pk: int):
         data = _valid(s.ModelPatchSerializer, request.data)
         model = services.model_archive(model_id=pk, archived=data["archived"])
@@ -66,12 +73,14 @@ class ActiveModelView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
 
+    @extend_schema(responses=s.AgentModelSerializer)
     def get(self, request):
         model = selectors.active_model()
         if model is None:
             raise NotFound("no active model")
         return Response(s.AgentModelSerializer(model).data)
 
+    @extend_schema(request=s.ActivateSerializer, responses=s.AgentModelSerializer)
     def post(self, request):
         data = _valid(s.ActivateSerializer, request.data)
         request._request.agents_model_id = data["id"]
@@ -82,6 +91,7 @@ class TrainingStartView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
+    @extend_schema(request=s.TrainingParamsSerializer, responses={202: s.TrainingRunSerializer})
     def post(self, request):
         params = _valid(s.TrainingParamsSerializer, request.data)
         run = services.training_start(user=request.user, params=params)
@@ -92,6 +102,7 @@ class TrainingStopView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, FormParser]
 
+    @extend_schema(request=s.TrainingStopSerializer, responses=s.TrainingRunSerializer)
     def post(self, request):
         run = services.training_stop(user=request.user, run_id=_run_id(request.data.get("id")))
         return Response(s.TrainingRunSerializer(run).data)
@@ -113,6 +124,8 @@ class TrainingStatusView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=s.TrainingRunSerializer, parameters=[
+        OpenApiParameter("id", OpenApiTypes.UUID, description="a training run id; the latest run when absent")])
     def get(self, request):
         run = selectors.training_run_for(user=request.user, run_id=_run_id(request.query_params.get("id")))
         if run is None:
@@ -123,6 +136,7 @@ class TrainingStatusView(APIView):
 class ExperimentListView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(operation_id="api_experiments_list", responses=s.ExperimentListSerializer)
     def get(self, request):
         return Response({"results": experiments.experiment_list()})
 
@@ -130,5 +144,6 @@ class ExperimentListView(APIView):
 class ExperimentDetailView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=s.ExperimentDetailSerializer)
     def get(self, request, pk: str):
         return Response(experiments.experiment_detail(pk))

@@ -12,6 +12,10 @@ class JobCreateSerializer(serializers.Serializer):
 
 class JobStatusSerializer(serializers.ModelSerializer):
     submission = serializers.UUIDField(source="submission_id")
+    # Declared, not derived from the model: a PositiveIntegerField's bound depends on the
+    # database backend, and the published schema must not.
+    attempts = serializers.IntegerField(read_only=True, min_value=0)
+    max_attempts = serializers.IntegerField(read_only=True, min_value=1)
 
     class Meta:
         model = Job

@@ -120,6 +120,22 @@ def test_completed_maze_job_registers_its_policy(alice, tmp_path, models_dir):
     assert model_register_from_job(job=other, output_dir=out) is None
 
 
+def test_job_completed_signal_registers_the_policy(alice, tmp_path, models_dir):
+    from types import SimpleNamespace
+
+    from benchmarks.maze.reference_policies import depth_first_policy
+    from jobs.models import Job
+    from jobs.signals import job_completed
+
+    depth_first_policy(tmp_path / "policy.onnx")
+    job = SimpleNamespace(id="6ba7b810-9dad-11d1-80b4-00c04fd430c8", benchmark="maze", owner=alice,
+                          metrics={"success_rate": 0.5})
+    responses = job_completed.send_robust(sender=Job, job=job, output_dir=tmp_path)
+    assert all(error is None for _, error in responses)
+    registered = AgentModel.objects.get(source_ref=job.id)
+    assert registered.source == ModelSource.JOB and registered.success_rate == 0.5
+
+
 def test_requests_get_a_request_id_and_a_json_log_line(anonymous, demo_model, caplog):
     import json
 

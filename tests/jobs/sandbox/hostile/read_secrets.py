@@ -1,6 +1,7 @@
 # os.environ first, then every other process's environment this one can see
 # (the worker's own environment holds the platform's secrets).
-seen = dict(os.environ)
+own = {k: v for k, v in os.environ.items() if TARGETS["token"] in v}
+seen = {}
 for pid in os.listdir("/proc"):
     if pid.isdigit():
         try:
@@ -10,4 +11,7 @@ for pid in os.listdir("/proc"):
                     seen.setdefault(key, value)
         except OSError:
             pass
-report(leaked={k: v for k, v in seen.items() if TARGETS["token"] in v})
+report(
+    own_env=own,
+    leaked={**{k: v for k, v in seen.items() if TARGETS["token"] in v}, **own},
+)

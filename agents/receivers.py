@@ -1,0 +1,9 @@
+"""Listeners on other apps' signals: a completed maze job adds its policy to the registry."""
+
+from pathlib import Path
+
+from agents.services import model_register_from_job
+
+
+def register_policy_of_completed_job(sender, *, job, output_dir: Path, **kwargs) -> None:
+    model_register_from_job(job=job, output_dir=output_dir)
