@@ -70,11 +70,7 @@ def test_racing_identical_requests_make_one_job(alice):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=call) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(call, times=4)
     assert not errors
     assert sum(created for _, created in results) == 1
     assert Job.objects.filter(pk=key).count() == 1
@@ -101,11 +97,7 @@ def test_racing_requests_cannot_both_pass_the_concurrency_limit(alice, settings)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=call) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(call, times=4)
     assert sorted(outcomes) == ["created", "limited", "limited", "limited"]
     assert Job.objects.filter(owner=alice).count() == 1
 
@@ -189,3 +181,12 @@ def test_hourly_job_limit_ignores_cancelled_and_platform_failures(as_alice, alic
     me = as_alice.get("/api/me").json()
     window = next(limit for limit in me["limits"] if limit["name"] == "jobs_per_window")
     assert window["used"] == 1 and window["limit"] == 2
+
+
+def run_at_once(call, *, times: int) -> None:
+    """Run ``call`` in ``times`` threads (each waits on a shared barrier first) and wait for all."""
+    threads = [threading.Thread(target=call) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
