@@ -91,9 +91,11 @@ def test_platform_secrets(backend, workspace, run_hostile, monkeypatch):
         monkeypatch.setenv(key, value)  # the worker's os.environ; callers pass a scrubbed env
     # A process started with the platform's environment, as the worker itself is:
     # its /proc/PID/environ holds the secrets.
+    seed_file = workspace.data_dir / "hidden-seed"  # as settings keep the installation's hidden seed
+    seed_file.write_text(f"seed-{workspace.token}")
     worker_like = subprocess.Popen(["sleep", "30"], env={**os.environ, **planted})
     try:
-        outcome = run_hostile(backend, workspace, "read_secrets.py")
+        outcome = run_hostile(backend, workspace, "read_secrets.py", targets={"seed_file": str(seed_file)})
     finally:
         worker_like.kill()
         worker_like.wait()
@@ -103,9 +105,10 @@ def test_platform_secrets(backend, workspace, run_hostile, monkeypatch):
     if backend == CONTAINED:
         assert result["leaked"] == {}
     else:
-        # Without a sandbox, whether /proc/PID/environ of the worker is readable depends on the
-        # host (same uid, hidepid, ptrace rules): docs/security.md says `none` is for trusted code.
-        assert set(result["leaked"]) <= set(planted)
+        assert result["leaked"]["hidden-seed"] == f"seed-{workspace.token}"
+        # Whether the worker's /proc/PID/environ is readable too depends on the host (uid,
+        # hidepid, LSM ptrace rules); when it is, those secrets leak as well.
+        assert set(result["leaked"]) <= {"hidden-seed", *planted}
 
 
 def test_fork_bomb(backend, workspace, run_hostile, tiny):

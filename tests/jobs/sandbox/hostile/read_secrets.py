@@ -1,7 +1,12 @@
-# os.environ first, then every other process's environment this one can see
-# (the worker's own environment holds the platform's secrets).
+# os.environ first, then the installation's secret seed file, then every other
+# process's environment this one can see (the worker's own holds the platform's secrets).
 own = {k: v for k, v in os.environ.items() if TARGETS["token"] in v}
 seen = {}
+try:
+    with open(TARGETS["seed_file"]) as handle:
+        seen["hidden-seed"] = handle.read()
+except OSError:
+    pass
 for pid in os.listdir("/proc"):
     if pid.isdigit():
         try:
