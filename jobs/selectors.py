@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -30,17 +31,29 @@ def _get(queryset: QuerySet, pk, what: str):
         raise NotFound(f"No {what} {pk} visible to you.") from None
 
 
-def submission_for(*, user: AbstractBaseUser, submission_id) -> Submission:
-    """A submission the user may act on; someone else's answers 404, not 403."""
-    return _get(_visible(Submission.objects.all(), user), submission_id, "submission")
+def submission_for(*, user: AbstractBaseUser, submission_id, fields: tuple[str, ...] = ()) -> Submission:
+    """A submission the user may act on; someone else's answers 404, not 403.
+    ``fields`` loads only those columns (the file list can be large)."""
+    queryset = Submission.objects.only(*fields) if fields else Submission.objects.all()
+    return _get(_visible(queryset, user), submission_id, "submission")
 
 
 def job_for(*, user: AbstractBaseUser, job_id) -> Job:
     return _get(_visible(Job.objects.select_related("submission", "owner"), user), job_id, "job")
 
 
+# What the status endpoint reads: no joins, no result or metrics columns.
+STATUS_FIELDS = ("id", "submission_id", "owner_id", "benchmark", "status", "phase", "attempts", "max_attempts",
+                 "resource_class", "created_at", "started_at", "finished_at", "error", "failure_kind")
+
+
+def job_status_for(*, user: AbstractBaseUser, job_id) -> Job:
+    """Like :func:`job_for`, loading only what ``GET /api/jobs/<id>/status`` shows."""
+    return _get(_visible(Job.objects.only(*STATUS_FIELDS), user), job_id, "job")
+
+
 def jobs_of(*, user: AbstractBaseUser) -> QuerySet:
-    return _visible(Job.objects.select_related("submission"), user)
+    return _visible(Job.objects.only(*STATUS_FIELDS), user)
 
 
 def active_job_count(*, owner: AbstractBaseUser) -> int:
@@ -63,12 +76,27 @@ def counts_against_quota() -> Q:
     return ~Q(status=JobStatus.CANCELLED) & ~Q(status=JobStatus.FAILED, failure_kind=FailureKind.PLATFORM)
 
 
-def jobs_counting_against_rate(*, owner: AbstractBaseUser) -> list[datetime]:
-    """Creation times (oldest first) of the jobs counted in the current window."""
-    _, window = job_rate_limit()
-    since = timezone.now() - window
-    return list(
-        Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=since)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-    )
+@dataclass(frozen=True)
+class RateUsage:
+    limit: int
+    window: timedelta
+    used: int
+    frees_at: datetime | None  # when the next slot frees, if the user is at the limit
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.limit
+
+
+def job_rate_usage(*, owner: AbstractBaseUser) -> RateUsage:
+    """How many of the owner's jobs count in the current window: one COUNT on the
+    hot path, and one more row only when the owner is at the limit."""
+    limit, window = job_rate_limit()
+    counted = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=timezone.now() - window)
+    used = counted.count()
+    frees_at = None
+    if used >= limit:
+        # The (used - limit)-th oldest must leave the window before one more fits.
+        oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
+        frees_at = oldest + window
+    return RateUsage(limit=limit, window=window, used=used, frees_at=frees_at)

@@ -50,14 +50,12 @@ def _check_active_limit(owner: AbstractBaseUser) -> None:
 
 
 def _check_hourly_limit(owner: AbstractBaseUser) -> None:
-    limit, window = selectors.job_rate_limit()
-    counted = selectors.jobs_counting_against_rate(owner=owner)
-    if len(counted) >= limit:
-        frees_at = counted[0] + window
-        retry_after = max(int((frees_at - timezone.now()).total_seconds()) + 1, 1)
+    usage = selectors.job_rate_usage(owner=owner)
+    if usage.exhausted:
+        retry_after = max(int((usage.frees_at - timezone.now()).total_seconds()) + 1, 1)
         raise LimitExceeded(
-            f"Job limit reached ({limit} per {int(window.total_seconds() // 60)} min, cancelled jobs and "
-            f"platform failures not counted); retry in {retry_after} s.",
+            f"Job limit reached ({usage.limit} per {int(usage.window.total_seconds() // 60)} min, cancelled jobs "
+            f"and platform failures not counted); retry in {retry_after} s.",
             code="rate_limited",
             headers={"Retry-After": str(retry_after)},
         )
@@ -86,7 +84,8 @@ def job_enqueue(
     if resource_class not in settings.LB_RESOURCE_CLASSES:
         known = ", ".join(sorted(settings.LB_RESOURCE_CLASSES))
         raise InvalidInput(f"Unknown resource_class {resource_class!r}; known: {known}.", code="bad_resource_class")
-    submission = selectors.submission_for(user=owner, submission_id=submission_id)
+    submission = selectors.submission_for(user=owner, submission_id=submission_id,
+                                          fields=("id", "owner_id", "benchmark"))
     if job_id is not None:
         existing = Job.objects.filter(pk=job_id).first()
         if existing is not None:
@@ -95,7 +94,7 @@ def job_enqueue(
         with transaction.atomic():
             # Lock the user's row so two concurrent requests see each other's
             # jobs in the limit check (SQLite: IMMEDIATE transactions do it).
-            get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+            get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
             _check_active_limit(owner)
             _check_hourly_limit(owner)
             job = Job.objects.create(

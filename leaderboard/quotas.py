@@ -9,8 +9,7 @@ from jobs import selectors
 
 
 def quotas_for(user: AbstractBaseUser) -> list[dict]:
-    limit, window = selectors.job_rate_limit()
-    counted = selectors.jobs_counting_against_rate(owner=user)
+    rate = selectors.job_rate_usage(owner=user)
     return [
         {
             "name": "active_jobs",
@@ -21,10 +20,10 @@ def quotas_for(user: AbstractBaseUser) -> list[dict]:
         },
         {
             "name": "jobs_per_window",
-            "limit": limit,
-            "used": len(counted),
-            "window_s": int(window.total_seconds()),
-            "frees_at": (counted[0] + window).isoformat() if len(counted) >= limit else None,
+            "limit": rate.limit,
+            "used": rate.used,
+            "window_s": int(rate.window.total_seconds()),
+            "frees_at": rate.frees_at.isoformat() if rate.frees_at else None,
         },
         {
             "name": "submissions_per_hour",

@@ -6,9 +6,10 @@ from rest_framework.views import APIView
 
 from benchmarks import registry
 from jobs import logs
-from jobs.api.serializers import JobCreateSerializer, JobLogSerializer, JobResultSerializer, JobStatusSerializer
+from jobs.api.serializers import (JobCreateSerializer, JobLogSerializer, JobResultSerializer, JobStatusSerializer,
+                                  job_status_data)
 from jobs.models import JobStatus
-from jobs.selectors import job_for, jobs_of
+from jobs.selectors import job_for, job_status_for, jobs_of
 from jobs.services import job_cancel, job_enqueue
 from jobs.tracking import run_urls
 from leaderboard.errors import Conflict
@@ -26,7 +27,7 @@ class JobListCreateView(APIView):
             job_id=form.validated_data.get("job_id"),
             resource_class=form.validated_data.get("resource_class"),
         )
-        return Response(JobStatusSerializer(job).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(job_status_data(job), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={200: JobStatusSerializer(many=True)}, operation_id="jobs_list")
     def get(self, request):
@@ -36,7 +37,7 @@ class JobListCreateView(APIView):
 class JobStatusView(APIView):
     @extend_schema(responses={200: JobStatusSerializer}, operation_id="jobs_status")
     def get(self, request, pk):
-        return Response(JobStatusSerializer(job_for(user=request.user, job_id=pk)).data)
+        return Response(job_status_data(job_status_for(user=request.user, job_id=pk)))
 
 
 class JobLogsView(APIView):
@@ -78,4 +79,4 @@ class JobCancelView(APIView):
     @extend_schema(request=None, responses={200: JobStatusSerializer}, operation_id="jobs_cancel")
     def post(self, request, pk):
         job = job_cancel(job=job_for(user=request.user, job_id=pk), actor=request.user)
-        return Response(JobStatusSerializer(job).data)
+        return Response(job_status_data(job))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from benchmarks import registry
 from jobs.models import Job
 from jobs.runner import execute
-from jobs.selectors import jobs_counting_against_rate
+from jobs.selectors import job_rate_usage
 from jobs.services import job_claim, job_enqueue, jobs_sweep
 from tests.conftest import toy_files
 
@@ -46,7 +46,7 @@ def test_after_the_last_attempt_it_fails_as_the_platforms_fault(job, alice):
     job.refresh_from_db()
     assert job.status == "failed" and job.failure_kind == "platform"
     assert job.error.startswith("gave up after 3 attempts: worker lost in phase executing")
-    assert jobs_counting_against_rate(owner=alice) == []  # the user's quota is intact
+    assert job_rate_usage(owner=alice).used == 0  # the user's quota is intact
 
 
 def test_a_fresh_heartbeat_is_left_alone(job):
@@ -91,7 +91,7 @@ def test_a_crashing_scorer_is_a_platform_failure(job, tracking, monkeypatch, ali
     assert execute(str(job.pk)) == "failed"
     job.refresh_from_db()
     assert job.failure_kind == "platform" and "scorer crashed: ZeroDivisionError: scorer bug" in job.error
-    assert jobs_counting_against_rate(owner=alice) == []
+    assert job_rate_usage(owner=alice).used == 0
 
 
 def test_missing_benchmark_data_is_a_platform_failure(job, tracking, settings, tmp_path):
