@@ -55,8 +55,8 @@ class TrainingRunSerializer(serializers.ModelSerializer):
                   "created_at", "started_at", "finished_at"]
 
 
-class TrainingStopSerializer(serializers.Serializer):
-    id = serializers.UUIDField(required=False, help_text="The run to stop; the caller's latest run when absent.")
+class TrainingRunRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField(required=False, help_text="A training run id; the caller's latest run when absent.")
 
 
 # Response shapes, for the OpenAPI schema (the views return plain dicts built from MLflow).

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from agents import experiments, selectors, services
 from agents.api import serializers as s
-from leaderboard.errors import InvalidInput, NotFound
+from leaderboard.errors import NotFound
 
 
 def _valid(serializer_class, data):
@@ -102,21 +102,11 @@ class TrainingStopView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, FormParser]
 
-    @extend_schema(request=s.TrainingStopSerializer, responses=s.TrainingRunSerializer)
+    @extend_schema(request=s.TrainingRunRefSerializer, responses=s.TrainingRunSerializer)
     def post(self, request):
-        run = services.training_stop(user=request.user, run_id=_run_id(request.data.get("id")))
+        run_id = _valid(s.TrainingRunRefSerializer, request.data).get("id")
+        run = services.training_stop(user=request.user, run_id=run_id)
         return Response(s.TrainingRunSerializer(run).data)
-
-
-def _run_id(value):
-    if value in (None, ""):
-        return None
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise InvalidInput("id must be a training run id") from None
 
 
 class TrainingStatusView(APIView):
@@ -124,10 +114,10 @@ class TrainingStatusView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=s.TrainingRunSerializer, parameters=[
-        OpenApiParameter("id", OpenApiTypes.UUID, description="a training run id; the latest run when absent")])
+    @extend_schema(responses=s.TrainingRunSerializer, parameters=[s.TrainingRunRefSerializer])
     def get(self, request):
-        run = selectors.training_run_for(user=request.user, run_id=_run_id(request.query_params.get("id")))
+        run_id = _valid(s.TrainingRunRefSerializer, request.query_params).get("id")
+        run = selectors.training_run_for(user=request.user, run_id=run_id)
         if run is None:
             raise NotFound("no training run yet")
         return Response(s.TrainingRunSerializer(run).data)

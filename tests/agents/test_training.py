@@ -48,6 +48,12 @@ def test_invalid_parameters_and_anonymous(as_alice, anonymous):
     assert anonymous.post("/api/training/start", FORM, format="json").status_code in (401, 403)
 
 
+def test_run_ids_that_are_not_uuids_are_rejected(as_alice):
+    for response in (as_alice.post("/api/training/stop", {"id": "42"}, format="json"),
+                     as_alice.get("/api/training/status?id=42")):
+        assert response.status_code == 400 and "id" in response.json()["fields"]
+
+
 def test_stop_a_queued_run_means_it_never_starts(as_alice):
     from agents.training import execute
 
