@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jobs import selectors
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
+from leaderboard import phases
 from leaderboard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from submissions.models import Submission
 
@@ -97,6 +98,7 @@ def job_enqueue(
             get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
             _check_active_limit(owner)
             _check_hourly_limit(owner)
+            phases.admit_job(owner=owner, benchmark=submission.benchmark)  # phase dates and per-phase limits
             job = Job.objects.create(
                 id=job_id or uuid.uuid4(),
                 submission=submission,
