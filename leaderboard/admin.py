@@ -83,7 +83,8 @@ class PhaseForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["benchmark"].widget.choices = [(b.slug, b.slug) for b in registry.all_benchmarks()]
+        if "benchmark" in self.fields:  # absent when the phase has ended (read-only)
+            self.fields["benchmark"].widget.choices = [(b.slug, b.slug) for b in registry.all_benchmarks()]
 
 
 @admin.register(Phase)
