@@ -46,7 +46,8 @@ class PhaseSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(allow_null=True)
     ends_at = serializers.DateTimeField(allow_null=True)
     timezone = serializers.CharField()
-    ranks_on = serializers.ChoiceField(choices=["public", "private"])
+    ranks_on = serializers.CharField(help_text="public: ranks on the public part throughout; private: public while "
+                                               "it runs, then the final entries on the private part.")
     board_visible = serializers.BooleanField()
     final_max = serializers.IntegerField()
     revealed_at = serializers.DateTimeField(allow_null=True)
