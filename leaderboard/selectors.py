@@ -206,6 +206,11 @@ def benchmark_summaries() -> list[dict]:
     return summaries
 
 
+def revealed_final_jobs(entry: Entry) -> set:
+    """Ids of the entry's jobs whose private part a reveal published (final entries of revealed phases)."""
+    return set(FinalMark.objects.filter(entry=entry, phase__revealed_at__isnull=False).values_list("job_id", flat=True))
+
+
 def entry_jobs(entry: Entry) -> list[Job]:
     return list(
         Job.objects.filter(benchmark=entry.benchmark, owner=entry.owner, submission__method=entry.method,

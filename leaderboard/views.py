@@ -35,12 +35,14 @@ def entry_page(request, pk: int):
     if entry.hidden and not request.user.is_staff:
         raise Http404("No such entry")
     benchmark = registry.get(entry.benchmark)
-    closed = selectors.is_closed(entry.benchmark)
     jobs = selectors.entry_jobs(entry)
     metrics = list(benchmark.metrics)
-    show_private = closed or request.user.is_staff
+    # The private part of a job is public only once it was revealed as a final entry.
+    revealed = selectors.revealed_final_jobs(entry)
+    show_private = bool(revealed) or request.user.is_staff
     rows = [(job, [job.metrics.get(m.name) for m in metrics],
-             [job.private_metrics.get(m.name) for m in metrics] if show_private else None) for job in jobs]
+             [job.private_metrics.get(m.name) for m in metrics]
+             if request.user.is_staff or job.pk in revealed else None) for job in jobs]
     finals = None
     if request.user.is_authenticated and request.user.pk == entry.owner_id:
         phase = phases.current_phase(entry.benchmark)

@@ -121,3 +121,19 @@ def test_no_phase_benchmark_keeps_marks_through_the_close(alice, bob, staff, as_
     rows = private_board(anonymous)["rows"]
     assert [(r["user"], r["method"], r["rank"], r["public_rank"], r["movement"]) for r in rows] == [
         ("bob", "b", 1, 1, "="), ("alice", "keep", 2, 2, "=")]
+
+
+def test_entry_page_marks_and_shows_private_only_for_revealed_finals(make_phase, alice, client, scored):
+    phase = make_phase()
+    chosen = scored(alice, "chosen", 0.5, 0.123456)
+    other = scored(alice, "other", 0.4, 0.654321)
+    client.force_login(alice)
+    page = f"/entries/{entry_of(chosen).pk}/"
+    assert "Mark final" in client.get(page).content.decode()
+    response = client.post(f"/entries/{entry_of(chosen).pk}/final", {"action": "mark"}, follow=True)
+    assert "Marked final." in response.content.decode() and "This entry is final" in response.content.decode()
+    assert FinalMark.objects.get(owner=alice).job_id == chosen.pk
+    reveal_after(phase)
+    client.logout()
+    assert "0.1235" in client.get(page).content.decode()  # revealed final: private part shown
+    assert "0.6543" not in client.get(f"/entries/{entry_of(other).pk}/").content.decode()  # not final: kept
