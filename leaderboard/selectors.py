@@ -58,8 +58,6 @@ class Board:
     def revealed(self) -> bool:
         return self.phase.revealed_at is not None
 
-    closed = revealed  # the template's older name
-
     @property
     def ranked_part(self) -> str:
         return "private" if self.revealed else "public"
