@@ -96,9 +96,9 @@ def job_enqueue(
             # Lock the user's row so two concurrent requests see each other's
             # jobs in the limit check (SQLite: IMMEDIATE transactions do it).
             get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
+            phases.admit_job(owner=owner, benchmark=submission.benchmark)  # phase dates and per-phase limits
             _check_active_limit(owner)
             _check_hourly_limit(owner)
-            phases.admit_job(owner=owner, benchmark=submission.benchmark)  # phase dates and per-phase limits
             job = Job.objects.create(
                 id=job_id or uuid.uuid4(),
                 submission=submission,
