@@ -53,10 +53,12 @@ class Board:
     rows: list[BoardRow] = field(default_factory=list)
     compare_url: str = ""
     hidden: bool = False  # the phase hides its board until it ends
+    public_view: bool = False  # a revealed phase's public ranking, asked for with part=public
 
     @property
     def revealed(self) -> bool:
-        return self.phase.revealed_at is not None
+        """Whether this board shows the private ranking of final entries."""
+        return self.phase.revealed_at is not None and not self.public_view
 
     @property
     def ranked_part(self) -> str:
@@ -122,14 +124,15 @@ def _ranked_rows(board_jobs: list[Job], revealed: bool, benchmark: Benchmark) ->
     return ranking.rank(best, hib)
 
 
-def board(slug: str, *, phase_id: str | int | None = None, include_hidden: bool = False,
+def board(slug: str, *, phase_id: str | int | None = None, part: str | None = None, include_hidden: bool = False,
           now: datetime | None = None) -> Board:
-    """The board of a phase (default: the current one). Before a reveal: best public job per entry.
-    After it: the final entries only, ranked on the private part, with their public rank and movement."""
+    """The board of a phase (default: the current one). Before a reveal, or with ``part="public"``: best
+    public job per entry. After it: the final entries only, ranked on the private part, with their public
+    rank and movement."""
     benchmark = registry.get(slug)
     now = now or timezone.now()
     phase = phases.board_phase(slug, phase_id, now=now)
-    result = Board(benchmark=benchmark, phase=phase, now=now)
+    result = Board(benchmark=benchmark, phase=phase, now=now, public_view=part == "public")
     ended = phase.state(now) == PhaseState.ENDED
     if not phase.board_visible and not ended and not include_hidden:
         result.hidden = True

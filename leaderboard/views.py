@@ -20,7 +20,7 @@ def index(request):
 
 def board_page(request, slug: str):
     try:
-        board = selectors.board(slug, phase_id=request.GET.get("phase"))
+        board = selectors.board(slug, phase_id=request.GET.get("phase"), part=request.GET.get("part"))
     except (registry.UnknownBenchmark, NotFound):
         raise Http404(f"Unknown benchmark or phase {slug}") from None
     metrics = list(board.benchmark.metrics)

@@ -39,6 +39,8 @@ class LeaderboardView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("benchmark", str, required=True),
                     OpenApiParameter("phase", int, description="A phase id (default: the current phase)."),
+                    OpenApiParameter("part", str, enum=["public"], description="After a reveal: the phase's public "
+                                     "ranking of every entry instead of the private ranking of final entries."),
                     OpenApiParameter("format", str, enum=["json", "csv"])],
         responses={(200, "application/json"): BoardSerializer, (200, "text/csv"): str},
         operation_id="leaderboard_retrieve",
@@ -49,7 +51,8 @@ class LeaderboardView(APIView):
         if not slug:
             raise InvalidInput("Query parameter 'benchmark' is required.", code="benchmark_required")
         try:
-            board = selectors.board(slug, phase_id=request.query_params.get("phase"))
+            board = selectors.board(slug, phase_id=request.query_params.get("phase"),
+                                    part=request.query_params.get("part"))
         except registry.UnknownBenchmark:
             raise NotFound(f"Unknown benchmark {slug!r}.") from None
         headers = {}

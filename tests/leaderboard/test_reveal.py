@@ -47,6 +47,11 @@ def test_movements_match_the_hand_computed_example(four_finals, anonymous, clien
         ("cat", "4", "3", "▼1", "0.8")]
     html = client.get("/leaderboard/toy/").content.decode()
     assert "Public #" in html and "▲2" in html and "▼1" in html and "revealed" in html
+    # Every entry keeps its public score: the phase's public board is still there.
+    public = board(anonymous, part="public").json()
+    assert public["ranked_on"] == "public" and [r["user"] for r in public["rows"]] == ["ann", "ben", "cat", "dan"]
+    assert "movement" not in public["rows"][0]
+    assert "part=public" in html and "Public #" not in client.get("/leaderboard/toy/?part=public").content.decode()
 
 
 def test_sweeper_reveals_when_the_clock_ends_the_phase_and_close_cannot_reopen(four_finals, staff, anonymous):
