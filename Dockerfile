@@ -10,4 +10,4 @@ RUN pip install -r requirements/worker.txt
 COPY . .
 RUN python manage.py collectstatic --noinput -v 0
 EXPOSE 8000
-CMD ["uvicorn", "leaderboard.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import status
 
-from leaderboard.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 
 
 class TrackingUnavailable(DomainError):

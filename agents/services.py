@@ -18,7 +18,7 @@ from django.utils import timezone
 from agents import policies
 from agents.models import (ACTIVE_TRAINING, AgentModel, EpisodeLog, ModelSource, TrainingProgress, TrainingRun,
                            TrainingStatus)
-from leaderboard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 
 DEMO_NAME = "maze-demo"
 

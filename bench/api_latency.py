@@ -60,7 +60,7 @@ class Server:
         self.env = {**os.environ, "LB_DATA_DIR": str(self.tmp), "LB_BENCHMARKS": "tests.support.toy:benchmarks",
                     "LB_BENCH_VIEWS": "1", "LB_RATELIMIT_ENABLE": "0", "LB_MAX_ACTIVE_JOBS_PER_USER": "1000000",
                     "LB_RATE_JOBS_HOUR": "100000000/h", "PYTHONPATH": str(ROOT),
-                    "LB_QUEUE_NAME": f"lb-bench-{os.getpid()}", "DJANGO_SETTINGS_MODULE": "leaderboard.settings"}
+                    "LB_QUEUE_NAME": f"lb-bench-{os.getpid()}", "DJANGO_SETTINGS_MODULE": "config.settings"}
         self.workers, self.threads = workers, threads
 
     def manage(self, *args) -> str:
@@ -74,7 +74,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [PY, "-m", "gunicorn", "leaderboard.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers),
+            [PY, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers),
              "-k", "gthread", "--threads", str(self.threads), "--backlog", "2048", "--log-level", "warning"],
             cwd=ROOT, env=self.env, start_new_session=True,
             stdout=open(self.tmp / "server.log", "wb"), stderr=subprocess.STDOUT)

@@ -67,12 +67,12 @@ def local_server():
     data = Path(tempfile.mkdtemp(prefix="ws-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(LB_DATA_DIR=str(data), LB_BENCHMARKS="benchmarks.maze:benchmarks", LB_LOG_LEVEL="WARNING",
-               DJANGO_SETTINGS_MODULE="leaderboard.settings")
+               DJANGO_SETTINGS_MODULE="config.settings")
     for command in (["migrate", "--noinput"], ["bootstrap"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
     port = 18765
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "leaderboard.asgi:application", "--port", str(port),
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port),
                                 "--log-level", "warning"], cwd=ROOT, env=env)
     try:
         import requests

@@ -9,7 +9,7 @@ from jobs import logs
 from jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from jobs.recording import job_record
 from jobs.services import job_cancel, job_rerun
-from leaderboard.errors import DomainError
+from core.errors import DomainError
 
 
 class DeadLetterFilter(admin.SimpleListFilter):

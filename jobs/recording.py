@@ -25,7 +25,7 @@ from jobs.models import FailureKind, Job
 from jobs.sandbox import safe_output_files
 from jobs.signals import job_completed
 from jobs.tracking import MlflowTracker, RunContent, TrackingUnavailable, with_retries
-from leaderboard import datasets, intervals
+from jobs.scoring import datasets, intervals
 from leaderboard.selectors import is_closed
 
 
@@ -174,7 +174,7 @@ def record_and_complete(job: Job, *, workspace, score: Score, log, worker: str) 
 
 def job_record(*, job: Job) -> Job:
     """Staff: record a job whose scoring succeeded but MLflow was down."""
-    from leaderboard.errors import Conflict
+    from core.errors import Conflict
 
     if not job.needs_recording:
         raise Conflict("This job has nothing waiting to be recorded.", code="nothing_to_record")

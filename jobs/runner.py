@@ -26,7 +26,7 @@ from jobs import logs, recording, services
 from jobs.models import FailureKind, Job, JobPhase
 from jobs.sandbox import get_sandbox
 from jobs.sandbox.base import ResourceClass, RunOutcome, RunSpec
-from leaderboard import datasets, intervals
+from jobs.scoring import datasets, intervals
 
 logger = logging.getLogger(__name__)
 

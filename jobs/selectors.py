@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
-from leaderboard.errors import NotFound
+from core.errors import NotFound
 from submissions.models import Submission
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

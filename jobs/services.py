@@ -18,7 +18,7 @@ from django.utils import timezone
 from jobs import selectors
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
 from leaderboard import phases
-from leaderboard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from submissions.models import Submission
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from benchmarks import registry
-from leaderboard.errors import DomainError
+from core.errors import DomainError
 from leaderboard.finals import phase_close
 from leaderboard.models import BenchmarkState, Entry, EntryAudit, Phase, PhaseAudit, PhaseState
 from leaderboard.services import entry_hide, entry_set_baseline, entry_unhide

@@ -21,7 +21,7 @@ from django.utils import timezone
 from benchmarks import registry
 from jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from leaderboard import phases, ranking
-from leaderboard.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from leaderboard.models import Entry, FinalMark, Phase, PhaseAudit, PhaseState, RankedPart
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from leaderboard.errors import Conflict, LimitExceeded, NotFound
+from core.errors import Conflict, LimitExceeded, NotFound
 from leaderboard.models import Phase, PhaseState, RankedPart
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django_ratelimit.core import get_usage
 
-from leaderboard.errors import LimitExceeded
+from core.errors import LimitExceeded
 
 
 def enforce(request, *, group: str, key: str, rate: str, what: str) -> None:

@@ -14,7 +14,8 @@ from benchmarks import registry
 from benchmarks.base import Benchmark
 from jobs.models import Job, JobStatus
 from jobs.tracking import compare_url, run_urls
-from leaderboard import intervals, phases, ranking
+from jobs.scoring import intervals
+from leaderboard import phases, ranking
 from leaderboard.models import Entry, FinalMark, Phase, PhaseState
 
 

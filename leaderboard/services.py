@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from leaderboard.errors import InvalidInput
+from core.errors import InvalidInput
 from leaderboard.models import Entry, EntryAudit
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from leaderboard import phases, selectors
-from leaderboard.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound
 from leaderboard.finals import final_mark, final_unmark
 from leaderboard.models import Entry
 

@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
-from leaderboard.errors import InvalidInput
+from core.errors import InvalidInput
 
 CODE_EXTENSIONS = {".py", ".yaml", ".yml", ".json", ".txt", ".md", ".toml", ".cfg", ".ini", ".csv"}
 DATA_EXTENSIONS = CODE_EXTENSIONS | {

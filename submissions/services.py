@@ -13,7 +13,7 @@ from django.db import transaction
 
 from benchmarks import registry
 from leaderboard import phases
-from leaderboard.errors import InvalidInput
+from core.errors import InvalidInput
 from submissions import archive
 from submissions.models import Submission
 

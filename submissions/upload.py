@@ -22,7 +22,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles
 from rest_framework.parsers import MultiPartParser as DRFMultiPartParser
 
-from leaderboard.errors import PayloadTooLarge
+from core.errors import PayloadTooLarge
 
 
 def _too_large() -> PayloadTooLarge:

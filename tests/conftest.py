@@ -86,7 +86,7 @@ def tracking(settings, mlflow_server):
 @pytest.fixture(scope="session")
 def prepared_toy(django_db_setup, django_db_blocker):
     from benchmarks import registry
-    from leaderboard import datasets
+    from jobs.scoring import datasets
 
     benchmark = registry.get("toy")
     datasets.prepare(benchmark)

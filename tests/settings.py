@@ -15,7 +15,7 @@ os.environ.setdefault("LB_QUEUE_NAME", f"lb-test-{os.getpid()}")
 os.environ.setdefault("LB_TRACKING_RETRIES", "2")
 os.environ.setdefault("LB_TRACKING_BACKOFF_S", "0.2")
 
-from leaderboard.settings import *  # noqa: E402,F401,F403
+from config.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user creation in tests
 

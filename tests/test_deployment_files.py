@@ -18,14 +18,14 @@ def test_compose_has_every_service_and_redis_persists():
     assert services["worker"]["command"] == "python manage.py run_huey"
     assert services["worker"]["environment"]["LB_SANDBOX"] == "docker"
     assert services["worker"]["runtime"] == "nvidia"
-    assert "leaderboard.asgi:application" in services["web"]["command"]
+    assert "config.asgi:application" in services["web"]["command"]
     for name in ("web", "worker"):
         assert "shared:/shared" in services[name]["volumes"]
         assert services[name]["environment"]["LB_DATA_DIR"] == "/shared"
 
 
 def test_env_example_documents_every_setting_read_from_the_environment():
-    settings_source = (ROOT / "leaderboard" / "settings.py").read_text()
+    settings_source = (ROOT / "config" / "settings.py").read_text()
     read = set(re.findall(r'env_(?:str|bool|int|float|list|path)\(\s*"([A-Z0-9_]+)"', settings_source))
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     missing = sorted(read - documented)

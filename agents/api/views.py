@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from agents import experiments, selectors, services
 from agents.api import serializers as s
-from leaderboard.errors import NotFound
+from core.errors import NotFound
 
 
 def _valid(serializer_class, data):

@@ -12,7 +12,7 @@ from jobs.models import JobStatus
 from jobs.selectors import job_for, job_status_for, jobs_of
 from jobs.services import job_cancel, job_enqueue
 from jobs.tracking import run_urls
-from leaderboard.errors import Conflict
+from core.errors import Conflict
 
 
 class JobListCreateView(APIView):

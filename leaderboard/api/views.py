@@ -5,12 +5,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchmarks import registry
-from leaderboard import health, selectors
+from config import health
+from leaderboard import selectors
 from leaderboard.api.renderers import BoardCSVRenderer
 from leaderboard.api.serializers import (BenchmarkSerializer, BoardSerializer, FinalMarkSerializer, FinalsSerializer,
                                          MeSerializer)
 from leaderboard.finals import final_mark, final_unmark
-from leaderboard.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from leaderboard.quotas import quotas_for
 from leaderboard.ratelimits import enforce
 

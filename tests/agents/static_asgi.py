@@ -3,6 +3,6 @@ uvicorn (a deployment serves /static/ with WhiteNoise or the proxy)."""
 
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-from leaderboard.asgi import application as project_application
+from config.asgi import application as project_application
 
 application = ASGIStaticFilesHandler(project_application)

@@ -8,7 +8,7 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from leaderboard.asgi import application
+from config.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -109,7 +109,7 @@ def test_stop_flag_ends_a_running_training_early(alice, settings):
 @pytest.mark.django_db(transaction=True)
 def test_training_socket_streams_rows_and_final_status(alice):
     from agents.services import training_mark, training_progress_record
-    from leaderboard.asgi import application
+    from config.asgi import application
 
     run = TrainingRun.objects.create(owner=alice, params=FORM, status=TrainingStatus.RUNNING)
     training_progress_record(run_id=run.pk, report={"episode": 3, "reward": -0.5, "loss": 0.2, "success_rate": 0.1,

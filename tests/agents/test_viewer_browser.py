@@ -23,7 +23,7 @@ AGENT, WALL, VISITED, ARROW = (37, 99, 235), (31, 41, 55), (191, 219, 254), (148
 
 
 class Server:
-    """uvicorn serving leaderboard.asgi on a fixed port, with its own data dir; restartable."""
+    """uvicorn serving config.asgi on a fixed port, with its own data dir; restartable."""
 
     def __init__(self, data_dir: Path, **extra_env: str):
         self.port = free_port()
@@ -31,7 +31,7 @@ class Server:
         drop = ("DATABASE_URL", "REDIS_URL", "LB_MODELS_DIR", "DJANGO_SETTINGS_MODULE")
         self.env = {k: v for k, v in os.environ.items() if k not in drop}
         self.env.update(LB_DATA_DIR=str(data_dir), LB_BENCHMARKS="benchmarks.maze:benchmarks",
-                        DJANGO_SETTINGS_MODULE="leaderboard.settings", LB_LOG_LEVEL="WARNING", **extra_env)
+                        DJANGO_SETTINGS_MODULE="config.settings", LB_LOG_LEVEL="WARNING", **extra_env)
         self.log = open(data_dir / "server.log", "ab")
         self.process = None
         for command in (["migrate", "--noinput"], ["bootstrap"]):

@@ -52,7 +52,7 @@ class Stack:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.web = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "leaderboard.asgi:application", "--port", str(port), "--log-level", "warning"],
+            [PYTHON, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--log-level", "warning"],
             cwd=ROOT, env=self.env, stdout=open(self.tmp / "web.log", "ab"), stderr=subprocess.STDOUT,
             start_new_session=True)
         wait_for_http(self.url + "/api/benchmarks", timeout=60, process=self.web)
@@ -106,7 +106,7 @@ def stack(request, tmp_path, mlflow_server):
     """Everything real: migrate + bootstrap a fresh data dir, then web and one worker."""
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
     env.update({
-        "DJANGO_SETTINGS_MODULE": "leaderboard.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONPATH": str(ROOT),
         "LB_DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": _database_url(tmp_path),

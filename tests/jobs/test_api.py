@@ -79,7 +79,7 @@ def test_racing_identical_requests_make_one_job(alice):
 @pytest.mark.django_db(transaction=True)
 def test_racing_requests_cannot_both_pass_the_concurrency_limit(alice, settings):
     from jobs.services import job_enqueue
-    from leaderboard.errors import LimitExceeded
+    from core.errors import LimitExceeded
     from tests.conftest import client_for
 
     settings.LB_MAX_ACTIVE_JOBS_PER_USER = 1

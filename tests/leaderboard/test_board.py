@@ -90,7 +90,7 @@ def test_hide_and_unhide_with_audit(anonymous, alice, staff, complete):
 
 
 def test_hiding_needs_a_reason(alice, staff, complete):
-    from leaderboard.errors import InvalidInput
+    from core.errors import InvalidInput
 
     complete(alice, "m1", 0.9)
     with pytest.raises(InvalidInput):
@@ -151,7 +151,7 @@ def test_board_page_renders_every_metric_and_dash_for_nan(client, alice, bob, co
 def test_approx_marks_entries_not_significantly_apart(anonymous, alice, bob, complete, settings):
     import numpy as np
 
-    from leaderboard import intervals
+    from jobs.scoring import intervals
 
     rng = np.random.default_rng(0)
     close_a = complete(alice, "a", 0.55)

@@ -24,7 +24,7 @@ def server_with_phase(tmp_path_factory):
     drop = ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(LB_DATA_DIR=str(data), LB_BENCHMARKS="tests.support.toy:benchmarks",
-               DJANGO_SETTINGS_MODULE="leaderboard.settings", LB_LOG_LEVEL="WARNING")
+               DJANGO_SETTINGS_MODULE="config.settings", LB_LOG_LEVEL="WARNING")
     log = open(data / "server.log", "ab")
     ends_at = (datetime.now(timezone.utc) + timedelta(days=1, hours=2)).replace(microsecond=0)
     create = ("from datetime import datetime, timedelta; from leaderboard.models import Phase; "

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from jobs.services import job_enqueue
-from leaderboard.errors import Conflict
+from core.errors import Conflict
 from submissions.models import Submission
 from tests.conftest import toy_files
 

@@ -9,7 +9,7 @@ import time_machine
 
 from jobs.models import Job
 from jobs.services import job_enqueue
-from leaderboard.errors import Conflict, LimitExceeded
+from core.errors import Conflict, LimitExceeded
 from submissions.models import Submission
 
 MARCH = datetime(2026, 3, 1, tzinfo=tz.utc)

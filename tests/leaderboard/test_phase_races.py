@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from leaderboard.errors import DomainError
+from core.errors import DomainError
 from leaderboard.models import FinalMark
 from tests.leaderboard.conftest import entry_of
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from mlflow.tracking import MlflowClient
 
 from jobs.models import Job
-from leaderboard.errors import Conflict
+from core.errors import Conflict
 from leaderboard.finals import phase_close, phases_reveal_due
 from leaderboard.models import PhaseAudit
 from tests.leaderboard.conftest import entry_of

@@ -2,7 +2,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from benchmarks import registry
-from leaderboard import datasets
+from jobs.scoring import datasets
 from leaderboard.models import BenchmarkState
 
 

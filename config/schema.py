@@ -1,5 +1,5 @@
 """OpenAPI generation: every operation also documents the error responses
-that ``leaderboard.errors.api_exception_handler`` can produce."""
+that ``core.errors.api_exception_handler`` can produce."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from leaderboard.env import env_bool, env_float, env_int, env_list, env_path, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("LB_DATA_DIR", BASE_DIR / "var")
@@ -56,9 +56,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "leaderboard.urls"
-WSGI_APPLICATION = "leaderboard.wsgi.application"
-ASGI_APPLICATION = "leaderboard.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -224,7 +224,7 @@ LB_RATE_SUBMISSIONS_HOUR = env_str("LB_RATE_SUBMISSIONS_HOUR", "60/h")
 LB_RATE_SUBMISSIONS_DAY = env_str("LB_RATE_SUBMISSIONS_DAY", "300/d")
 LB_RATE_JOBS_HOUR = env_str("LB_RATE_JOBS_HOUR", "120/h")
 LB_RATE_ANON = env_str("LB_RATE_ANON", "600/m")
-RATELIMIT_VIEW = "leaderboard.errors.ratelimited_view"
+RATELIMIT_VIEW = "core.errors.ratelimited_view"
 
 # --- Auth -----------------------------------------------------------------
 OIDC_ISSUER = env_str("OIDC_ISSUER", "")
@@ -250,8 +250,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_SCHEMA_CLASS": "leaderboard.schema.PlatformAutoSchema",
-    "EXCEPTION_HANDLER": "leaderboard.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -1,0 +1,1 @@
+"""What every app shares: domain error types and the one DRF exception handler."""

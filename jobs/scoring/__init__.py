@@ -1,0 +1,1 @@
+"""Scoring helpers owned by the job: dataset readiness and seeds/intervals."""
