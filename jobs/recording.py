@@ -24,17 +24,9 @@ from jobs import logs, services
 from jobs.models import FailureKind, Job
 from jobs.sandbox import safe_output_files
 from jobs.signals import job_completed
-from jobs.tracking import MlflowTracker, RunContent, TrackingUnavailable, with_retries
+from jobs.tracking import RunContent, TrackingUnavailable, experiment_name, tracker, with_retries
 from jobs.scoring import datasets, intervals
 from leaderboard.selectors import is_closed
-
-
-def tracker() -> MlflowTracker:
-    return MlflowTracker(settings.MLFLOW_TRACKING_URI)
-
-
-def experiment_name(benchmark_slug: str) -> str:
-    return f"{settings.MLFLOW_EXPERIMENT_PREFIX}/{benchmark_slug}"
 
 
 def flat_config(path: Path) -> dict[str, object]:

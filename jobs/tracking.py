@@ -161,3 +161,16 @@ def compare_url(*, ui_url: str, experiment_id: str, run_ids: list[str]) -> str:
     runs = urllib.parse.quote(json.dumps(run_ids))
     experiments = urllib.parse.quote(json.dumps([experiment_id]))
     return f"{ui_url.rstrip('/')}/#/compare-runs?runs={runs}&experiments={experiments}"
+
+
+def tracker() -> MlflowTracker:
+    """The configured MLflow server's tracker."""
+    from django.conf import settings
+
+    return MlflowTracker(settings.MLFLOW_TRACKING_URI)
+
+
+def experiment_name(benchmark_slug: str) -> str:
+    from django.conf import settings
+
+    return f"{settings.MLFLOW_EXPERIMENT_PREFIX}/{benchmark_slug}"

@@ -184,7 +184,7 @@ def phase_reveal(*, phase: Phase, actor: AbstractBaseUser | None = None, now: da
     tag. If MLflow is down nothing is revealed and the sweeper tries again; the
     conditional update makes the sweeper and a staff close reveal only once.
     """
-    from jobs.recording import tracker
+    from jobs.tracking import tracker
 
     now = now or timezone.now()
     if phase.is_implicit or not phase.leads_to_reveal or phase.revealed_at is not None:

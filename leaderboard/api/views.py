@@ -13,7 +13,7 @@ from leaderboard.api.serializers import (BenchmarkSerializer, BoardSerializer, F
 from leaderboard.finals import final_mark, final_unmark
 from core.errors import InvalidInput, NotFound
 from leaderboard.quotas import quotas_for
-from leaderboard.ratelimits import enforce
+from core.ratelimits import enforce
 
 
 def _anonymous_limit(request) -> None:

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jobs.selectors import submission_for
-from leaderboard.ratelimits import enforce
+from core.ratelimits import enforce
 from submissions.api.serializers import SubmissionCreateSerializer, SubmissionSerializer
 from submissions.services import submission_create
 from submissions.upload import SubmissionMultiPartParser

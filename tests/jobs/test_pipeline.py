@@ -50,7 +50,8 @@ def test_good_submission_completes_with_metrics_and_one_mlflow_run(make_job, tra
 
 
 def test_recording_twice_reuses_the_run(make_job, tracking, tmp_path):
-    from jobs.recording import _content, tracker
+    from jobs.recording import _content
+    from jobs.tracking import tracker
 
     job = make_job()
     execute(str(job.pk))
