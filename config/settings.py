@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "huey.contrib.djhuey.stats",
     "channels",
+    "core",
     "accounts",
     "submissions",
     "jobs",

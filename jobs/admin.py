@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from jobs import logs
 from jobs.models import ACTIVE_STATUSES, Job, JobStatus
-from jobs.recording import job_record
+from jobs.runner import job_rerecord
 from jobs.services import job_cancel, job_rerun
 from core.errors import DomainError
 
@@ -96,6 +96,6 @@ class JobAdmin(admin.ModelAdmin):
     def rerecord(self, request, queryset):
         for job in queryset.select_related("submission", "owner"):
             try:
-                job_record(job=job)
+                job_rerecord(job=job)
             except Exception as exc:
                 self.message_user(request, f"{job.pk}: {exc}", messages.ERROR)

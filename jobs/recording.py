@@ -1,8 +1,8 @@
-"""Recording a scored job in MLflow and completing it.
+"""Recording a scored job in MLflow: ``record()`` returns the run or raises.
 
-Public-part metrics go under the official names; the private part is never
-logged before the benchmark is closed (``leaderboard.services.benchmark_close``
-adds it as ``private_<name>``).
+Completing the job, signalling and cleaning up are the runner's work. Public-part
+metrics go under the official names; the private part is never logged here (the
+leaderboard adds it as ``private_<name>`` once the private ranking is public).
 """
 
 from __future__ import annotations
@@ -12,21 +12,22 @@ import json
 import shutil
 import sys
 import tempfile
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 import yaml
 from django.conf import settings
 
 from benchmarks import registry
 from benchmarks.base import Benchmark, Score
-from jobs import logs, services
-from jobs.models import FailureKind, Job
+from jobs import logs
+from jobs.models import Job
 from jobs.sandbox import safe_output_files
-from jobs.signals import job_completed
-from jobs.tracking import RunContent, TrackingUnavailable, experiment_name, tracker, with_retries
 from jobs.scoring import datasets, intervals
-from leaderboard.selectors import is_closed
+from jobs.tracking import RunContent, RunRecord, experiment_name, tracker, with_retries
+from jobs.workspace import Workspace
 
 
 def flat_config(path: Path) -> dict[str, object]:
@@ -48,20 +49,15 @@ def _flatten_dict(value: dict, prefix: str):
             yield f"{prefix}{key}", inner
 
 
+@lru_cache(maxsize=1)
 def _package_lock() -> tuple[str, list[str]]:
     packages = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"])
     return hashlib.sha256("\n".join(packages).encode()).hexdigest(), packages
 
 
-_LOCK_CACHE: tuple[str, list[str]] | None = None
-
-
 def reproducibility(job: Job, benchmark: Benchmark) -> dict:
     """What someone needs to reproduce this job's number."""
-    global _LOCK_CACHE
-    if _LOCK_CACHE is None:
-        _LOCK_CACHE = _package_lock()
-    lock_hash, packages = _LOCK_CACHE
+    lock_hash, packages = _package_lock()
     return {
         "submission_sha256": job.submission.sha256,
         "resource_class": job.resource_class,
@@ -104,22 +100,17 @@ def _params(job: Job, benchmark: Benchmark, workspace_code: Path | None) -> dict
     return params
 
 
-def _content(job: Job, *, workspace_root: Path, metrics: dict, log_copy: Path) -> RunContent:
+def _content(job: Job, *, workspace: Workspace, log_copy: Path) -> RunContent:
     benchmark = registry.get(job.benchmark)
-    code = workspace_root / "code"
-    artifacts = [(path, _artifact_folder(path, workspace_root / "artifacts"))
-                 for path in safe_output_files(workspace_root / "artifacts")]
-    metrics_file = workspace_root / "metrics.json"
-    metrics_file.write_text(json.dumps(metrics, indent=2, sort_keys=True))
-    artifacts += [(log_copy, "logs"), (metrics_file, "")]
-    if is_closed(job.benchmark):  # the private part is public once the benchmark is closed
-        metrics = {**metrics, **{f"private_{k}": v for k, v in job.private_metrics.items()}}
+    artifacts = [(path, _artifact_folder(path, workspace.artifacts)) for path in safe_output_files(workspace.artifacts)]
+    workspace.metrics_file.write_text(json.dumps(job.metrics, indent=2, sort_keys=True))
+    artifacts += [(log_copy, "logs"), (workspace.metrics_file, "")]
     return RunContent(
         job_id=str(job.pk),
         experiment=experiment_name(job.benchmark),
         run_name=f"{job.submission.method} by {job.owner.username}",
-        params=_params(job, benchmark, code if code.exists() else None),
-        metrics={k: v for k, v in metrics.items() if v is not None},
+        params=_params(job, benchmark, workspace.code if workspace.code.exists() else None),
+        metrics={k: v for k, v in job.metrics.items() if v is not None},
         tags={"lb.user": job.owner.username, "lb.method": job.submission.method,
               "lb.benchmark": job.benchmark, "lb.resource_class": job.resource_class},
         artifacts=artifacts,
@@ -131,51 +122,16 @@ def _artifact_folder(path: Path, root: Path) -> str:
     return "scorer" if relative == Path(".") else f"scorer/{relative.as_posix()}"
 
 
-def record_and_complete(job: Job, *, workspace, score: Score, log, worker: str) -> str:
+def record(job: Job, *, workspace: Workspace,
+           on_retry: Callable[[int, Exception], None] | None = None) -> RunRecord:
+    """Record the scored ``job`` as one MLflow run (idempotent per job).
+
+    Raises ``TrackingUnavailable`` once the retries are spent."""
     log_copy = Path(tempfile.mkdtemp()) / "job.log"
-    shutil.copyfile(logs.log_path(job.pk), log_copy)
-    content = _content(job, workspace_root=workspace.root, metrics=job.metrics, log_copy=log_copy)
-
-    def on_retry(attempt: int, exc: Exception) -> None:
-        logs.platform_line(log, f"MLflow unavailable (try {attempt}): {exc}; retrying")
-
     try:
-        record = with_retries(lambda: tracker().record(content), attempts=settings.TRACKING_RETRIES,
-                              backoff_s=settings.TRACKING_BACKOFF_S, on_retry=on_retry)
-    except TrackingUnavailable as exc:
-        reason = f"tracking unavailable: {exc}. Metrics are kept; an operator can re-record the job."
-        logs.platform_line(log, reason)
-        services.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
-                          needs_recording=True)
-        return "failed"
+        shutil.copyfile(logs.log_path(job.pk), log_copy)
+        content = _content(job, workspace=workspace, log_copy=log_copy)
+        return with_retries(lambda: tracker().record(content), attempts=settings.TRACKING_RETRIES,
+                            backoff_s=settings.TRACKING_BACKOFF_S, on_retry=on_retry or (lambda _a, _e: None))
     finally:
         shutil.rmtree(log_copy.parent, ignore_errors=True)
-    if not services.job_complete(job_id=str(job.pk), worker=worker, run_id=record.run_id,
-                                 experiment_id=record.experiment_id):
-        logs.platform_line(log, "recorded, but the job was cancelled or taken back meanwhile")
-        return "cancelled"
-    logs.platform_line(log, f"completed; MLflow run {record.run_id}")
-    job.refresh_from_db()
-    for receiver, error in job_completed.send_robust(sender=Job, job=job, output_dir=workspace.output):
-        if error is not None:  # a listener's failure never undoes the completed job
-            logs.platform_line(log, f"after completion, {getattr(receiver, '__name__', receiver)} failed: {error}")
-    for leftover in (workspace.code, workspace.output):
-        shutil.rmtree(leftover, ignore_errors=True)
-    return "completed"
-
-
-def job_record(*, job: Job) -> Job:
-    """Staff: record a job whose scoring succeeded but MLflow was down."""
-    from core.errors import Conflict
-
-    if not job.needs_recording:
-        raise Conflict("This job has nothing waiting to be recorded.", code="nothing_to_record")
-    root = settings.DATA_DIR / "jobs" / str(job.pk)
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "artifacts").mkdir(exist_ok=True)
-    log_copy = root / "job.log"
-    shutil.copyfile(logs.log_path(job.pk), log_copy)
-    record = tracker().record(_content(job, workspace_root=root, metrics=job.metrics, log_copy=log_copy))
-    services.job_complete(job_id=str(job.pk), worker=None, run_id=record.run_id, experiment_id=record.experiment_id)
-    job.refresh_from_db()
-    return job

@@ -1,5 +1,8 @@
 """What a worker does with one job: claim → workspace → (deps) → sandboxed
-run → score → save → record in MLflow → complete.
+run → score → save → record in MLflow → complete → signal → clean up.
+
+The runner owns a job's life: the recorder only records, and only the runner
+moves the job to its end state and tells other apps (``job_completed``).
 
 Each step that can fail says why in the job's status and log, with whose
 fault it was (``failure_kind``). The scored result is saved before MLflow is
@@ -10,23 +13,25 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import socket
 import sys
 import tarfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
 from benchmarks import registry
 from benchmarks.base import RunInfo, Score, ScoringError
+from core.errors import Conflict
 from jobs import logs, recording, services
 from jobs.models import FailureKind, Job, JobPhase
 from jobs.sandbox import get_sandbox
 from jobs.sandbox.base import ResourceClass, RunOutcome, RunSpec
 from jobs.scoring import datasets, intervals
+from jobs.signals import job_completed
+from jobs.tracking import RunRecord, TrackingUnavailable
+from jobs.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -45,32 +50,6 @@ def worker_name() -> str:
 def resource_class(name: str) -> ResourceClass:
     spec = settings.LB_RESOURCE_CLASSES[name]
     return ResourceClass(name=name, **spec)
-
-
-@dataclass
-class Workspace:
-    root: Path
-
-    @property
-    def code(self) -> Path:
-        return self.root / "code"
-
-    @property
-    def output(self) -> Path:
-        return self.root / "output"
-
-    @property
-    def artifacts(self) -> Path:
-        return self.root / "artifacts"
-
-    @classmethod
-    def fresh(cls, job: Job) -> "Workspace":
-        root = settings.DATA_DIR / "jobs" / str(job.pk)
-        if root.exists():
-            shutil.rmtree(root)  # a previous attempt's leftovers
-        for path in (root / "code", root / "output", root / "artifacts"):
-            path.mkdir(parents=True)
-        return cls(root)
 
 
 def _extract(job: Job, destination: Path) -> None:
@@ -246,7 +225,7 @@ def _finish_failed(job: Job, log, worker: str, failure: JobFailed) -> str:
 
 
 def _execute(job: Job, log, worker: str) -> str:
-    workspace = Workspace.fresh(job)
+    workspace = Workspace.fresh(job.pk)
     _extract(job, workspace.code)
     outcome = _run_submission(job, workspace, log, worker)
     logs.platform_line(log, f"run ended: {outcome.kind} after {outcome.duration_s:.1f} s"
@@ -265,7 +244,54 @@ def _execute(job: Job, log, worker: str) -> str:
         raise JobFailed("cancelled", "cancelled")
     logs.platform_line(log, f"scored: {_format_metrics(score.metrics)}")
     job.refresh_from_db()
-    return recording.record_and_complete(job, workspace=workspace, score=score, log=log, worker=worker)
+    return _record_and_complete(job, workspace, log, worker)
+
+
+def _record_and_complete(job: Job, workspace: Workspace, log, worker: str) -> str:
+    def on_retry(attempt: int, exc: Exception) -> None:
+        logs.platform_line(log, f"MLflow unavailable (try {attempt}): {exc}; retrying")
+
+    try:
+        record = recording.record(job, workspace=workspace, on_retry=on_retry)
+    except TrackingUnavailable as exc:
+        reason = f"tracking unavailable: {exc}. Metrics are kept; an operator can re-record the job."
+        logs.platform_line(log, reason)
+        services.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
+                          needs_recording=True)
+        return "failed"
+    if not _complete(job, record, worker=worker, output_dir=workspace.output, log=log):
+        logs.platform_line(log, "recorded, but the job was cancelled or taken back meanwhile")
+        return "cancelled"
+    workspace.clean_up()
+    return "completed"
+
+
+def _complete(job: Job, record: RunRecord, *, worker: str | None, output_dir: Path, log=None) -> bool:
+    """Move the job to completed, then tell the other apps; False if it was no longer ours."""
+    if not services.job_complete(job_id=str(job.pk), worker=worker, run_id=record.run_id,
+                                 experiment_id=record.experiment_id):
+        return False
+    if log is not None:
+        logs.platform_line(log, f"completed; MLflow run {record.run_id}")
+    job.refresh_from_db()
+    for receiver, error in job_completed.send_robust(sender=Job, job=job, output_dir=output_dir):
+        if error is not None:  # a listener's failure never undoes the completed job
+            logger.error("after completing job %s, %s failed: %r", job.pk, getattr(receiver, "__name__", receiver),
+                         error)
+            if log is not None:
+                logs.platform_line(log, f"after completion, {getattr(receiver, '__name__', receiver)} failed: {error}")
+    return True
+
+
+def job_rerecord(*, job: Job) -> Job:
+    """Staff: record a job whose scoring succeeded but MLflow was down, then complete it."""
+    if not job.needs_recording:
+        raise Conflict("This job has nothing waiting to be recorded.", code="nothing_to_record")
+    workspace = Workspace.of(job.pk)
+    record = recording.record(job, workspace=workspace)
+    _complete(job, record, worker=None, output_dir=workspace.output)
+    job.refresh_from_db()
+    return job
 
 
 def _format_metrics(metrics: dict) -> str:

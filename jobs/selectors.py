@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.visibility import get_visible, visible
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
-from core.errors import NotFound
-from submissions.models import Submission
+from submissions.selectors import submission_for  # noqa: F401  (jobs' services read it here)
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _visible(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
-    return queryset if user.is_staff else queryset.filter(owner=user)
+    return visible(queryset, user)
 
 
 def _get(queryset: QuerySet, pk, what: str):
-    try:
-        uuid.UUID(str(pk))
-        return queryset.get(pk=pk)
-    except (ValueError, ValidationError, queryset.model.DoesNotExist):
-        raise NotFound(f"No {what} {pk} visible to you.") from None
-
-
-def submission_for(*, user: AbstractBaseUser, submission_id, fields: tuple[str, ...] = ()) -> Submission:
-    """A submission the user may act on; someone else's answers 404, not 403.
-    ``fields`` loads only those columns (the file list can be large)."""
-    queryset = Submission.objects.only(*fields) if fields else Submission.objects.all()
-    return _get(_visible(queryset, user), submission_id, "submission")
+    return get_visible(queryset, pk, what)
 
 
 def job_for(*, user: AbstractBaseUser, job_id) -> Job:

@@ -16,9 +16,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from jobs import selectors
-from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
-from leaderboard import phases
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
+from jobs.signals import job_admitting
 from submissions.models import Submission
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def job_enqueue(
             # Lock the user's row so two concurrent requests see each other's
             # jobs in the limit check (SQLite: IMMEDIATE transactions do it).
             get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
-            phases.admit_job(owner=owner, benchmark=submission.benchmark)  # phase dates and per-phase limits
+            job_admitting.send(sender=Job, owner=owner, benchmark=submission.benchmark)  # e.g. phase limits
             _check_active_limit(owner)
             _check_hourly_limit(owner)
             job = Job.objects.create(
@@ -219,22 +219,18 @@ def job_save_score(*, job_id: str, worker: str, fields: dict) -> bool:
 
 
 def job_complete(*, job_id: str, worker: str | None, run_id: str, experiment_id: str) -> bool:
-    """running → completed (or a tracking-failed job re-recorded by staff)."""
-    from leaderboard.services import entry_ensure
+    """running → completed (or a tracking-failed job re-recorded by staff).
 
+    The caller sends ``job_completed`` when this returns True."""
     filters = Q(pk=job_id)
     if worker is None:
         filters &= Q(status=JobStatus.FAILED, needs_recording=True)
     else:
         filters &= Q(status=JobStatus.RUNNING, worker=worker)
-    with transaction.atomic():
-        done = Job.objects.filter(filters).update(
-            status=JobStatus.COMPLETED, phase=JobPhase.DONE, run_id=run_id, experiment_id=experiment_id,
-            finished_at=timezone.now(), needs_recording=False, error="", failure_kind="",
-        )
-        if done:
-            job = Job.objects.select_related("submission").get(pk=job_id)
-            entry_ensure(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+    done = Job.objects.filter(filters).update(
+        status=JobStatus.COMPLETED, phase=JobPhase.DONE, run_id=run_id, experiment_id=experiment_id,
+        finished_at=timezone.now(), needs_recording=False, error="", failure_kind="",
+    )
     return bool(done)
 
 

@@ -1,11 +1,14 @@
 from django.apps import AppConfig
-from django.conf import settings
 
 
 class LeaderboardConfig(AppConfig):
     name = "leaderboard"
 
     def ready(self) -> None:
-        from benchmarks import registry
+        from jobs.signals import job_admitting, job_completed
+        from leaderboard import receivers
+        from submissions.signals import submission_admitting
 
-        registry.load(settings.LB_BENCHMARKS, settings.LB_BENCHMARK_OPTIONS)
+        submission_admitting.connect(receivers.admit_upload, dispatch_uid="leaderboard.admit_upload")
+        job_admitting.connect(receivers.admit_job, dispatch_uid="leaderboard.admit_job")
+        job_completed.connect(receivers.enter_completed_job, dispatch_uid="leaderboard.enter_completed_job")

@@ -12,10 +12,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from benchmarks import registry
-from leaderboard import phases
 from core.errors import InvalidInput
 from submissions import archive
 from submissions.models import Submission
+from submissions.signals import submission_admitting
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def submission_create(
     except registry.UnknownBenchmark:
         known = ", ".join(b.slug for b in registry.all_benchmarks())
         raise InvalidInput(f"Unknown benchmark {benchmark!r}; known: {known}.", code="unknown_benchmark") from None
-    phases.admit_upload(benchmark=benchmark)  # 409 before the phase starts or after it ends
+    submission_admitting.send(sender=Submission, benchmark=benchmark)  # e.g. 409 outside a running phase
     method = (method or "").strip()
     if not method or len(method) > 100:
         raise InvalidInput("method must be a name of 1 to 100 characters.", code="bad_method")

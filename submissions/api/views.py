@@ -5,9 +5,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jobs.selectors import submission_for
 from core.ratelimits import enforce
 from submissions.api.serializers import SubmissionCreateSerializer, SubmissionSerializer
+from submissions.selectors import submission_for
 from submissions.services import submission_create
 from submissions.upload import SubmissionMultiPartParser
 

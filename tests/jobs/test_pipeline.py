@@ -50,15 +50,14 @@ def test_good_submission_completes_with_metrics_and_one_mlflow_run(make_job, tra
 
 
 def test_recording_twice_reuses_the_run(make_job, tracking, tmp_path):
-    from jobs.recording import _content
-    from jobs.tracking import tracker
+    from jobs.recording import record
+    from jobs.workspace import Workspace
 
     job = make_job()
     execute(str(job.pk))
     job.refresh_from_db()
     (tmp_path / "artifacts").mkdir()
-    again = tracker().record(_content(job, workspace_root=tmp_path, metrics=job.metrics,
-                                      log_copy=logs.log_path(job.pk)))
+    again = record(job, workspace=Workspace(tmp_path))
     assert again.run_id == job.run_id
     runs = MlflowClient(tracking).search_runs([job.experiment_id], f"tags.`lb.job_id` = '{job.pk}'")
     assert len(runs) == 1
@@ -94,7 +93,7 @@ def test_timeout_fails_with_reason(make_job, tracking, settings):
 
 
 def test_tracking_down_keeps_metrics_and_can_be_rerecorded(make_job, tracking, settings):
-    from jobs.recording import job_record
+    from jobs.runner import job_rerecord
 
     job = make_job()
     settings.MLFLOW_TRACKING_URI = "http://127.0.0.1:9"  # nothing listens there
@@ -105,7 +104,7 @@ def test_tracking_down_keeps_metrics_and_can_be_rerecorded(make_job, tracking, s
     assert job.metrics["accuracy"] == 1.0  # scored result kept
 
     settings.MLFLOW_TRACKING_URI = tracking
-    job = job_record(job=job)
+    job = job_rerecord(job=job)
     assert job.status == "completed" and job.run_id
     assert MlflowClient(tracking).get_run(job.run_id).data.metrics["accuracy"] == 1.0
 

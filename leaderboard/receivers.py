@@ -1,0 +1,32 @@
+"""How the leaderboard hears of the job side: it admits uploads and jobs by the
+phase rules, and learns of completed jobs through ``job_completed``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from leaderboard import phases
+from leaderboard.selectors import is_closed
+from leaderboard.services import entry_ensure
+
+logger = logging.getLogger(__name__)
+
+
+def admit_upload(sender, *, benchmark: str, **kwargs) -> None:
+    phases.admit_upload(benchmark=benchmark)  # 409 before the phase starts or after it ends
+
+
+def admit_job(sender, *, owner, benchmark: str, **kwargs) -> None:
+    phases.admit_job(owner=owner, benchmark=benchmark)  # phase dates and per-phase limits
+
+
+def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs) -> None:
+    """A completed job puts its method on the board; once the benchmark's private
+    part is public, the job's MLflow run gets its private metrics too."""
+    entry_ensure(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+    private = {f"private_{k}": v for k, v in (job.private_metrics or {}).items() if v is not None}
+    if job.run_id and private and is_closed(job.benchmark):
+        from jobs.tracking import tracker
+
+        tracker().log_metrics(job.run_id, private)
