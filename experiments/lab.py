@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
@@ -38,11 +39,14 @@ def setup(threads: int = 1) -> None:
                                 "axes.spines.right": False})
 
 
+_pending: list = []  # metrics of the active run, sent in batches when it ends (one request per 1,000)
+
+
 @contextlib.contextmanager
 def mlflow_run(notebook: str, params: Mapping[str, object] | None = None) -> Iterator[object]:
     """An MLflow run in the ``experiments`` experiment when ``MLFLOW_TRACKING_URI`` is set; else a no-op.
 
-    Yields the active run (or None). Use :func:`log_metrics` inside it.
+    Yields the active run (or None). Metrics given to :func:`log_metrics` inside it are sent when it ends.
     """
     uri = os.environ.get("MLFLOW_TRACKING_URI")
     if not uri:
@@ -52,20 +56,28 @@ def mlflow_run(notebook: str, params: Mapping[str, object] | None = None) -> Ite
 
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment(MLFLOW_EXPERIMENT)
+    _pending.clear()
     with mlflow.start_run(run_name=notebook, tags={"notebook": notebook}) as run:
         if params:
             mlflow.log_params({k: str(v) for k, v in params.items()})
         yield run
+        # Learning curves are hundreds of points: one HTTP request each would dominate a notebook's run time.
+        client = mlflow.MlflowClient()
+        for start in range(0, len(_pending), 1000):
+            client.log_batch(run.info.run_id, metrics=_pending[start : start + 1000])
+        _pending.clear()
 
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
-    """Log to the active MLflow run, if any (no-op without ``MLFLOW_TRACKING_URI``)."""
+    """Queue metrics for the active MLflow run, if any (no-op without ``MLFLOW_TRACKING_URI``)."""
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         return
     import mlflow
+    from mlflow.entities import Metric
 
     if mlflow.active_run() is not None:
-        mlflow.log_metrics({k: float(v) for k, v in metrics.items()}, step=step)
+        now = int(time.time() * 1000)
+        _pending.extend(Metric(key, float(value), now, step or 0) for key, value in metrics.items())
 
 
 def on_grid(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], points: int = 60) -> tuple[np.ndarray, np.ndarray]:
