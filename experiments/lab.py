@@ -69,7 +69,7 @@ def mlflow_run(notebook: str, params: Mapping[str, object] | None = None) -> Ite
 
 
 def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
-    """Queue metrics for the active MLflow run, if any (no-op without ``MLFLOW_TRACKING_URI``)."""
+    """Queue metrics for the active MLflow run, if any (no-op without ``MLFLOW_TRACKING_URI``); None values are skipped."""
     if not os.environ.get("MLFLOW_TRACKING_URI"):
         return
     import mlflow
@@ -77,7 +77,9 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
 
     if mlflow.active_run() is not None:
         now = int(time.time() * 1000)
-        _pending.extend(Metric(key, float(value), now, step or 0) for key, value in metrics.items())
+        # None means "no value yet" (e.g. a rolling success rate before the first finished episode).
+        _pending.extend(Metric(key, float(value), now, step or 0) for key, value in metrics.items()
+                        if value is not None)
 
 
 def on_grid(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], points: int = 60) -> tuple[np.ndarray, np.ndarray]:
