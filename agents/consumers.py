@@ -15,7 +15,7 @@ from django.conf import settings
 from agents import selectors, services
 from agents.episode import Episode, now_ms, viewer_mazes
 from agents.models import ACTIVE_TRAINING
-from agents.observability import STATE, SocketSession
+from core.observability import STATE, SocketSession
 from agents.policies import cached_policy
 
 CLOSE_LIMIT, CLOSE_IDLE, CLOSE_NOT_FOUND = 4429, 4408, 4404

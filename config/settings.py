@@ -292,4 +292,4 @@ LB_VIEWER_MAZES = env_int("LB_VIEWER_MAZES", 50)  # public training mazes offere
 LB_TRAINING_MAX_TIMESTEPS = env_int("LB_TRAINING_MAX_TIMESTEPS", 2_000_000)
 LB_TRAINING_PER_HOUR = env_int("LB_TRAINING_PER_HOUR", 5)
 LB_TRAINING_POLL_S = env_float("LB_TRAINING_POLL_S", 0.25)
-MIDDLEWARE += ["agents.observability.RequestLogMiddleware"]
+MIDDLEWARE += ["core.observability.RequestLogMiddleware"]
