@@ -15,6 +15,7 @@ from django.conf import settings
 from agents import selectors, services
 from agents.episode import Episode, now_ms, viewer_mazes
 from agents.models import ACTIVE_TRAINING
+from core import logcontext
 from core.observability import STATE, SocketSession
 from agents.policies import cached_policy
 
@@ -60,6 +61,7 @@ class LimitedConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.session = SocketSession(self.scope)
+        logcontext.request_id.set(self.session.request_id)  # this socket's task: every line carries it
         self.last_activity = time.monotonic()
         self.tasks: list[asyncio.Task] = []
         await self.accept()

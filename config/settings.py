@@ -273,13 +273,25 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# One JSON object per line, from every logger (Django's, Huey's, uvicorn's and
+# ours), each with the request id or job id it was caused by (core/logcontext.py).
+_LOG_LEVEL = env_str("LB_LOG_LEVEL", "INFO")
+_OWN_HANDLER = {"handlers": ["console"], "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LB_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "filters": {"context": {"()": "core.logcontext.ContextFilter"}},
+    "formatters": {"json": {"()": "core.logcontext.json_formatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"]}},
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # These libraries add their own plain-text handlers unless configured here.
+        "huey": {**_OWN_HANDLER, "level": _LOG_LEVEL},
+        "uvicorn": {**_OWN_HANDLER, "level": _LOG_LEVEL},
+        "uvicorn.error": {**_OWN_HANDLER, "level": _LOG_LEVEL},
+        "uvicorn.access": {**_OWN_HANDLER, "level": _LOG_LEVEL},
+    },
 }
 
 # --- Agents (model registry, live viewer, training console) ----------------

@@ -1,14 +1,16 @@
-"""Structured JSON logs: one line per HTTP request and per WebSocket session."""
+"""Access logs: one JSON line per HTTP request and per WebSocket session, and the
+request id that every line the request causes carries (``core.logcontext``)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 import uuid
 
-log = logging.getLogger("agents.access")
+from core import logcontext
+
+log = logging.getLogger("access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 # Process-wide counters (each web process reports its own).
@@ -21,7 +23,8 @@ def request_id_from(value: str | None) -> str:
 
 
 def emit(event: str, **fields) -> None:
-    log.info(json.dumps({"event": event, **fields, "ws_connections": STATE["ws_connections"]}, default=str))
+    """One access line; the JSON formatter writes ``fields`` as top-level keys."""
+    log.info(event, extra={"event": event, **fields, "ws_connections": STATE["ws_connections"]})
 
 
 class RequestLogMiddleware:
@@ -33,7 +36,8 @@ class RequestLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         request.request_id = request_id_from(request.headers.get("X-Request-ID"))
-        response = self.get_response(request)
+        with logcontext.bound(request_id=request.request_id):
+            response = self.get_response(request)
         if response.status_code >= 500:
             STATE["http_errors"] += 1
         response["X-Request-ID"] = request.request_id

@@ -23,6 +23,7 @@ from django.conf import settings
 
 from benchmarks import registry
 from benchmarks.base import RunInfo, Score, ScoringError
+from core import logcontext
 from core.errors import Conflict
 from jobs import logs, recording, services
 from jobs.models import FailureKind, Job, JobPhase
@@ -192,10 +193,21 @@ def _score(job: Job, workspace: Workspace, outcome: RunOutcome) -> Score:
 
 def execute(job_id: str) -> str:
     """Run one job to a terminal state (or give it back); returns the outcome."""
+    with logcontext.bound(job_id=job_id):  # every line about this job carries its id
+        started = time.monotonic()
+        outcome = _execute_claimed(job_id)
+        logger.info("job %s", outcome, extra={"event": "job_finished", "outcome": outcome,
+                                               "duration_s": round(time.monotonic() - started, 2)})
+        return outcome
+
+
+def _execute_claimed(job_id: str) -> str:
     worker = worker_name()
     if not services.job_claim(job_id=job_id, worker=worker):
         return "not-claimed"  # taken by another worker, cancelled, or already done
     job = Job.objects.select_related("submission", "owner").get(pk=job_id)
+    logger.info("job claimed", extra={"event": "job_claimed", "worker": worker, "benchmark": job.benchmark,
+                                      "attempt": job.attempts})
     with logs.open_for_append(job.pk) as log:
         logs.platform_line(log, f"attempt {job.attempts}/{job.max_attempts} on {worker}")
         try:

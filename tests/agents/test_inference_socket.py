@@ -241,10 +241,12 @@ def test_stats_reports_inference_times_and_session_is_logged(demo_model, caplog)
         await asyncio.sleep(0.05)
         return stats
 
-    with caplog.at_level("INFO", logger="agents.access"):
+    from core.logcontext import json_formatter
+
+    with caplog.at_level("INFO", logger="access"):
         stats = run(scenario())
     assert len(stats["onnx_step_ms"]) == 3 and all(0 < t < 1000 for t in stats["onnx_step_ms"])
-    sessions = [json.loads(r.getMessage()) for r in caplog.records if '"ws_session"' in r.getMessage()]
+    sessions = [json.loads(json_formatter().format(r)) for r in caplog.records if getattr(r, "event", "") == "ws_session"]
     assert len(sessions) == 1
     session = sessions[0]
     assert session["model_id"] == demo_model.id and session["errors"] == 1 and session["path"] == "/ws/inference"

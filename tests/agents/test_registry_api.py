@@ -129,7 +129,8 @@ def test_job_completed_signal_registers_the_policy(alice, tmp_path, models_dir):
 
     depth_first_policy(tmp_path / "policy.onnx")
     job = SimpleNamespace(id="6ba7b810-9dad-11d1-80b4-00c04fd430c8", benchmark="maze", owner=alice,
-                          metrics={"success_rate": 0.5})
+                          owner_id=alice.pk, submission=SimpleNamespace(method="dfs"), run_id="",
+                          metrics={"success_rate": 0.5}, private_metrics={})  # what every listener reads
     responses = job_completed.send_robust(sender=Job, job=job, output_dir=tmp_path)
     assert all(error is None for _, error in responses)
     registered = AgentModel.objects.get(source_ref=job.id)
@@ -139,10 +140,14 @@ def test_job_completed_signal_registers_the_policy(alice, tmp_path, models_dir):
 def test_requests_get_a_request_id_and_a_json_log_line(anonymous, demo_model, caplog):
     import json
 
-    with caplog.at_level("INFO", logger="agents.access"):
+    from core.logcontext import ContextFilter, json_formatter
+
+    with caplog.at_level("INFO", logger="access"):
         response = anonymous.get("/api/models", HTTP_X_REQUEST_ID="trace-12345678")
     assert response["X-Request-ID"] == "trace-12345678"
-    record = json.loads(caplog.records[-1].getMessage())
+    line = caplog.records[-1]
+    ContextFilter().filter(line)
+    record = json.loads(json_formatter().format(line))
     assert record["event"] == "http_request" and record["request_id"] == "trace-12345678"
     assert record["status"] == 200 and record["duration_ms"] >= 0 and "ws_connections" in record
 
