@@ -42,3 +42,12 @@ class PlatformAutoSchema(AutoSchema):
                                    if media == "application/json"} or body.get("content", {})
                 responses[status] = body
         return responses
+
+    def get_auth(self):
+        auths = super().get_auth()
+        from rest_framework.permissions import SAFE_METHODS
+
+        readable = any(getattr(p, "open_for_reads", False) for p in self.view.get_permissions())
+        if readable and self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})  # anyone may read (e.g. IsStaffOrReadOnly)
+        return auths

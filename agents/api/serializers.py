@@ -60,8 +60,8 @@ class TrainingRunRefSerializer(serializers.Serializer):
 
 
 # Response shapes, for the OpenAPI schema (the views return plain dicts built from MLflow).
-class ModelListSerializer(serializers.Serializer):
-    results = AgentModelSerializer(many=True)
+class ModelListQuerySerializer(serializers.Serializer):
+    archived = serializers.BooleanField(default=False, help_text="include archived versions")
 
 
 class ExperimentSerializer(serializers.Serializer):
@@ -69,10 +69,6 @@ class ExperimentSerializer(serializers.Serializer):
     name = serializers.CharField()
     lifecycle_stage = serializers.CharField()
     ui_url = serializers.CharField()
-
-
-class ExperimentListSerializer(serializers.Serializer):
-    results = ExperimentSerializer(many=True)
 
 
 class ExperimentRunSerializer(serializers.Serializer):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents import experiments, selectors, services
 from agents.api import serializers as s
 from core.errors import NotFound
+from core.pagination import ListPages, NewestFirst
+from core.permissions import IsStaffOrReadOnly
 
 
 def _valid(serializer_class, data):
@@ -20,20 +22,21 @@ def _valid(serializer_class, data):
     return serializer.validated_data
 
 
-class ModelListView(APIView):
+class ModelListView(GenericAPIView):
     """GET: the registry (``?archived=1`` includes archived versions). POST (staff): upload an ONNX policy."""
 
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = NewestFirst
+    serializer_class = s.AgentModelSerializer
 
-    def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
+    permission_classes = [IsStaffOrReadOnly]
 
-    @extend_schema(operation_id="api_models_list", responses=s.ModelListSerializer, parameters=[
-        OpenApiParameter("archived", OpenApiTypes.BOOL, description="include archived versions")])
+    @extend_schema(operation_id="api_models_list", responses=s.AgentModelSerializer(many=True),
+                   parameters=[s.ModelListQuerySerializer])
     def get(self, request):
-        include = request.query_params.get("archived") in ("1", "true")
-        data = s.AgentModelSerializer(selectors.model_list(include_archived=include), many=True).data
-        return Response({"results": data})
+        query = _valid(s.ModelListQuerySerializer, request.query_params)
+        page = self.paginate_queryset(selectors.model_list(include_archived=query["archived"]))
+        return self.get_paginated_response(s.AgentModelSerializer(page, many=True).data)
 
     @extend_schema(request=s.ModelUploadSerializer, responses={201: s.AgentModelSerializer})
     def post(self, request):
@@ -48,8 +51,7 @@ class ModelListView(APIView):
 class ModelDetailView(APIView):
     parser_classes = [JSONParser]
 
-    def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
+    permission_classes = [IsStaffOrReadOnly]
 
     @extend_schema(responses=s.AgentModelSerializer)
     def get(self, request, pk: int):
@@ -70,8 +72,7 @@ class ActiveModelView(APIView):
 
     parser_classes = [JSONParser]
 
-    def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
+    permission_classes = [IsStaffOrReadOnly]
 
     @extend_schema(responses=s.AgentModelSerializer)
     def get(self, request):
@@ -123,12 +124,14 @@ class TrainingStatusView(APIView):
         return Response(s.TrainingRunSerializer(run).data)
 
 
-class ExperimentListView(APIView):
+class ExperimentListView(GenericAPIView):
     permission_classes = [AllowAny]
+    pagination_class = ListPages
+    serializer_class = s.ExperimentSerializer
 
-    @extend_schema(operation_id="api_experiments_list", responses=s.ExperimentListSerializer)
+    @extend_schema(operation_id="api_experiments_list", responses=s.ExperimentSerializer(many=True))
     def get(self, request):
-        return Response({"results": experiments.experiment_list()})
+        return self.get_paginated_response(self.paginate_queryset(experiments.experiment_list()))
 
 
 class ExperimentDetailView(APIView):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jobs.models import FailureKind, JobPhase, JobStatus
@@ -38,14 +39,45 @@ class JobLogSerializer(serializers.Serializer):
     complete = serializers.BooleanField()
 
 
+class JobLogQuerySerializer(serializers.Serializer):
+    offset = serializers.IntegerField(min_value=0, default=0,
+                                      help_text="Byte offset to read from (next_offset of the previous call).")
+
+
 class JobResultSerializer(serializers.Serializer):
+    """A completed job's results, read from the job row (MLflow links are built, not fetched)."""
+
     run_id = serializers.CharField()
     experiment_id = serializers.CharField()
     metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
-    primary_metric = serializers.CharField()
-    primary_ci = serializers.ListField(child=serializers.FloatField(allow_null=True), allow_null=True)
-    mlflow_run_url = serializers.CharField()
-    mlflow_api_url = serializers.CharField()
+    primary_metric = serializers.SerializerMethodField()
+    primary_ci = serializers.SerializerMethodField()
+    mlflow_run_url = serializers.SerializerMethodField()
+    mlflow_api_url = serializers.SerializerMethodField()
+
+    def get_primary_metric(self, job) -> str:
+        from benchmarks import registry
+
+        try:
+            return registry.get(job.benchmark).primary_metric
+        except registry.UnknownBenchmark:
+            return ""
+
+    @extend_schema_field(serializers.ListField(child=serializers.FloatField(allow_null=True), allow_null=True))
+    def get_primary_ci(self, job) -> list[float | None] | None:
+        return [job.primary_ci_low, job.primary_ci_high] if job.primary_ci_low is not None else None
+
+    def _urls(self, job) -> tuple[str, str]:
+        from jobs.tracking import run_urls
+
+        return run_urls(ui_url=settings.MLFLOW_UI_URL, tracking_uri=settings.MLFLOW_TRACKING_URI,
+                        experiment_id=job.experiment_id, run_id=job.run_id)
+
+    def get_mlflow_run_url(self, job) -> str:
+        return self._urls(job)[0]
+
+    def get_mlflow_api_url(self, job) -> str:
+        return self._urls(job)[1]
 
 
 def resource_class_choices() -> list[str]:

@@ -1,21 +1,23 @@
-from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
-from benchmarks import registry
+from core.errors import Conflict
+from core.pagination import NewestFirst
 from jobs import logs
-from jobs.api.serializers import (JobCreateSerializer, JobLogSerializer, JobResultSerializer, JobStatusSerializer,
-                                  job_status_data)
+from jobs.api.serializers import (JobCreateSerializer, JobLogQuerySerializer, JobLogSerializer, JobResultSerializer,
+                                  JobStatusSerializer, job_status_data)
 from jobs.models import JobStatus
 from jobs.selectors import job_for, job_status_for, jobs_of
 from jobs.services import job_cancel, job_enqueue
-from jobs.tracking import run_urls
-from core.errors import Conflict
 
 
-class JobListCreateView(APIView):
+class JobListCreateView(GenericAPIView):
+    pagination_class = NewestFirst
+    serializer_class = JobStatusSerializer
+
     @extend_schema(request=JobCreateSerializer, responses={201: JobStatusSerializer, 200: JobStatusSerializer},
                    operation_id="jobs_create")
     def post(self, request):
@@ -31,7 +33,8 @@ class JobListCreateView(APIView):
 
     @extend_schema(responses={200: JobStatusSerializer(many=True)}, operation_id="jobs_list")
     def get(self, request):
-        return Response(JobStatusSerializer(jobs_of(user=request.user)[:100], many=True).data)
+        page = self.paginate_queryset(jobs_of(user=request.user))
+        return self.get_paginated_response(JobStatusSerializer(page, many=True).data)
 
 
 class JobStatusView(APIView):
@@ -41,18 +44,12 @@ class JobStatusView(APIView):
 
 
 class JobLogsView(APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("offset", int, description="Byte offset to read from (next_offset of the "
-                                                                "previous call).")],
-        responses={200: JobLogSerializer}, operation_id="jobs_logs",
-    )
+    @extend_schema(parameters=[JobLogQuerySerializer], responses={200: JobLogSerializer}, operation_id="jobs_logs")
     def get(self, request, pk):
+        query = JobLogQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         job = job_for(user=request.user, job_id=pk)
-        try:
-            offset = max(0, int(request.query_params.get("offset", 0)))
-        except ValueError:
-            offset = 0
-        chunk = logs.read_chunk(job.pk, offset)
+        chunk = logs.read_chunk(job.pk, query.validated_data["offset"])
         return Response({"text": chunk.text, "offset": chunk.offset, "next_offset": chunk.next_offset,
                          "complete": chunk.at_end and job.is_terminal})
 
@@ -63,16 +60,7 @@ class JobResultsView(APIView):
         job = job_for(user=request.user, job_id=pk)
         if job.status != JobStatus.COMPLETED:
             raise Conflict(f"Job is {job.status}; results exist once it is completed.", code="not_completed")
-        ui_url, api_url = run_urls(ui_url=settings.MLFLOW_UI_URL, tracking_uri=settings.MLFLOW_TRACKING_URI,
-                                   experiment_id=job.experiment_id, run_id=job.run_id)
-        try:
-            primary = registry.get(job.benchmark).primary_metric
-        except registry.UnknownBenchmark:
-            primary = ""
-        ci = [job.primary_ci_low, job.primary_ci_high] if job.primary_ci_low is not None else None
-        return Response({"run_id": job.run_id, "experiment_id": job.experiment_id, "metrics": job.metrics,
-                         "primary_metric": primary, "primary_ci": ci,
-                         "mlflow_run_url": ui_url, "mlflow_api_url": api_url})
+        return Response(JobResultSerializer(job).data)
 
 
 class JobCancelView(APIView):

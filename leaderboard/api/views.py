@@ -2,16 +2,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from benchmarks import registry
 from config import health
+from core.errors import InvalidInput, NotFound
+from core.pagination import ListPages
 from leaderboard import selectors
 from leaderboard.api.renderers import BoardCSVRenderer
 from leaderboard.api.serializers import (BenchmarkSerializer, BoardSerializer, FinalMarkSerializer, FinalsSerializer,
                                          MeSerializer)
 from leaderboard.finals import final_mark, final_unmark
-from core.errors import InvalidInput, NotFound
 from leaderboard.quotas import quotas_for
 from core.ratelimits import enforce
 
@@ -24,13 +26,16 @@ def _anonymous_limit(request) -> None:
                 what="anonymous requests")
 
 
-class BenchmarkListView(APIView):
+class BenchmarkListView(GenericAPIView):
     permission_classes = [AllowAny]
+    pagination_class = ListPages
+    serializer_class = BenchmarkSerializer
 
     @extend_schema(responses={200: BenchmarkSerializer(many=True)}, operation_id="benchmarks_list")
     def get(self, request):
         _anonymous_limit(request)
-        return Response(BenchmarkSerializer(registry.all_benchmarks(), many=True).data)
+        page = self.paginate_queryset(list(registry.all_benchmarks()))
+        return self.get_paginated_response(BenchmarkSerializer(page, many=True).data)
 
 
 class LeaderboardView(APIView):

@@ -3,8 +3,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
+from core.pagination import NewestFirst
 from core.ratelimits import enforce
 from submissions.api.serializers import SubmissionCreateSerializer, SubmissionSerializer
 from submissions.selectors import submission_for
@@ -12,7 +14,9 @@ from submissions.services import submission_create
 from submissions.upload import SubmissionMultiPartParser
 
 
-class SubmissionListCreateView(APIView):
+class SubmissionListCreateView(GenericAPIView):
+    pagination_class = NewestFirst
+    serializer_class = SubmissionSerializer
     parser_classes = [SubmissionMultiPartParser, MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": SubmissionCreateSerializer},
@@ -44,7 +48,7 @@ class SubmissionListCreateView(APIView):
         from submissions.models import Submission
 
         queryset = Submission.objects.all() if request.user.is_staff else Submission.objects.filter(owner=request.user)
-        return Response(SubmissionSerializer(queryset[:100], many=True).data)
+        return self.get_paginated_response(SubmissionSerializer(self.paginate_queryset(queryset), many=True).data)
 
 
 class SubmissionDetailView(APIView):
