@@ -1,4 +1,4 @@
-"""The docker backend's command line (no Docker engine here: the compose deployment runs it)."""
+"""The docker backend's command line and mount mapping (real containers: test_sandbox_hostile.py on podman)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from jobs.sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox
-from jobs.sandbox.docker import DockerSandbox, parse_path_map
+from jobs.sandbox.docker import DockerSandbox, parse_path_map, path_map_from_mounts
 
 MEDIUM = ResourceClass(name="medium", timeout_s=600, memory_mb=8192, cpus=2.5, max_procs=256,
                        max_output_mb=2048, gpus=1)
@@ -29,6 +29,7 @@ def test_policy_flags(tmp_path):
     sandbox = DockerSandbox(image="lb-worker:1", require_engine=False)
     cmd = sandbox.command(_spec(tmp_path), "lb-sandbox-x")
     assert cmd[:2] == ["docker", "run"]
+    assert "--rm" not in cmd  # kept until its exit state (OOMKilled) is read, then removed
     assert "--read-only" in cmd
     assert _flag_values(cmd, "--network") == ["none"]
     assert _flag_values(cmd, "--user") == ["65534:65534"]
@@ -74,3 +75,24 @@ def test_image_is_required(monkeypatch):
     monkeypatch.delenv("LB_SANDBOX_IMAGE", raising=False)
     with pytest.raises(SandboxUnavailable):
         get_sandbox("docker", debug=False, require_engine=False)
+
+
+def test_engine_cli_and_global_flags_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("LB_CONTAINER_CLI", "podman")
+    monkeypatch.setenv("LB_CONTAINER_CLI_ARGS", "--runtime /usr/sbin/runc --cgroup-manager=cgroupfs")
+    cmd = DockerSandbox(image="img", require_engine=False).command(_spec(tmp_path), "n")
+    assert cmd[:5] == ["podman", "--runtime", "/usr/sbin/runc", "--cgroup-manager=cgroupfs", "run"]
+
+
+def test_worker_container_mounts_become_the_path_map(tmp_path):
+    # `docker inspect --format '{{json .Mounts}}' <worker>` in a compose deployment.
+    mounts = [{"Type": "volume", "Name": "lb_shared", "Source": "/var/lib/docker/volumes/lb_shared/_data",
+               "Destination": "/shared", "RW": True},
+              {"Type": "bind", "Source": "/var/run/docker.sock", "Destination": "/var/run/docker.sock"},
+              {"Type": "tmpfs", "Destination": "/tmp"}]
+    path_map = path_map_from_mounts(mounts)
+    assert path_map == {"/shared": "/var/lib/docker/volumes/lb_shared/_data",
+                        "/var/run/docker.sock": "/var/run/docker.sock"}
+    sandbox = DockerSandbox(image="img", require_engine=False, path_map=path_map)
+    assert sandbox.host_path(Path("/shared/jobs/7/code")) == "/var/lib/docker/volumes/lb_shared/_data/jobs/7/code"
+    assert sandbox.host_path(Path("/sharedother/x")) == "/sharedother/x"
