@@ -25,6 +25,22 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
+# --- HTTPS (behind a TLS-terminating reverse proxy; see docs/deploy.md) -------
+# DJANGO_SECURE=1 (or LB_HTTPS=1): HSTS, redirect to https, secure cookies.
+# X-Forwarded-Proto is believed only from LB_TRUSTED_PROXIES (leaderboard.proxy).
+HTTPS = env_bool("DJANGO_SECURE", False) or env_bool("LB_HTTPS", False)
+LB_TRUSTED_PROXIES = env_list("LB_TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health(/|$)"]  # probes from inside the deployment speak plain HTTP
+    SECURE_HSTS_SECONDS = env_int("LB_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LB_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Only allows a submission to the browsers' preload list; nothing is submitted.
+    SECURE_HSTS_PRELOAD = env_bool("LB_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -46,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "leaderboard.proxy.TrustedProxyMiddleware",  # before SecurityMiddleware reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
     "corsheaders.middleware.CorsMiddleware",
@@ -189,7 +206,13 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("LB_UPLOAD_MAX_FILES", 2000)
 
 # --- Jobs -----------------------------------------------------------------
 LB_SANDBOX = env_str("LB_SANDBOX", "bubblewrap")
-LB_SANDBOX_IMAGE = env_str("LB_SANDBOX_IMAGE", "leaders-board:latest")  # docker backend
+# docker backend: the sandbox image (Python + ML stack, no platform code or data),
+# the engine's CLI (docker or podman) with extra global flags, and an optional
+# worker-path=host-path map (default: read from the worker container's own mounts).
+LB_SANDBOX_IMAGE = env_str("LB_SANDBOX_IMAGE", "leaders-board-sandbox:latest")
+LB_CONTAINER_CLI = env_str("LB_CONTAINER_CLI", "docker")
+LB_CONTAINER_CLI_ARGS = env_str("LB_CONTAINER_CLI_ARGS", "")
+LB_DOCKER_PATH_MAP = env_str("LB_DOCKER_PATH_MAP", "")
 LB_WORKER_GPU = env_str("LB_WORKER_GPU", "")
 LB_MAX_ATTEMPTS = env_int("LB_MAX_ATTEMPTS", 3)
 LB_HEARTBEAT_S = env_float("LB_HEARTBEAT_S", 5.0)
