@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,23 @@ def test_worker_container_mounts_become_the_path_map(tmp_path):
     sandbox = DockerSandbox(image="img", require_engine=False, path_map=path_map)
     assert sandbox.host_path(Path("/shared/jobs/7/code")) == "/var/lib/docker/volumes/lb_shared/_data/jobs/7/code"
     assert sandbox.host_path(Path("/sharedother/x")) == "/sharedother/x"
+
+
+def test_path_map_from_a_real_engine_inspect(podman_sandbox, tmp_path):
+    """The Mounts JSON the backend reads, as a real engine writes it for a container on a named volume."""
+    engine = [podman_sandbox["cli"], *podman_sandbox["cli_args"]]
+    volume, name = f"lb-test-{uuid.uuid4().hex[:8]}", f"lb-test-{uuid.uuid4().hex[:8]}"
+    try:
+        subprocess.run([*engine, "create", "--name", name, "-v", f"{volume}:/shared", "-v", f"{tmp_path}:/extra:ro",
+                        podman_sandbox["image"], "true"], check=True, capture_output=True)
+        inspected = subprocess.run([*engine, "inspect", "--format", "{{json .Mounts}}", name], check=True,
+                                   capture_output=True, text=True).stdout
+        volume_path = subprocess.run([*engine, "volume", "inspect", "--format", "{{.Mountpoint}}", volume],
+                                     check=True, capture_output=True, text=True).stdout.strip()
+    finally:
+        subprocess.run([*engine, "rm", "--force", name], capture_output=True)
+        subprocess.run([*engine, "volume", "rm", "--force", volume], capture_output=True)
+    path_map = path_map_from_mounts(json.loads(inspected))
+    assert path_map == {"/shared": volume_path, "/extra": str(tmp_path)}
+    sandbox = DockerSandbox(image="img", require_engine=False, path_map=path_map)
+    assert sandbox.host_path(Path("/shared/jobs/7/code")) == f"{volume_path}/jobs/7/code"
