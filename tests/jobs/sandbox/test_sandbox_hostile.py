@@ -91,7 +91,7 @@ def test_platform_secrets(backend, workspace, run_hostile, monkeypatch):
         monkeypatch.setenv(key, value)  # the worker's os.environ; callers pass a scrubbed env
     # A process started with the platform's environment, as the worker itself is:
     # its /proc/PID/environ holds the secrets.
-    seed_file = workspace.data_dir / "hidden-seed"  # as settings keep the installation's hidden seed
+    seed_file = workspace.data_dir / "hidden-seed"  # where leaderboard.seed keeps the installation's seed
     seed_file.write_text(f"seed-{workspace.token}")
     worker_like = subprocess.Popen(["sleep", "30"], env={**os.environ, **planted})
     try:
