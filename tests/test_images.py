@@ -58,6 +58,8 @@ def built_images(tmp_path_factory) -> dict[str, list[str]]:
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LB_CONTAINER_CLI": "podman",
            "LB_CONTAINER_CLI_ARGS": " ".join(PODMAN[1:]), "LB_APP_IMAGE": tags["app"],
            "LB_SANDBOX_IMAGE": tags["sandbox"], "LB_IMAGE_BUILD_ARGS": "--build-arg REQUIREMENTS=requirements/web.txt"}
+    # Earlier runs' superseded layers; the tagged images stay as the build cache.
+    subprocess.run([*PODMAN, "image", "prune", "--force"], capture_output=True, timeout=300)
     done = subprocess.run([str(ROOT / "scripts" / "images.sh"), str(context)], env=env, capture_output=True,
                           text=True, timeout=1800)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
