@@ -14,7 +14,7 @@ from leaderboard.env import env_bool, env_float, env_int, env_list, env_path, en
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Importing settings writes nothing anywhere: the data folder is made at run
-# time (leaderboard.apps.LeaderboardConfig.ready), the hidden seed on first
+# time (leaderboard.startup, called by manage.py, ASGI, WSGI), the hidden seed on first
 # use (leaderboard.seed), so an image build leaves no data behind.
 DATA_DIR = env_path("LB_DATA_DIR", BASE_DIR / "var")
 
