@@ -43,6 +43,9 @@ from .supervise import Launch, supervise
 SANDBOX_CODE = "/sandbox/code"
 SANDBOX_OUTPUT = "/sandbox/output"
 SANDBOX_DATASET = "/sandbox/dataset"
+# The sandbox image's interpreter (Dockerfile: a venv at /opt/venv), by absolute
+# path: the run's PATH is the worker's, which need not match the image's.
+SANDBOX_PYTHON = "/opt/venv/bin/python"
 OOM_EXIT_CODE = 137  # 128 + SIGKILL: what an engine reports for a kernel OOM kill
 logger = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ def in_container() -> bool:
 class DockerSandbox:
     name = "docker"
 
-    def __init__(self, *, image: str | None = None, python: str = "python", user: str | None = None,
+    def __init__(self, *, image: str | None = None, python: str = SANDBOX_PYTHON, user: str | None = None,
                  cli: str | None = None, cli_args: list[str] | None = None,
                  path_map: dict[str, str] | None = None, host_ro_dirs: list[Path] | None = None,
                  require_engine: bool = True) -> None:

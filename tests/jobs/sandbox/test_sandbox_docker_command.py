@@ -56,7 +56,7 @@ def test_mounts_env_and_argv(tmp_path):
     assert f"type=bind,source={tmp_path / 'deps'},target={tmp_path / 'deps'},readonly" in mounts
     assert sorted(_flag_values(cmd, "--env")) == ["HOME=/tmp", "LB_DATASET_DIR=/sandbox/dataset"]
     image_at = cmd.index("lb-worker:1")
-    assert cmd[image_at + 1:] == ["python", "main.py", "--output", "/sandbox/output"]
+    assert cmd[image_at + 1:] == ["/opt/venv/bin/python", "main.py", "--output", "/sandbox/output"]
 
 
 def test_gpu_and_network_for_install_step(tmp_path):
