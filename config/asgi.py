@@ -4,7 +4,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from config.startup import prepare_data_dir
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+prepare_data_dir()  # before the apps load: SQLite files need their folder
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

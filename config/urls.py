@@ -30,7 +30,9 @@ pages = [
     path("entries/<int:pk>/", views.entry_page, name="entry"),
     path("entries/<int:pk>/final", views.entry_final, name="entry-final"),
     path("me/", views.my_page, name="me"),
-    path("health", board_api.HealthView.as_view(), name="health"),
+    path("health", board_api.HealthAliasView.as_view(), name="health"),  # alias of /health/ready
+    path("health/ready", board_api.HealthView.as_view(), name="health-ready"),
+    path("health/live", board_api.LiveView.as_view(), name="health-live"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
 ]

@@ -26,6 +26,7 @@ from jobs import logs
 from jobs.models import Job
 from jobs.sandbox import safe_output_files
 from jobs.scoring import datasets, intervals
+from jobs.scoring.seed import hidden_seed
 from jobs.tracking import RunContent, RunRecord, experiment_name, tracker, with_retries
 from jobs.workspace import Workspace
 
@@ -68,7 +69,7 @@ def reproducibility(job: Job, benchmark: Benchmark) -> dict:
         "seeds": {
             "bootstrap": intervals.SEED,
             # The hidden-data seed is secret; its fingerprint tells two installations apart.
-            "hidden_data_fingerprint": hashlib.sha256(str(settings.LB_HIDDEN_SEED).encode()).hexdigest()[:12],
+            "hidden_data_fingerprint": hashlib.sha256(str(hidden_seed()).encode()).hexdigest()[:12],
             **{f"benchmark.{k}": v for k, v in getattr(benchmark, "seeds", {}).items()},
         },
         "python": sys.version.split()[0],

@@ -115,7 +115,13 @@ def _sandbox():
         hidden = default_hidden_paths(settings.BASE_DIR) + [settings.DATA_DIR]
         return get_sandbox("bubblewrap", debug=settings.DEBUG, hidden_paths=hidden)
     if settings.LB_SANDBOX == "docker":
-        return get_sandbox("docker", debug=settings.DEBUG, image=settings.LB_SANDBOX_IMAGE)
+        import shlex
+
+        from jobs.sandbox.docker import parse_path_map
+
+        return get_sandbox("docker", debug=settings.DEBUG, image=settings.LB_SANDBOX_IMAGE,
+                           cli=settings.LB_CONTAINER_CLI, cli_args=shlex.split(settings.LB_CONTAINER_CLI_ARGS),
+                           path_map=parse_path_map(settings.LB_DOCKER_PATH_MAP) or None)
     return get_sandbox(settings.LB_SANDBOX, debug=settings.DEBUG)
 
 

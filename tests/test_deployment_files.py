@@ -17,6 +17,7 @@ def test_compose_has_every_service_and_redis_persists():
     assert "--appendonly yes" in services["redis"]["command"]
     assert services["worker"]["command"] == "python manage.py run_huey"
     assert services["worker"]["environment"]["LB_SANDBOX"] == "docker"
+    assert services["worker"]["environment"]["LB_SANDBOX_IMAGE"] == "leaders-board-sandbox:latest"
     assert services["worker"]["runtime"] == "nvidia"
     assert "config.asgi:application" in services["web"]["command"]
     for name in ("web", "worker"):
