@@ -242,13 +242,12 @@ LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
 
 LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
 
-# --- Rate limits (django-ratelimit rate strings) --------------------------
-RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
+# --- Rate limits (DRF throttles on the shared cache; core/throttles.py) ------
+LB_RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
 LB_RATE_SUBMISSIONS_HOUR = env_str("LB_RATE_SUBMISSIONS_HOUR", "60/h")
 LB_RATE_SUBMISSIONS_DAY = env_str("LB_RATE_SUBMISSIONS_DAY", "300/d")
 LB_RATE_JOBS_HOUR = env_str("LB_RATE_JOBS_HOUR", "120/h")
 LB_RATE_ANON = env_str("LB_RATE_ANON", "600/m")
-RATELIMIT_VIEW = "core.errors.ratelimited_view"
 
 # --- Auth -----------------------------------------------------------------
 OIDC_ISSUER = env_str("OIDC_ISSUER", "")
@@ -274,6 +273,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle"],
     "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -6,7 +6,7 @@ stable machine-readable code, ``detail`` says what and why for a person.
 
 from __future__ import annotations
 
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -89,14 +89,4 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
         body["fields"] = exc.detail
     response.data = body
-    return response
-
-
-def ratelimited_view(request, exception):
-    """django-ratelimit's 429, in the API's error shape."""
-    response = JsonResponse(
-        {"error": "rate_limited", "detail": "Too many requests; slow down and retry after the indicated delay."},
-        status=429,
-    )
-    response["Retry-After"] = str(getattr(request, "ratelimit_retry_after", 60))
     return response

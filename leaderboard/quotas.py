@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
+from core.throttles import Usage
 from jobs import selectors
+from submissions.throttles import SubmissionsPerDay, SubmissionsPerHour
 
 
 def quotas_for(user: AbstractBaseUser) -> list[dict]:
@@ -43,21 +45,12 @@ def _platform_quotas(user: AbstractBaseUser) -> list[dict]:
             "window_s": int(rate.window.total_seconds()),
             "frees_at": rate.frees_at.isoformat() if rate.frees_at else None,
         },
-        {
-            "name": "submissions_per_hour",
-            "limit": selectors.parse_rate(settings.LB_RATE_SUBMISSIONS_HOUR)[0],
-            "used": _recent_submissions(user, 3600),
-            "window_s": 3600,
-            "frees_at": None,
-        },
+        *(_throttle_quota(name, throttle.usage(user)) for name, throttle in (
+            ("submissions_per_hour", SubmissionsPerHour()), ("submissions_per_day", SubmissionsPerDay()))),
     ]
 
 
-def _recent_submissions(user: AbstractBaseUser, seconds: int) -> int:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from submissions.models import Submission
-
-    return Submission.objects.filter(owner=user, created_at__gte=timezone.now() - timedelta(seconds=seconds)).count()
+def _throttle_quota(name: str, usage: Usage) -> dict:
+    """A request-rate limit as the throttle that enforces it counts it (the same cache entry)."""
+    return {"name": name, "limit": usage.limit, "used": usage.used, "window_s": usage.window_s,
+            "frees_at": usage.frees_at.isoformat() if usage.frees_at else None}

@@ -180,9 +180,9 @@ def _no_ratelimit_by_default(settings, request):
     # Rate-limit tests switch it back on; elsewhere the shared cache would
     # carry counts from one test into the next.
     if "ratelimit" not in request.keywords:
-        settings.RATELIMIT_ENABLE = False
+        settings.LB_RATELIMIT_ENABLE = False
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "ratelimit: keeps django-ratelimit enabled")
+    config.addinivalue_line("markers", "ratelimit: keeps the request-rate throttles enabled")
     os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")

@@ -15,15 +15,6 @@ from leaderboard.api.serializers import (BenchmarkSerializer, BoardSerializer, F
                                          MeSerializer)
 from leaderboard.finals import final_mark, final_unmark
 from leaderboard.quotas import quotas_for
-from core.ratelimits import enforce
-
-
-def _anonymous_limit(request) -> None:
-    from django.conf import settings
-
-    if not request.user.is_authenticated:
-        enforce(request, group="anon", key=f"ip:{request.META.get('REMOTE_ADDR', '')}", rate=settings.LB_RATE_ANON,
-                what="anonymous requests")
 
 
 class BenchmarkListView(GenericAPIView):
@@ -33,7 +24,6 @@ class BenchmarkListView(GenericAPIView):
 
     @extend_schema(responses={200: BenchmarkSerializer(many=True)}, operation_id="benchmarks_list")
     def get(self, request):
-        _anonymous_limit(request)
         page = self.paginate_queryset(list(registry.all_benchmarks()))
         return self.get_paginated_response(BenchmarkSerializer(page, many=True).data)
 
@@ -52,7 +42,6 @@ class LeaderboardView(APIView):
         operation_id="leaderboard_retrieve",
     )
     def get(self, request):
-        _anonymous_limit(request)
         slug = request.query_params.get("benchmark")
         if not slug:
             raise InvalidInput("Query parameter 'benchmark' is required.", code="benchmark_required")
@@ -94,6 +83,7 @@ class HealthView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes: list = []  # probes are never rate-limited
 
     @extend_schema(responses={200: dict, 503: dict}, operation_id="health_ready")
     def get(self, request):
@@ -114,6 +104,7 @@ class LiveView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes: list = []  # probes are never rate-limited
 
     @extend_schema(responses={200: dict}, operation_id="health_live")
     def get(self, request):

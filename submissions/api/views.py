@@ -1,4 +1,3 @@
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
@@ -7,26 +6,22 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from core.pagination import NewestFirst
-from core.ratelimits import enforce
 from submissions.api.serializers import SubmissionCreateSerializer, SubmissionSerializer
 from submissions.selectors import submission_for
 from submissions.services import submission_create
+from submissions.throttles import SubmissionsPerDay, SubmissionsPerHour
 from submissions.upload import SubmissionMultiPartParser
 
 
 class SubmissionListCreateView(GenericAPIView):
     pagination_class = NewestFirst
     serializer_class = SubmissionSerializer
+    throttle_classes = [SubmissionsPerHour, SubmissionsPerDay]  # uploads only (POST)
     parser_classes = [SubmissionMultiPartParser, MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": SubmissionCreateSerializer},
                    responses={201: SubmissionSerializer}, operation_id="submissions_create")
     def post(self, request):
-        key = f"user:{request.user.pk}"
-        enforce(request, group="submissions-hour", key=key, rate=settings.LB_RATE_SUBMISSIONS_HOUR,
-                what="submissions per hour")
-        enforce(request, group="submissions-day", key=key, rate=settings.LB_RATE_SUBMISSIONS_DAY,
-                what="submissions per day")
         form = SubmissionCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
