@@ -216,7 +216,9 @@ LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
 LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
 
-LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
+LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)
+# Set by scripts/serve.sh for its WSGI tier: the peer is the proxy, the client is in X-Real-IP.
+LB_BEHIND_PROXY = env_bool("LB_BEHIND_PROXY", False)  # adds /api/bench/bare for bench/api_latency.py
 
 # --- Rate limits (django-ratelimit rate strings) --------------------------
 RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
