@@ -10,4 +10,5 @@ RUN pip install -r requirements/worker.txt
 COPY . .
 RUN python manage.py collectstatic --noinput -v 0
 EXPOSE 8000
-CMD ["uvicorn", "leaderboard.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+# The web tier behind compose's proxy service: HTTP (gunicorn) on 8000, /ws/ (uvicorn) on 8001.
+CMD ["sh", "-c", "LB_WEB_HOST=0.0.0.0 LB_WEB_PROXY=none exec scripts/serve.sh"]

@@ -8,10 +8,12 @@ profile="${1:-worker}"
 apt_packages=()
 command -v bwrap >/dev/null 2>&1 || apt_packages+=(bubblewrap)        # the sandbox
 command -v prlimit >/dev/null 2>&1 || apt_packages+=(util-linux)      # rlimits for the sandbox
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || apt_packages+=(nginx-light)  # web tier's one port (scripts/serve.sh)
 if [ "$profile" = dev ]; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)                # browser tests (Playwright drives it)
   command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
   command -v pg_ctlcluster >/dev/null 2>&1 || apt_packages+=(postgresql)
+  command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)                # bench/api_latency.py load generator
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${apt_packages[*]}"
