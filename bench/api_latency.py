@@ -134,22 +134,25 @@ ROOT_URLCONF = "bareproject.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH}}
 USE_TZ = True
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["bareproject.urls.BearerToken"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["bareproject.auth.BearerToken"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 """
 
-STANDALONE_URLS = """
-from django.contrib.auth import get_user_model
-from django.urls import path
+STANDALONE_AUTH = """
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 
 class BearerToken(TokenAuthentication):
     keyword = "Bearer"
+"""
+
+STANDALONE_URLS = """
+from django.contrib.auth import get_user_model
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 class Bare(APIView):
@@ -171,6 +174,7 @@ class Standalone:
         (package / "__init__.py").write_text("")
         (package / "settings.py").write_text(f"DB_PATH = {str(self.tmp / 'db.sqlite3')!r}\n" + STANDALONE_SETTINGS)
         (package / "urls.py").write_text(STANDALONE_URLS)
+        (package / "auth.py").write_text(STANDALONE_AUTH)
         (package / "wsgi.py").write_text("from django.core.wsgi import get_wsgi_application\n"
                                          "application = get_wsgi_application()\n")
         self.env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
@@ -198,6 +202,8 @@ class Standalone:
             cwd=self.tmp, env=self.env, start_new_session=True, stdout=open(self.tmp / "server.log", "wb"),
             stderr=subprocess.STDOUT)
         wait_http(self.url + "/bare", self.process)
+        check = requests.get(self.url + "/bare", headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
+        assert check.status_code == 200, check.text[:500]
         return self
 
     def __exit__(self, *exc):
@@ -310,6 +316,9 @@ def main(args) -> None:
                                    data={"benchmark": "toy", "method": "bench"},
                                    files={"archive": ("s.zip", archive, "application/zip")}).json()["id"]
         (workdir / "enqueue.json").write_text(json.dumps({"submission": submission}))
+        for path in ("/api/bench/bare", "/api/leaderboard?benchmark=toy"):
+            check = requests.get(project.url + path, headers=headers, timeout=10)
+            assert check.status_code == 200, check.text[:500]
         job = requests.post(project.url + "/api/jobs", headers=headers, json={"submission": submission},
                             timeout=60).json()["id"]
         print(f"web tier: scripts/serve.sh (nginx -> gunicorn gthread {args.workers}x{args.threads}, /ws/ -> uvicorn); "
