@@ -131,7 +131,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "rest_framework.authtoken"]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 ROOT_URLCONF = "bareproject.urls"
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH}}
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH, "CONN_MAX_AGE": CONN_MAX_AGE}}
 USE_TZ = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["bareproject.auth.BearerToken"],
@@ -167,12 +167,13 @@ urlpatterns = [path("bare", Bare.as_view())]
 class Standalone:
     """A minimal Django + DRF project in a temporary folder: token auth, one row; gunicorn like serve.sh's."""
 
-    def __init__(self, workers: int, threads: int):
+    def __init__(self, workers: int, threads: int, conn_max_age: int = 0):
         self.tmp = Path(tempfile.mkdtemp(prefix="lb-bare-"))
         package = self.tmp / "bareproject"
         package.mkdir()
         (package / "__init__.py").write_text("")
-        (package / "settings.py").write_text(f"DB_PATH = {str(self.tmp / 'db.sqlite3')!r}\n" + STANDALONE_SETTINGS)
+        (package / "settings.py").write_text(f"DB_PATH = {str(self.tmp / 'db.sqlite3')!r}\n"
+                                             f"CONN_MAX_AGE = {conn_max_age}\n" + STANDALONE_SETTINGS)
         (package / "urls.py").write_text(STANDALONE_URLS)
         (package / "auth.py").write_text(STANDALONE_AUTH)
         (package / "wsgi.py").write_text("from django.core.wsgi import get_wsgi_application\n"
@@ -307,7 +308,10 @@ def main(args) -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (scripts/install.sh dev installs it)")
     workdir = Path(tempfile.mkdtemp(prefix="lb-bench-wrk-"))
-    with Standalone(args.workers, args.threads) as bare, Project(args.workers, args.threads) as project:
+    # The yardstick is Django's defaults (a new database connection per request), as in issue 13's
+    # table; the second standalone keeps connections like the project does, to show what that alone buys.
+    with Standalone(args.workers, args.threads) as bare, Standalone(args.workers, args.threads, 60) as kept, \
+            Project(args.workers, args.threads) as project:
         headers = {"Authorization": f"Bearer {project.token}"}
         archive = archive_bytes(args.upload_bytes)
         upload_body, upload_type = multipart({"benchmark": "toy", "method": "bench"}, archive)
@@ -327,6 +331,7 @@ def main(args) -> None:
               f"wrk {args.seconds:.0f} s per row; upload {len(upload_body) / 1e6:.2f} MB; {os.cpu_count()} CPUs")
         endpoints = [
             ("standalone bare DRF view (gunicorn)", bare.url + "/bare", lua_request("GET", bare.token)),
+            ("standalone, persistent connections", kept.url + "/bare", lua_request("GET", kept.token)),
             ("project /api/bench/bare", project.url + "/api/bench/bare", lua_request("GET", project.token)),
             ("GET job status", f"{project.url}/api/jobs/{job}/status", lua_request("GET", project.token)),
             ("GET leaderboard JSON", project.url + "/api/leaderboard?benchmark=toy", lua_request("GET", project.token)),
