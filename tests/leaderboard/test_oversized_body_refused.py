@@ -97,3 +97,26 @@ def test_three_gib_body_is_refused_before_1_2x_the_limit_and_leaves_nothing_on_d
     assert not new_files, new_files
     grown = sum(size - before.get(path, 0) for path, size in after.items())
     assert grown < 256 * 1024, f"{grown} bytes more on disk"
+
+
+def test_a_chunked_upload_under_the_limit_is_accepted(tier):
+    """The chunked path is counted, not refused: a real submission sent chunked gets a 201."""
+    import requests
+
+    from tests.conftest import toy_files, zip_bytes
+
+    archive = zip_bytes(toy_files())
+    body = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"benchmark\"\r\n\r\ntoy\r\n"
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"method\"\r\n\r\nchunked\r\n"
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"archive\"; filename=\"s.zip\"\r\n"
+            "Content-Type: application/zip\r\n\r\n").encode() + archive + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+    def chunks():  # a generator body: requests sends it with Transfer-Encoding: chunked
+        for start in range(0, len(body), 1000):
+            yield body[start:start + 1000]
+
+    response = requests.post(f"{tier.url}/api/submissions", data=chunks(), timeout=30,
+                             headers={"Authorization": f"Bearer {tier.token}",
+                                      "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+    assert response.status_code == 201, response.text
+    assert response.json()["sha256"]
