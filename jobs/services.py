@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from jobs import selectors
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
+from leaderboard import phases
 from leaderboard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ def job_enqueue(
             check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
             if check.benchmark is None:
                 raise NotFound(f"No submission {submission_id} visible to you.")
+            phases.admit_job(owner=owner, benchmark=check.benchmark)  # phase dates and per-phase limits
             _check_limits(check)
             job = Job.objects.create(
                 id=job_id or uuid.uuid4(),
