@@ -13,7 +13,6 @@ import os
 import shutil
 import socket
 import sys
-import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from jobs.models import FailureKind, Job, JobPhase
 from jobs.sandbox import get_sandbox
 from jobs.sandbox.base import ResourceClass, RunOutcome, RunSpec
 from leaderboard import datasets, intervals
+from submissions import archive as submission_archive
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +74,11 @@ class Workspace:
 
 
 def _extract(job: Job, destination: Path) -> None:
-    with job.submission.archive.open("rb") as handle, tarfile.open(fileobj=handle, mode="r:gz") as archive:
-        archive.extractall(destination, filter="data")
+    """Unpack the archive as stored (a .zip or tar as uploaded, or the tar.gz of loose files)
+    once, under the upload rules, checking every file against the submission's manifest."""
+    stored = job.submission.archive
+    submission_archive.extract(lambda: stored.storage.open(stored.name, "rb"), stored.name, destination,
+                               job.submission.files, job.submission.entrypoint)
 
 
 class _Ticker:

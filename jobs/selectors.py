@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
@@ -86,6 +87,47 @@ class RateUsage:
     @property
     def exhausted(self) -> bool:
         return self.used >= self.limit
+
+
+@dataclass(frozen=True)
+class EnqueueCheck:
+    benchmark: str | None  # the submission's, or None when the user may not see it
+    active: int
+    rate: RateUsage
+
+
+def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
+    """Two round trips inside the enqueue transaction: lock the owner's row (so two
+    racing requests see each other's jobs), then read the submission's benchmark
+    and both limit counts in one statement. They cannot share a statement: on
+    PostgreSQL a statement's snapshot predates the lock it waits for, so its
+    counts would miss the racing job. SQLite ignores FOR UPDATE; its IMMEDIATE
+    transactions serialise the writers instead."""
+    try:
+        uuid.UUID(str(submission_id))
+    except ValueError:
+        raise NotFound(f"No submission {submission_id} visible to you.") from None
+    limit, window = job_rate_limit()
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
+    mine = Job.objects.filter(owner=OuterRef("pk")).order_by().values("owner")
+    count = Count("id")
+    row = (
+        get_user_model().objects.filter(pk=owner.pk).annotate(
+            lb_benchmark=Subquery(_visible(Submission.objects.filter(pk=submission_id), owner).values("benchmark")[:1]),
+            lb_active=Subquery(mine.filter(status__in=ACTIVE_STATUSES).annotate(n=count).values("n")),
+            lb_used=Subquery(mine.filter(counts_against_quota(), created_at__gte=timezone.now() - window)
+                             .annotate(n=count).values("n")),
+        ).values_list("lb_benchmark", "lb_active", "lb_used").first()
+    )
+    benchmark, active, used = row if row else (None, 0, 0)
+    active, used = active or 0, used or 0
+    frees_at = None
+    if used >= limit:  # the refusal path only: when does the next slot free?
+        counted = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=timezone.now() - window)
+        oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
+        frees_at = oldest + window
+    return EnqueueCheck(benchmark=benchmark, active=active,
+                        rate=RateUsage(limit=limit, window=window, used=used, frees_at=frees_at))
 
 
 def job_rate_usage(*, owner: AbstractBaseUser) -> RateUsage:

@@ -9,7 +9,6 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -19,7 +18,6 @@ from jobs import selectors
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
 from leaderboard import phases
 from leaderboard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from submissions.models import Submission
 
 logger = logging.getLogger(__name__)
 
@@ -39,19 +37,15 @@ def _enqueue_after_commit(job_id: uuid.UUID) -> None:
     transaction.on_commit(enqueue)
 
 
-def _check_active_limit(owner: AbstractBaseUser) -> None:
+def _check_limits(check: selectors.EnqueueCheck) -> None:
     limit = settings.LB_MAX_ACTIVE_JOBS_PER_USER
-    active = selectors.active_job_count(owner=owner)
-    if active >= limit:
+    if check.active >= limit:
         raise LimitExceeded(
-            f"You have {active} pending or running jobs; the limit is {limit}. "
+            f"You have {check.active} pending or running jobs; the limit is {limit}. "
             "Wait for one to finish or cancel one.",
             code="too_many_active_jobs",
         )
-
-
-def _check_hourly_limit(owner: AbstractBaseUser) -> None:
-    usage = selectors.job_rate_usage(owner=owner)
+    usage = check.rate
     if usage.exhausted:
         retry_after = max(int((usage.frees_at - timezone.now()).total_seconds()) + 1, 1)
         raise LimitExceeded(
@@ -85,25 +79,26 @@ def job_enqueue(
     if resource_class not in settings.LB_RESOURCE_CLASSES:
         known = ", ".join(sorted(settings.LB_RESOURCE_CLASSES))
         raise InvalidInput(f"Unknown resource_class {resource_class!r}; known: {known}.", code="bad_resource_class")
-    submission = selectors.submission_for(user=owner, submission_id=submission_id,
-                                          fields=("id", "owner_id", "benchmark"))
+    # Round trips without an idempotency key: the owner's row lock, one statement
+    # reading the submission and both limits, the insert (then the commit and,
+    # after it, the queue push). A key adds one lookup (a replay ends there).
     if job_id is not None:
         existing = Job.objects.filter(pk=job_id).first()
         if existing is not None:
-            return _replay(existing, owner=owner, submission=submission, resource_class=resource_class)
+            submission = selectors.submission_for(user=owner, submission_id=submission_id, fields=("id",))
+            return _replay(existing, owner=owner, submission_id=submission.pk, resource_class=resource_class)
     try:
         with transaction.atomic():
-            # Lock the user's row so two concurrent requests see each other's
-            # jobs in the limit check (SQLite: IMMEDIATE transactions do it).
-            get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
-            phases.admit_job(owner=owner, benchmark=submission.benchmark)  # phase dates and per-phase limits
-            _check_active_limit(owner)
-            _check_hourly_limit(owner)
+            check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
+            if check.benchmark is None:
+                raise NotFound(f"No submission {submission_id} visible to you.")
+            phases.admit_job(owner=owner, benchmark=check.benchmark)  # phase dates and per-phase limits
+            _check_limits(check)
             job = Job.objects.create(
                 id=job_id or uuid.uuid4(),
-                submission=submission,
+                submission_id=submission_id,
                 owner=owner,
-                benchmark=submission.benchmark,
+                benchmark=check.benchmark,
                 resource_class=resource_class,
                 max_attempts=settings.LB_MAX_ATTEMPTS,
                 queued_at=timezone.now(),
@@ -114,12 +109,12 @@ def job_enqueue(
         existing = Job.objects.filter(pk=job_id).first()
         if existing is None:
             raise
-        return _replay(existing, owner=owner, submission=submission, resource_class=resource_class)
+        return _replay(existing, owner=owner, submission_id=submission_id, resource_class=resource_class)
     return job, True
 
 
-def _replay(existing: Job, *, owner, submission: Submission, resource_class: str) -> tuple[Job, bool]:
-    if _same_request(existing, owner=owner, submission_id=submission.pk, resource_class=resource_class):
+def _replay(existing: Job, *, owner, submission_id, resource_class: str) -> tuple[Job, bool]:
+    if _same_request(existing, owner=owner, submission_id=submission_id, resource_class=resource_class):
         return existing, False
     raise Conflict(
         f"job_id {existing.pk} was already used for a different request.", code="idempotency_conflict"

@@ -108,7 +108,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist per worker thread like PostgreSQL's: opening one (and
+    # its PRAGMAs) on every request was the largest cost of a small API call.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits share it) ----------------------------------------
@@ -239,7 +240,9 @@ LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
 LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
 
-LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
+LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)
+# Set by scripts/serve.sh for its WSGI tier: the peer is the proxy, the client is in X-Real-IP.
+LB_BEHIND_PROXY = env_bool("LB_BEHIND_PROXY", False)  # adds /api/bench/bare for bench/api_latency.py
 
 # --- Rate limits (django-ratelimit rate strings) --------------------------
 RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)

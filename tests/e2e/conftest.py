@@ -1,5 +1,6 @@
-"""A real stack for end-to-end tests: web (uvicorn), worker (run_huey) and a
-queue (Redis or Huey's SQLite), as separate processes talking over HTTP."""
+"""A real stack for end-to-end tests: the production web tier (scripts/serve.sh:
+nginx, gunicorn, uvicorn), worker (run_huey) and a queue (Redis or Huey's
+SQLite), as separate processes talking over HTTP."""
 
 from __future__ import annotations
 
@@ -51,10 +52,10 @@ class Stack:
     def start_web(self) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
+        env = {**self.env, "PYTHON": PYTHON, "LB_WEB_PORT": str(port), "LB_WEB_WORKERS": "1", "LB_WEB_THREADS": "4"}
         self.web = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "leaderboard.asgi:application", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=self.env, stdout=open(self.tmp / "web.log", "ab"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=env, stdout=open(self.tmp / "web.log", "ab"),
+            stderr=subprocess.STDOUT, start_new_session=True)
         wait_for_http(self.url + "/api/benchmarks", timeout=60, process=self.web)
 
     def start_worker(self) -> subprocess.Popen:
@@ -95,6 +96,12 @@ class Stack:
                            + (self.tmp / "worker.log").read_text()[-3000:])
 
     def stop(self) -> None:
+        if self.web is not None and self.web.poll() is None:
+            self.web.send_signal(signal.SIGTERM)  # serve.sh stops its parts and removes its socket folder
+            try:
+                self.web.wait(20)
+            except subprocess.TimeoutExpired:
+                pass
         for process in [self.web, *self.workers]:
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
