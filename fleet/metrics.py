@@ -38,16 +38,12 @@ class PlatformCollector(Collector):
         return []  # no query at registration time (the default registry would otherwise collect once)
 
     def collect(self):
-        from django.db import close_old_connections
-
         try:
             yield from self._jobs()
             yield from self._workers()
             yield self._sockets()
         except Exception:  # a scrape must not take the page down; the gap in the series tells
             logger.exception("platform metrics failed")
-        finally:
-            close_old_connections()
 
     def _jobs(self):
         from django.conf import settings
