@@ -48,10 +48,10 @@ def pool_has_live_worker(pool: str) -> bool:
 
 
 def fleet_snapshot(*, now: datetime | None = None) -> list[dict]:
-    """Every known worker, newest first within each host, as the fleet page shows it."""
+    """Every known worker, by host and pid (a stable order for the page), as the fleet page shows it."""
     now = now or timezone.now()
     rows = []
-    for worker in Worker.objects.order_by("-heartbeat_at")[:500]:
+    for worker in Worker.objects.order_by("host", "pid")[:500]:
         rows.append({
             "name": worker.name, "host": worker.host, "pid": worker.pid, "version": worker.version,
             "pools": worker.pools, "gpus": worker.gpus, "gpu_status": worker.gpu_status,
