@@ -77,3 +77,17 @@ def test_a_live_worker_record_keeps_its_job(big_job, live_worker):
     Job.objects.filter(pk=big_job.pk).update(status="running", phase="executing", worker=worker.name, attempts=1,
                                              started_at=now, heartbeat_at=now)
     assert jobs_sweep()["requeued"] == 0
+
+
+def test_staff_see_waiting_jobs_per_pool_in_admin(big_job, staff, live_worker):
+    from django.test import Client
+
+    live_worker(pools=["default"])
+    client = Client()
+    client.force_login(staff)
+    page = client.get("/admin/fleet/waitingjob/", {"pool": "big"}).content.decode()
+    assert str(big_job.pk) in page and "waiting for a worker in pool big" in page
+    assert str(big_job.pk) not in client.get("/admin/fleet/waitingjob/", {"pool": "default"}).content.decode()
+    workers = client.get("/admin/fleet/worker/").content.decode()
+    assert "host-a:101" in workers and "alive" in workers and 'href="/fleet/"' in workers
+    assert 'href="/fleet/"' in client.get("/admin/").content.decode()  # the fleet page is linked from admin
