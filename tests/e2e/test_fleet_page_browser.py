@@ -15,6 +15,18 @@ from tests.e2e.test_pools import wait_alive
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "fleet-staff-password-1"
+GPU_WORKER = """
+from datetime import timedelta
+from django.utils import timezone
+from fleet.models import Worker
+from fleet.services import worker_heartbeat, worker_register
+worker_register(name="gpu-box:1", host="gpu-box", pid=1, version="abc", pools=["big"], gpu_status="1 GPU(s)",
+                gpus=[{"index": 0, "name": "NVIDIA H200", "uuid": "GPU-0", "memory_total_mb": 143771.0}])
+worker_heartbeat(name="gpu-box:1", current_job=None, telemetry=[{"index": 0, "name": "NVIDIA H200",
+    "utilization_pct": 75.0, "memory_used_mb": 71885.5, "memory_total_mb": 143771.0, "temperature_c": 41.0,
+    "power_w": 310.0, "processes": {}}])
+Worker.objects.filter(name="gpu-box:1").update(heartbeat_at=timezone.now() + timedelta(hours=1))
+"""
 
 
 @pytest.mark.parametrize("pool_stack", ["redis"], indirect=True)
@@ -29,6 +41,9 @@ def test_fleet_page_is_live_and_shows_a_dead_worker_gone(pool_stack):
     stack.env["DJANGO_SUPERUSER_PASSWORD"] = PASSWORD
     stack.manage("createsuperuser", "--noinput", "--username", "staff", "--email", "staff@example.org")
     timeout_s = float(stack.env["LB_HEARTBEAT_TIMEOUT_S"])
+    # A GPU host's record, as its heartbeat writes it (this machine has no GPU); dated an hour
+    # ahead so it stays alive through the test.
+    stack.manage("shell", "-c", GPU_WORKER)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -48,6 +63,11 @@ def test_fleet_page_is_live_and_shows_a_dead_worker_gone(pool_stack):
             assert page.inner_text(f"{row_a} .state") == "alive" and page.inner_text(f"{row_b} .state") == "alive"
             assert "default" in page.inner_text(row_a) and "big" in page.inner_text(row_b)
             assert "no GPU" in page.inner_text(f"{row_a} .gpus")
+            # Per-GPU bars: utilisation, memory, temperature, sized by the readings.
+            gpu = "tr[data-worker='gpu-box:1'] .gpu[data-gpu='0']"
+            assert "NVIDIA H200" in page.inner_text(gpu) and "util 75 %" in page.inner_text(gpu)
+            widths = page.eval_on_selector_all(f"{gpu} .bar > span", "spans => spans.map(s => s.style.width)")
+            assert widths == ["75%", "50%", "41%"], widths
 
             # Heartbeats arrive over the socket (the row's heartbeat time changes) and the age shown
             # grows between them and drops at each one, in the same document (no reload).

@@ -91,3 +91,16 @@ def test_staff_see_waiting_jobs_per_pool_in_admin(big_job, staff, live_worker):
     workers = client.get("/admin/fleet/worker/").content.decode()
     assert "host-a:101" in workers and "alive" in workers and 'href="/fleet/"' in workers
     assert 'href="/fleet/"' in client.get("/admin/").content.decode()  # the fleet page is linked from admin
+
+
+def test_a_message_on_a_worker_outside_its_pool_goes_back_to_the_pool(big_job, settings):
+    from huey.contrib.djhuey import HUEY
+
+    from jobs.tasks import run_job
+
+    settings.LB_WORKER_POOLS = ["default"]
+    before = HUEY.pool_depth("big")
+    assert run_job.call_local(str(big_job.pk), pool="big") == "rerouted"
+    assert HUEY.pool_depth("big") == before + 1
+    big_job.refresh_from_db()
+    assert big_job.status == "pending" and big_job.attempts == 0  # never claimed here
