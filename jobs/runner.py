@@ -39,7 +39,8 @@ class JobFailed(Exception):
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``host:pid``, the key of this worker's fleet record (LB_WORKER_HOST names the host)."""
+    return f"{settings.LB_WORKER_HOST or socket.gethostname()}:{os.getpid()}"
 
 
 def resource_class(name: str) -> ResourceClass:
@@ -265,11 +266,15 @@ def _execute(job: Job, log, worker: str) -> str:
         raise failure
     if not services.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.SCORING):
         raise JobFailed("cancelled", "cancelled")
+    scoring_started = time.monotonic()
     score = _score(job, workspace, outcome)
     benchmark = registry.get(job.benchmark)
     fields = intervals.score_fields(benchmark, score, job_id=job.pk)
     fields["peak_vram_mb"] = outcome.peak_vram_mb
     fields["reproducibility"] = recording.reproducibility(job, benchmark)
+    # Read by /metrics (fleet/metrics.py): how long the run and its scoring took.
+    fields["reproducibility"]["timings"] = {"run_s": round(outcome.duration_s, 3),
+                                            "scoring_s": round(time.monotonic() - scoring_started, 3)}
     if not services.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
         raise JobFailed("cancelled", "cancelled")
     logs.platform_line(log, f"scored: {_format_metrics(score.metrics)}")

@@ -45,7 +45,8 @@ def job_for(*, user: AbstractBaseUser, job_id) -> Job:
 
 # What the status endpoint reads: no joins, no result or metrics columns.
 STATUS_FIELDS = ("id", "submission_id", "owner_id", "benchmark", "status", "phase", "attempts", "max_attempts",
-                 "resource_class", "created_at", "started_at", "finished_at", "error", "failure_kind")
+                 "resource_class", "created_at", "started_at", "finished_at", "error", "failure_kind",
+                 "queued_at")
 
 
 def job_status_for(*, user: AbstractBaseUser, job_id) -> Job:
@@ -142,3 +143,29 @@ def job_rate_usage(*, owner: AbstractBaseUser) -> RateUsage:
         oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
         frees_at = oldest + window
     return RateUsage(limit=limit, window=window, used=used, frees_at=frees_at)
+
+
+# --- Pools (fleet): each resource class names the pool whose queue its jobs go to.
+
+def pool_for(resource_class: str) -> str:
+    """The pool of a resource class; ``default`` for a class without one (or one since removed)."""
+    return settings.LB_RESOURCE_CLASSES.get(resource_class, {}).get("pool", "default")
+
+
+def in_pools(pools) -> Q:
+    """A filter for jobs whose resource class is in one of ``pools``."""
+    pools = set(pools)
+    if not pools:
+        return Q(pk__in=[])
+    if "default" in pools:  # unknown classes fall back to the default pool
+        others = [name for name, spec in settings.LB_RESOURCE_CLASSES.items()
+                  if spec.get("pool", "default") not in pools]
+        return ~Q(resource_class__in=others)
+    return Q(resource_class__in=[name for name, spec in settings.LB_RESOURCE_CLASSES.items()
+                                 if spec.get("pool", "default") in pools])
+
+
+def running_job_of(*, worker: str) -> str | None:
+    """The id of the job ``worker`` is running, if any (the fleet heartbeat reports it)."""
+    job_id = Job.objects.filter(worker=worker, status=JobStatus.RUNNING).values_list("pk", flat=True).first()
+    return str(job_id) if job_id else None

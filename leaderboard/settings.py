@@ -59,9 +59,12 @@ INSTALLED_APPS = [
     "jobs",
     "agents",
     "leaderboard",
+    "fleet",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request metrics for /metrics
     "leaderboard.proxy.TrustedProxyMiddleware",  # before SecurityMiddleware reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
@@ -127,21 +130,42 @@ else:
     }
 
 # --- Queue ----------------------------------------------------------------
+# One queue per pool (fleet/queues.py): a job goes to its resource class's
+# pool; a worker consumes the main queue plus the pools in LB_WORKER_POOLS.
 HUEY_QUEUE_NAME = env_str("LB_QUEUE_NAME", "leaders-board")
+LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
+    env_str(
+        "LB_RESOURCE_CLASSES",
+        json.dumps(
+            {
+                "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
+                          "max_output_mb": 1024, "gpus": 1, "pool": "default"},
+                "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
+                           "max_output_mb": 2048, "gpus": 1, "pool": "default"},
+            }
+        ),
+    )
+)
+LB_POOLS = sorted({spec.get("pool", "default") for spec in LB_RESOURCE_CLASSES.values()} | {"default"})
+LB_WORKER_POOLS = env_list("LB_WORKER_POOLS", LB_POOLS)  # the pools this worker serves; default: all
 if REDIS_URL:
     HUEY = {
         "name": HUEY_QUEUE_NAME,
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "fleet.queues.PoolRedisHuey",
         "url": REDIS_URL,
         "immediate": False,
+        "pools": LB_WORKER_POOLS,
+        "all_pools": LB_POOLS,
         "consumer": {"workers": env_int("LB_WORKER_THREADS", 1), "worker_type": "thread"},
     }
 else:
     HUEY = {
         "name": HUEY_QUEUE_NAME,
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "fleet.queues.PoolSqliteHuey",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
+        "pools": LB_WORKER_POOLS,
+        "all_pools": LB_POOLS,
         "consumer": {"workers": env_int("LB_WORKER_THREADS", 1), "worker_type": "thread"},
     }
 HUEY_STATS = {"filename": str(DATA_DIR / "huey-stats.sqlite3")}
@@ -223,19 +247,6 @@ LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)
 LB_RUN_GRACE_S = env_float("LB_RUN_GRACE_S", 120.0)
 LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
 LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
-LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
-    env_str(
-        "LB_RESOURCE_CLASSES",
-        json.dumps(
-            {
-                "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
-                          "max_output_mb": 1024, "gpus": 1},
-                "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
-                           "max_output_mb": 2048, "gpus": 1},
-            }
-        ),
-    )
-)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
 LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
@@ -318,3 +329,13 @@ LB_TRAINING_MAX_TIMESTEPS = env_int("LB_TRAINING_MAX_TIMESTEPS", 2_000_000)
 LB_TRAINING_PER_HOUR = env_int("LB_TRAINING_PER_HOUR", 5)
 LB_TRAINING_POLL_S = env_float("LB_TRAINING_POLL_S", 0.25)
 MIDDLEWARE += ["agents.observability.RequestLogMiddleware"]
+
+# --- Fleet (workers, pools, GPU telemetry, metrics) ---------------------------
+LB_WORKER_HOST = env_str("LB_WORKER_HOST", "")  # the name this worker reports; default: the host name
+LB_WORKER_VERSION = env_str("LB_WORKER_VERSION", "")  # default: the git sha of BASE_DIR, if any
+LB_GPU_POLL_S = env_float("LB_GPU_POLL_S", 1.0)  # NVML readings, one thread per worker
+LB_FLEET_PUSH_S = env_float("LB_FLEET_PUSH_S", 1.0)  # how often /ws/fleet sends the fleet
+LB_WORKER_FORGET_AFTER_S = env_float("LB_WORKER_FORGET_AFTER_S", 7 * 86400.0)  # gone workers kept this long
+# Addresses or networks (CIDR) that may read /metrics without logging in (Prometheus); staff always may.
+LB_METRICS_ALLOW = env_list("LB_METRICS_ALLOW", [])
+MIDDLEWARE += ["django_prometheus.middleware.PrometheusAfterMiddleware"]
