@@ -45,4 +45,5 @@ RUN LB_DATA_DIR=/tmp/build-data LB_BENCHMARKS=benchmarks.maze:benchmarks \
 ENV LB_DATA_DIR=/shared
 USER lb
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+# The web tier behind compose's proxy service: HTTP (gunicorn) on 8000, /ws/ (uvicorn) on 8001.
+CMD ["sh", "-c", "LB_WEB_HOST=0.0.0.0 LB_WEB_PROXY=none exec scripts/serve.sh"]

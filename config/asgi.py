@@ -1,4 +1,6 @@
-"""ASGI entry point: HTTP (Django) and WebSockets (Channels) on one port."""
+"""ASGI entry point. In production (scripts/serve.sh) it serves the WebSockets
+(``/ws/...``, Channels) only: the proxy sends plain HTTP to the WSGI tier.
+HTTP here stays for development servers and tests, under the same body limit."""
 
 import os
 
@@ -13,11 +15,12 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from core.bodylimit import ASGIBodyLimit  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ASGIBodyLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

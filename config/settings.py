@@ -60,9 +60,12 @@ INSTALLED_APPS = [
     "jobs",
     "agents",
     "leaderboard",
+    "fleet",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request metrics for /metrics
     "core.proxy.TrustedProxyMiddleware",  # before SecurityMiddleware reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
@@ -109,7 +112,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist per worker thread like PostgreSQL's: opening one (and
+    # its PRAGMAs) on every request was the largest cost of a small API call.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits share it) ----------------------------------------
@@ -127,21 +131,42 @@ else:
     }
 
 # --- Queue ----------------------------------------------------------------
+# One queue per pool (fleet/queues.py): a job goes to its resource class's
+# pool; a worker consumes the main queue plus the pools in LB_WORKER_POOLS.
 HUEY_QUEUE_NAME = env_str("LB_QUEUE_NAME", "leaders-board")
+LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
+    env_str(
+        "LB_RESOURCE_CLASSES",
+        json.dumps(
+            {
+                "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
+                          "max_output_mb": 1024, "gpus": 1, "pool": "default"},
+                "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
+                           "max_output_mb": 2048, "gpus": 1, "pool": "default"},
+            }
+        ),
+    )
+)
+LB_POOLS = sorted({spec.get("pool", "default") for spec in LB_RESOURCE_CLASSES.values()} | {"default"})
+LB_WORKER_POOLS = env_list("LB_WORKER_POOLS", LB_POOLS)  # the pools this worker serves; default: all
 if REDIS_URL:
     HUEY = {
         "name": HUEY_QUEUE_NAME,
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "fleet.queues.PoolRedisHuey",
         "url": REDIS_URL,
         "immediate": False,
+        "pools": LB_WORKER_POOLS,
+        "all_pools": LB_POOLS,
         "consumer": {"workers": env_int("LB_WORKER_THREADS", 1), "worker_type": "thread"},
     }
 else:
     HUEY = {
         "name": HUEY_QUEUE_NAME,
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "fleet.queues.PoolSqliteHuey",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
+        "pools": LB_WORKER_POOLS,
+        "all_pools": LB_POOLS,
         "consumer": {"workers": env_int("LB_WORKER_THREADS", 1), "worker_type": "thread"},
     }
 HUEY_STATS = {"filename": str(DATA_DIR / "huey-stats.sqlite3")}
@@ -223,24 +248,13 @@ LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)
 LB_RUN_GRACE_S = env_float("LB_RUN_GRACE_S", 120.0)
 LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
 LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
-LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
-    env_str(
-        "LB_RESOURCE_CLASSES",
-        json.dumps(
-            {
-                "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
-                          "max_output_mb": 1024, "gpus": 1},
-                "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
-                           "max_output_mb": 2048, "gpus": 1},
-            }
-        ),
-    )
-)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
 LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
 
 LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
+# Set by scripts/serve.sh for its WSGI tier: the peer is the proxy, the client is in X-Real-IP.
+LB_BEHIND_PROXY = env_bool("LB_BEHIND_PROXY", False)
 
 # --- Rate limits (DRF throttles on the shared cache; core/throttles.py) ------
 LB_RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
@@ -274,6 +288,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle"],
+    # The client address is REMOTE_ADDR (config/wsgi.py sets it from the proxy's X-Real-IP);
+    # a client-sent X-Forwarded-For must not pick a fresh throttle bucket.
+    "NUM_PROXIES": 0,
     "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -328,3 +345,13 @@ LB_TRAINING_MAX_TIMESTEPS = env_int("LB_TRAINING_MAX_TIMESTEPS", 2_000_000)
 LB_TRAINING_PER_HOUR = env_int("LB_TRAINING_PER_HOUR", 5)
 LB_TRAINING_POLL_S = env_float("LB_TRAINING_POLL_S", 0.25)
 MIDDLEWARE += ["core.observability.RequestLogMiddleware"]
+
+# --- Fleet (workers, pools, GPU telemetry, metrics) ---------------------------
+LB_WORKER_HOST = env_str("LB_WORKER_HOST", "")  # the name this worker reports; default: the host name
+LB_WORKER_VERSION = env_str("LB_WORKER_VERSION", "")  # default: the git sha of BASE_DIR, if any
+LB_GPU_POLL_S = env_float("LB_GPU_POLL_S", 1.0)  # NVML readings, one thread per worker
+LB_FLEET_PUSH_S = env_float("LB_FLEET_PUSH_S", 1.0)  # how often /ws/fleet sends the fleet
+LB_WORKER_FORGET_AFTER_S = env_float("LB_WORKER_FORGET_AFTER_S", 7 * 86400.0)  # gone workers kept this long
+# Addresses or networks (CIDR) that may read /metrics without logging in (Prometheus); staff always may.
+LB_METRICS_ALLOW = env_list("LB_METRICS_ALLOW", [])
+MIDDLEWARE += ["django_prometheus.middleware.PrometheusAfterMiddleware"]

@@ -40,4 +40,4 @@ pages = [
 if settings.LB_BENCH_VIEWS:
     api.append(path("api/bench/bare", board_api.BareView.as_view(), name="api-bench-bare"))
 
-urlpatterns = api + pages + [path("", include("agents.urls"))]
+urlpatterns = api + pages + [path("", include("agents.urls")), path("", include("fleet.urls"))]

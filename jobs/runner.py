@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 import sys
-import tarfile
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from jobs.scoring import datasets, intervals
 from jobs.signals import job_completed
 from jobs.tracking import RunRecord, TrackingUnavailable
 from jobs.workspace import Workspace
+from submissions import archive as submission_archive
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ class JobFailed(Exception):
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``host:pid``, the key of this worker's fleet record (LB_WORKER_HOST names the host)."""
+    return f"{settings.LB_WORKER_HOST or socket.gethostname()}:{os.getpid()}"
 
 
 def resource_class(name: str) -> ResourceClass:
@@ -54,8 +55,11 @@ def resource_class(name: str) -> ResourceClass:
 
 
 def _extract(job: Job, destination: Path) -> None:
-    with job.submission.archive.open("rb") as handle, tarfile.open(fileobj=handle, mode="r:gz") as archive:
-        archive.extractall(destination, filter="data")
+    """Unpack the archive as stored (a .zip or tar as uploaded, or the tar.gz of loose files)
+    once, under the upload rules, checking every file against the submission's manifest."""
+    stored = job.submission.archive
+    submission_archive.extract(lambda: stored.storage.open(stored.name, "rb"), stored.name, destination,
+                               job.submission.files, job.submission.entrypoint)
 
 
 class _Ticker:
@@ -253,11 +257,15 @@ def _execute(job: Job, log, worker: str) -> str:
         raise failure
     if not services.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.SCORING):
         raise JobFailed("cancelled", "cancelled")
+    scoring_started = time.monotonic()
     score = _score(job, workspace, outcome)
     benchmark = registry.get(job.benchmark)
     fields = intervals.score_fields(benchmark, score, job_id=job.pk)
     fields["peak_vram_mb"] = outcome.peak_vram_mb
     fields["reproducibility"] = recording.reproducibility(job, benchmark)
+    # Read by /metrics (fleet/metrics.py): how long the run and its scoring took.
+    fields["reproducibility"]["timings"] = {"run_s": round(outcome.duration_s, 3),
+                                            "scoring_s": round(time.monotonic() - scoring_started, 3)}
     if not services.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
         raise JobFailed("cancelled", "cancelled")
     logs.platform_line(log, f"scored: {_format_metrics(score.metrics)}")
