@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from fleet import services
-from fleet.nvml import GpuPoller, shared_poller
+from core.nvml import GpuPoller, shared_poller
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,8 @@ class FleetConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from fleet import metrics
+        from fleet import metrics, selectors
+        from jobs import workers
 
         metrics.register()
+        workers.provide(selectors)  # the sweeper and the job API read worker records through jobs.workers

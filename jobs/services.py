@@ -244,8 +244,9 @@ def jobs_sweep(*, now=None) -> dict[str, int]:
     * pending too long in the queue: re-queue once more after
       ``LB_REQUEUE_PENDING_AFTER_S`` (a lost enqueue), fail past the deadline.
     """
-    from fleet import selectors as fleet
+    from jobs import workers
 
+    fleet = workers.view()
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
     stale = now - timedelta(seconds=settings.LB_HEARTBEAT_TIMEOUT_S)

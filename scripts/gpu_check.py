@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    from fleet.nvml import shared_poller
+    from core.nvml import shared_poller
 
     poller = shared_poller()
     reader = poller.reader

@@ -47,9 +47,9 @@ class JobStatusSerializer(serializers.Serializer):
     def get_reason(self, job) -> str:
         if job.status != JobStatus.PENDING:
             return ""
-        from fleet.selectors import waiting_reason
+        from jobs import workers
 
-        return waiting_reason(job.resource_class)
+        return workers.view().waiting_reason(job.resource_class)
 
     def get_deadline(self, job) -> datetime | None:
         if job.status == JobStatus.PENDING and job.queued_at:

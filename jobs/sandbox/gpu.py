@@ -1,6 +1,6 @@
 """Peak GPU memory of a run, measured from outside the sandbox with NVML.
 
-The readings come from the process's one NVML poller (``fleet/nvml.py``, once
+The readings come from the process's one NVML poller (``core/nvml.py``, once
 a second), the same thread whose figures the worker heartbeats to the fleet
 page. The run's footprint is the GPU memory NVML attributes to the run's
 process tree; where the driver does not list processes (some containers), it
@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from fleet.nvml import GpuPoller, GpuReading, shared_poller
+from core.nvml import GpuPoller, GpuReading, shared_poller
 
 
 def process_tree(root: int) -> set[int]:

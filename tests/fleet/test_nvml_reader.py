@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 
 CHECK = textwrap.dedent("""
     import json, subprocess, sys
-    from fleet.nvml import NvmlReader, GpuPoller
+    from core.nvml import NvmlReader, GpuPoller
     from jobs.sandbox.gpu import GpuPeakMonitor
     reader = NvmlReader()
     poller = GpuPoller(reader, interval_s=0.05)

@@ -30,7 +30,7 @@ def test_http_and_websocket_share_the_port_and_sigterm_stops_the_tier(tier):
     headers = {"Authorization": f"Bearer {tier.token}"}
     listing = requests.get(f"{tier.url}/api/benchmarks", headers=headers, timeout=10)
     assert listing.status_code == 200
-    assert [b["slug"] for b in listing.json()] == ["toy"]
+    assert [b["slug"] for b in listing.json()["results"]] == ["toy"]
     upload = requests.post(f"{tier.url}/api/submissions", headers=headers, timeout=30,
                            data={"benchmark": "toy", "method": "one-port"},
                            files={"archive": ("s.zip", zip_bytes({"main.py": "print(1)\n", "config.yaml": "flip: 0\n"}), "application/zip")})
