@@ -206,9 +206,11 @@ def training_progress_record(*, run_id, report: dict) -> None:
     TrainingRun.objects.filter(pk=run_id).update(latest=row)
 
 
-def training_mark(*, run_id, status: str, **fields) -> None:
+def training_mark(*, run_id, status: str, expected: tuple[str, ...], **fields) -> bool:
+    """Move a run to ``status`` only from one of the ``expected`` statuses (a stop that
+    landed first wins); False when the run was elsewhere."""
     if status in (TrainingStatus.SUCCEEDED, TrainingStatus.STOPPED, TrainingStatus.FAILED):
         fields.setdefault("finished_at", timezone.now())
     if status == TrainingStatus.RUNNING:
         fields.setdefault("started_at", timezone.now())
-    TrainingRun.objects.filter(pk=run_id).update(status=status, **fields)
+    return bool(TrainingRun.objects.filter(pk=run_id, status__in=expected).update(status=status, **fields))

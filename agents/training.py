@@ -68,7 +68,8 @@ def execute(run_id, *, use_mlflow: bool = True) -> TrainingRun:
     run = TrainingRun.objects.get(pk=run_id)
     if run.status != TrainingStatus.QUEUED or run.stop_requested:
         return run  # stopped before it started, or a duplicate delivery
-    services.training_mark(run_id=run.pk, status=TrainingStatus.RUNNING)
+    if not services.training_mark(run_id=run.pk, status=TrainingStatus.RUNNING, expected=(TrainingStatus.QUEUED,)):
+        return TrainingRun.objects.get(pk=run.pk)  # stopped between the check and the start
     try:
         result = train(trainer_config(run.params),
                        on_progress=lambda report: services.training_progress_record(run_id=run.pk, report=report),
@@ -79,9 +80,10 @@ def execute(run_id, *, use_mlflow: bool = True) -> TrainingRun:
             metadata={**result.metadata, "training_run": str(run.pk), "mlflow_run_id": result.mlflow_run_id},
             source_ref=str(run.pk), created_by=run.owner)
         status = TrainingStatus.STOPPED if result.stopped_early else TrainingStatus.SUCCEEDED
-        services.training_mark(run_id=run.pk, status=status, result_model=model,
+        services.training_mark(run_id=run.pk, status=status, expected=(TrainingStatus.RUNNING,), result_model=model,
                                mlflow_run_id=result.mlflow_run_id or "")
     except Exception as exc:  # the run records why; the worker carries on
         log.exception("training run %s failed", run.pk)
-        services.training_mark(run_id=run.pk, status=TrainingStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        services.training_mark(run_id=run.pk, status=TrainingStatus.FAILED, expected=(TrainingStatus.RUNNING,),
+                               error=f"{type(exc).__name__}: {exc}")
     return TrainingRun.objects.get(pk=run.pk)

@@ -94,6 +94,23 @@ class Benchmark(abc.ABC):
     # Example submissions shipped with the project (folders), run by the
     # quick-start command.
     example_dirs: ClassVar[tuple[Path, ...]] = ()
+    # A sub-dataset (e.g. an MVTec category), recorded with each run; "" for none.
+    category: str = ""
+
+    # What the platform reads besides scoring (reproducibility record, MLflow params).
+    @property
+    def dataset_name(self) -> str:
+        return self.slug
+
+    @property
+    def seeds(self) -> dict[str, int]:
+        """Public seeds worth recording with a run (never the hidden-data seed)."""
+        return {}
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever prepared data would differ; prepared data carries it."""
+        return self.version
 
     @property
     def higher_is_better(self) -> bool:

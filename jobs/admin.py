@@ -1,6 +1,4 @@
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
@@ -25,15 +23,6 @@ class DeadLetterFilter(admin.SimpleListFilter):
         if self.value() == "recording":
             return queryset.filter(needs_recording=True)
         return queryset
-
-
-def deadline(job: Job):
-    if job.status == JobStatus.RUNNING and job.started_at:
-        timeout = settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}).get("timeout_s", 3600)
-        return job.started_at + timedelta(seconds=timeout + settings.LB_RUN_GRACE_S)
-    if job.status == JobStatus.PENDING and job.queued_at:
-        return job.queued_at + timedelta(seconds=settings.LB_PENDING_DEADLINE_S)
-    return None
 
 
 @admin.register(Job)
@@ -62,7 +51,7 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="deadline")
     def deadline_flag(self, job):
-        due = deadline(job)
+        due = job.deadline()
         if due is None:
             return "—"
         left = (due - timezone.now()).total_seconds()

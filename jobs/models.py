@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -87,3 +88,13 @@ class Job(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+    def deadline(self) -> datetime | None:
+        """When the sweeper gives up on this job: running, the resource class's timeout
+        plus grace after it started; pending, the queue deadline. None once finished."""
+        if self.status == JobStatus.RUNNING and self.started_at:
+            timeout = settings.LB_RESOURCE_CLASSES.get(self.resource_class, {}).get("timeout_s", 3600)
+            return self.started_at + timedelta(seconds=timeout + settings.LB_RUN_GRACE_S)
+        if self.status == JobStatus.PENDING and self.queued_at:
+            return self.queued_at + timedelta(seconds=settings.LB_PENDING_DEADLINE_S)
+        return None

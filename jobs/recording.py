@@ -70,7 +70,7 @@ def reproducibility(job: Job, benchmark: Benchmark) -> dict:
             "bootstrap": intervals.SEED,
             # The hidden-data seed is secret; its fingerprint tells two installations apart.
             "hidden_data_fingerprint": hashlib.sha256(str(hidden_seed()).encode()).hexdigest()[:12],
-            **{f"benchmark.{k}": v for k, v in getattr(benchmark, "seeds", {}).items()},
+            **{f"benchmark.{k}": v for k, v in benchmark.seeds.items()},
         },
         "python": sys.version.split()[0],
         "packages_lock_sha256": lock_hash,
@@ -91,8 +91,8 @@ def _params(job: Job, benchmark: Benchmark, workspace_code: Path | None) -> dict
         "resource_class": job.resource_class,
         "sandbox": settings.LB_SANDBOX,
         "scorer_version": benchmark.version,
-        "dataset": getattr(benchmark, "dataset_name", benchmark.slug),
-        **({"category": benchmark.category} if getattr(benchmark, "category", None) else {}),
+        "dataset": benchmark.dataset_name,
+        **({"category": benchmark.category} if benchmark.category else {}),
     }
     for key, value in platform.items():
         if key in params and params[key] != value:

@@ -255,7 +255,7 @@ def jobs_sweep(*, now=None) -> dict[str, int]:
     vanished = fleet.vanished_workers({job.worker for job in running}, now=now)
     for job in running:
         timeout = settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}).get("timeout_s", 3600)
-        deadline = job.started_at + timedelta(seconds=timeout + settings.LB_RUN_GRACE_S)
+        deadline = job.deadline() or now  # running without a start time: past due
         lost = job.heartbeat_at is None or job.heartbeat_at < stale or job.worker in vanished
         if not lost and now < deadline:
             continue

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
@@ -52,12 +52,7 @@ class JobStatusSerializer(serializers.Serializer):
         return workers.view().waiting_reason(job.resource_class)
 
     def get_deadline(self, job) -> datetime | None:
-        if job.status == JobStatus.PENDING and job.queued_at:
-            return job.queued_at + timedelta(seconds=settings.LB_PENDING_DEADLINE_S)
-        if job.status == JobStatus.RUNNING and job.started_at:
-            timeout = settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}).get("timeout_s", 3600)
-            return job.started_at + timedelta(seconds=timeout + settings.LB_RUN_GRACE_S)
-        return None
+        return job.deadline()
 
 
 class JobLogSerializer(serializers.Serializer):

@@ -38,7 +38,7 @@ from typing import BinaryIO, Callable
 
 from .base import RunOutcome, RunSpec, SandboxUnavailable, substitute_spec
 from .limits import JobCgroup, create_job_cgroup, rlimit_argv
-from .supervise import Launch, supervise
+from .supervise import Launch, kill_group, supervise
 
 SANDBOX_CODE = "/sandbox/code"
 SANDBOX_OUTPUT = "/sandbox/output"
@@ -233,10 +233,7 @@ def _tree_killer(cgroup: JobCgroup | None) -> Callable:
         # Killing bwrap's process group kills bwrap; --die-with-parent then
         # kills the namespace's init, and the kernel every process in the PID
         # namespace with it. The cgroup kill is a second, independent net.
-        try:
-            os.killpg(proc.pid, 9)
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_group(proc)
         if cgroup is not None:
             cgroup.kill_all()
     return kill

@@ -41,7 +41,7 @@ class Launch:
     cwd: str | None = None
     pass_fds: tuple[int, ...] = ()
     # Kill everything the run started; called with the Popen of ``argv``.
-    kill_tree: Callable[[subprocess.Popen], None] = field(default=lambda proc: _kill_group(proc))
+    kill_tree: Callable[[subprocess.Popen], None] = field(default=lambda proc: kill_group(proc))
     # True when the kernel (cgroup) says the run hit its memory limit.
     oom_reported: Callable[[], bool] = field(default=lambda: False)
     # A reason when the sandbox itself failed to start (not the submission).
@@ -80,7 +80,7 @@ class LogSink:
         return b"".join(self._tail)[-16384:]
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL the process group the command leads (it was started in a new session)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)

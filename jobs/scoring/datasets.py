@@ -26,7 +26,7 @@ def _marker(benchmark: Benchmark) -> Path:
 
 def stamp(benchmark: Benchmark) -> str:
     """What identifies the benchmark's data: its version, or a finer fingerprint if it has one."""
-    return str(getattr(benchmark, "fingerprint", None) or benchmark.version)
+    return str(benchmark.fingerprint)
 
 
 def is_prepared(benchmark: Benchmark) -> bool:

@@ -122,7 +122,8 @@ def test_training_socket_streams_rows_and_final_status(alice):
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, lambda: training_progress_record(
             run_id=run.pk, report={"episode": 9, "reward": 0.4, "loss": 0.1, "success_rate": 0.6, "timesteps": 1024}))
-        await loop.run_in_executor(None, lambda: training_mark(run_id=run.pk, status=TrainingStatus.SUCCEEDED))
+        await loop.run_in_executor(None, lambda: training_mark(run_id=run.pk, status=TrainingStatus.SUCCEEDED,
+                                                                 expected=(TrainingStatus.QUEUED, TrainingStatus.RUNNING)))
         while frames[-1].get("status") != "succeeded":
             frames.append(await ws.receive_json_from(timeout=3))
         await ws.disconnect()
