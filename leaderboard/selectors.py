@@ -170,3 +170,8 @@ def entry_jobs(entry: Entry) -> list[Job]:
         .select_related("submission")
         .order_by("-finished_at")
     )
+
+
+def entry_is_public(*, benchmark: str, owner_id: int, method: str) -> bool:
+    """Whether the board shows this user's method (its completed jobs' pages are public)."""
+    return Entry.objects.filter(benchmark=benchmark, owner_id=owner_id, method=method, hidden=False).exists()
