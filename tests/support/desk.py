@@ -35,7 +35,8 @@ class DeskStack(Stack):
         wait_for_http(self.url + "/api/benchmarks", timeout=90, process=self.web)
 
 
-def start_desk_stack(tmp, mlflow_server: str, **extra_env: str) -> DeskStack:
+def start_desk_stack(tmp, mlflow_server: str = "http://127.0.0.1:9", *, worker: bool = True,
+                     **extra_env: str) -> DeskStack:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
     env.update({
         "DJANGO_SETTINGS_MODULE": "leaderboard.settings",
@@ -60,7 +61,8 @@ def start_desk_stack(tmp, mlflow_server: str, **extra_env: str) -> DeskStack:
     stack.token = stack.manage("issue_token", "alice").strip().splitlines()[-1]
     try:
         stack.start_web()
-        stack.start_worker()
+        if worker:
+            stack.start_worker()
     except BaseException:
         stack.stop()
         raise
