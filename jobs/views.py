@@ -139,8 +139,16 @@ def job_page(request, pk):
         "job": job, "mine": mine, "benchmark": benchmark, "metrics": metrics,
         "primary": benchmark.primary_metric if benchmark else "", "mlflow_run_url": ui_url,
         "mlflow_api_url": api_url, "cancellable": mine and not job.is_terminal,
-        "viewer_url": reverse("agents-viewer") + f"?job={job.pk}" if job.benchmark.startswith("maze") else "",
+        "viewer_url": _replay_url(job),
     })
+
+
+def _replay_url(job) -> str:
+    """The viewer, set to the policy this job registered (maze jobs register theirs on completion)."""
+    from agents.selectors import model_for_job
+
+    model = model_for_job(job.pk) if job.status == JobStatus.COMPLETED else None
+    return f"{reverse('agents-viewer')}?model={model.pk}" if model else ""
 
 
 def job_pictures(request, pk):

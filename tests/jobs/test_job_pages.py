@@ -84,3 +84,16 @@ def test_pictures_without_a_run_are_an_empty_list(client, alice, as_alice, make_
     client.force_login(alice)
     assert client.get(f"/jobs/{job.pk}/pictures").json() == {"pictures": []}
     assert client.get(f"/jobs/{job.pk}/pictures/scorer/../../etc/passwd.png").status_code == 404
+
+
+def test_job_page_links_the_replay_of_the_policy_it_registered(client, alice, as_alice, make_job):
+    from agents.models import AgentModel
+
+    job = make_job(alice, as_alice, status=JobStatus.COMPLETED, finished_at=timezone.now())
+    client.force_login(alice)
+    assert b"Replay this policy" not in client.get(f"/jobs/{job.pk}/").content
+    model = AgentModel.objects.create(name="m", version=1, source="job", source_ref=str(job.pk), file="m.onnx",
+                                      sha256="0" * 64)
+    assert f'href="/agents/?model={model.pk}"'.encode() in client.get(f"/jobs/{job.pk}/").content
+    viewer = client.get(f"/agents/?model={model.pk}").content.decode()
+    assert f'<option value="{model.pk}" selected>' in viewer
