@@ -119,6 +119,30 @@ def test_sign_up_submit_watch_live_and_sign_out(stack, browser, tmp_path):
     page.close()
 
 
+def test_the_form_works_without_javascript(stack, browser, tmp_path):
+    """A plain multipart POST from a browser with scripts off still lands on the job page."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(stack.url + "/accounts/login/")
+    page.fill("input[name=login]", "carol")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#signed-in-as")
+    archive = tmp_path / "plain.zip"
+    archive.write_bytes(zip_bytes(toy_files()))
+    page.goto(stack.url + "/benchmarks/toy/submit")
+    page.set_input_files("#id_archive", str(archive))
+    page.click("#submit-button")  # no method name: the error is shown beside its field
+    assert "required" in page.inner_text("[data-for=method]")
+    page.fill("#id_method", "no-script")
+    page.set_input_files("#id_archive", str(archive))
+    page.click("#submit-button")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}/$"))
+    assert "no-script" in page.inner_text("h1")
+    context.close()
+
+
 def test_my_jobs_status_updates_without_reload(stack, browser):
     """A job queued from a script shows up under My jobs and its status cell changes in place."""
     page = browser.new_page()
