@@ -59,3 +59,16 @@ def test_staff_only_through_oidc_staff_groups(jwks, db, settings):  # noqa: F811
     # Leaving the group takes staff away at the next sign-in.
     me(token(jwks, sub="ops", preferred_username="ops", groups=[]))
     assert not User.objects.get(username=ops).is_staff
+
+
+def test_a_link_made_with_another_issuer_is_not_reused(jwks, db):  # noqa: F811
+    user = get_user_model().objects.create(username="old-idp-user")
+    SocialAccount.objects.create(user=user, provider="oidc", uid="s-77",
+                                 extra_data={"id_token": {"iss": "https://old-issuer.test", "sub": "s-77"}})
+    response = me(token(jwks, sub="s-77", preferred_username="old-idp-user"))
+    assert response.status_code == 401 and "linked to issuer" in response.json()["detail"]
+
+
+def test_the_new_name_for_a_taken_claim(jwks, local_admin):  # noqa: F811
+    name = me(token(jwks, sub="x", preferred_username="admin")).json()["username"]
+    assert name != "admin" and name.startswith("admin") and name[5:].isdigit()  # e.g. admin3
