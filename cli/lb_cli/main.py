@@ -168,8 +168,8 @@ def cancel(job: str):
 def jobs(benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b"),
          status_: Optional[str] = typer.Option(None, "--status")):
     """Your jobs, newest first."""
-    rows = _run(lambda: _api().get("/api/jobs"))
-    rows = [r for r in rows if (not benchmark or r["benchmark"] == benchmark) and (not status_ or r["status"] == status_)]
+    query = {key: value for key, value in (("benchmark", benchmark), ("status", status_)) if value}
+    rows = _run(lambda: _api().get("/api/jobs", params=query))
     table = Table("job", "benchmark", "status", "created", box=None)
     for row in rows:
         table.add_row(row["id"], row["benchmark"], row["status"], row["created_at"][:19])

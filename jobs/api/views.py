@@ -29,9 +29,17 @@ class JobListCreateView(APIView):
         )
         return Response(job_status_data(job), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(responses={200: JobStatusSerializer(many=True)}, operation_id="jobs_list")
+    @extend_schema(responses={200: JobStatusSerializer(many=True)}, operation_id="jobs_list", parameters=[
+        OpenApiParameter("benchmark", str, description="Only this benchmark's jobs."),
+        OpenApiParameter("status", str, enum=JobStatus.values, description="Only jobs in this status."),
+    ])
     def get(self, request):
-        return Response(JobStatusSerializer(jobs_of(user=request.user)[:100], many=True).data)
+        jobs = jobs_of(user=request.user)
+        if request.query_params.get("benchmark"):
+            jobs = jobs.filter(benchmark=request.query_params["benchmark"])
+        if request.query_params.get("status"):
+            jobs = jobs.filter(status=request.query_params["status"])
+        return Response(JobStatusSerializer(jobs[:100], many=True).data)
 
 
 class JobStatusView(APIView):
