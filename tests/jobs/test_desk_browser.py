@@ -143,6 +143,34 @@ def test_the_form_works_without_javascript(stack, browser, tmp_path):
     context.close()
 
 
+def test_an_archive_dropped_on_the_form_is_uploaded(stack, browser):
+    """Drag and drop: an archive dropped on the drop zone is what the form uploads."""
+    import base64
+
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(stack.url + "/accounts/login/")
+    page.fill("input[name=login]", "carol")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#signed-in-as")
+    page.goto(stack.url + "/benchmarks/toy/submit")
+    payload = base64.b64encode(zip_bytes(toy_files())).decode()
+    transfer = page.evaluate_handle("""(b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const data = new DataTransfer();
+        data.items.add(new File([bytes], "dropped.zip", {type: "application/zip"}));
+        return data; }""", payload)
+    page.dispatch_event("#dropzone", "dragover", {"dataTransfer": transfer})
+    page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+    assert page.evaluate("document.getElementById('id_archive').files[0].name") == "dropped.zip"
+    page.fill("#id_method", "dropped")
+    page.click("#submit-button")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}/$"))
+    assert "dropped" in page.inner_text("h1")
+    page.close()
+
+
 def test_my_jobs_status_updates_without_reload(stack, browser):
     """A job queued from a script shows up under My jobs and its status cell changes in place."""
     page = browser.new_page()
