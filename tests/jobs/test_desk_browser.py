@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+import zipfile
 
 import pytest
 import requests
@@ -24,6 +25,22 @@ def stack(tmp_path_factory, mlflow_server):
     stack = start_desk_stack(tmp_path_factory.mktemp("desk"), mlflow_server)
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="module")
+def erin(stack):
+    """A second non-staff user with a password, made the way an operator would."""
+    stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; "
+                 f"get_user_model().objects.create_user('erin', password='{PASSWORD}')")
+    return "erin"
+
+
+def sign_in(page, stack, username: str) -> None:
+    page.goto(stack.url + "/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#signed-in-as")
 
 
 @pytest.fixture(scope="module")
@@ -119,16 +136,12 @@ def test_sign_up_submit_watch_live_and_sign_out(stack, browser, tmp_path):
     page.close()
 
 
-def test_the_form_works_without_javascript(stack, browser, tmp_path):
+def test_the_form_works_without_javascript(stack, browser, erin, tmp_path):
     """A plain multipart POST from a browser with scripts off still lands on the job page."""
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.set_default_timeout(60_000)
-    page.goto(stack.url + "/accounts/login/")
-    page.fill("input[name=login]", "carol")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#signed-in-as")
+    sign_in(page, stack, erin)
     archive = tmp_path / "plain.zip"
     archive.write_bytes(zip_bytes(toy_files()))
     page.goto(stack.url + "/benchmarks/toy/submit")
@@ -143,17 +156,13 @@ def test_the_form_works_without_javascript(stack, browser, tmp_path):
     context.close()
 
 
-def test_an_archive_dropped_on_the_form_is_uploaded(stack, browser):
+def test_an_archive_dropped_on_the_form_is_uploaded(stack, browser, erin):
     """Drag and drop: an archive dropped on the drop zone is what the form uploads."""
     import base64
 
     page = browser.new_page()
     page.set_default_timeout(60_000)
-    page.goto(stack.url + "/accounts/login/")
-    page.fill("input[name=login]", "carol")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#signed-in-as")
+    sign_in(page, stack, erin)
     page.goto(stack.url + "/benchmarks/toy/submit")
     payload = base64.b64encode(zip_bytes(toy_files())).decode()
     transfer = page.evaluate_handle("""(b64) => {
@@ -171,15 +180,38 @@ def test_an_archive_dropped_on_the_form_is_uploaded(stack, browser):
     page.close()
 
 
-def test_my_jobs_status_updates_without_reload(stack, browser):
+def test_upload_progress_is_shown(stack, browser, erin, tmp_path):
+    """On a slow link (Chromium's network emulation) the progress bar climbs while the archive uploads."""
+    import os
+
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    sign_in(page, stack, erin)
+    archive = tmp_path / "weights.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle:
+        for name, content in toy_files().items():
+            bundle.writestr(name, content)
+        bundle.writestr("data/weights.bin", os.urandom(768 * 1024))
+    page.goto(stack.url + "/benchmarks/toy/submit")
+    page.fill("#id_method", "slow-link")
+    page.set_input_files("#id_archive", str(archive))
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
+                                                  "uploadThroughput": 256 * 1024})
+    page.click("#submit-button")
+    page.wait_for_function("""() => { const p = document.getElementById('upload-progress');
+                                      return p && !p.hidden && p.value > 0 && p.value < 100; }""")
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}/$"))
+    assert "slow-link" in page.inner_text("h1")
+    page.close()
+
+
+def test_my_jobs_status_updates_without_reload(stack, browser, erin):
     """A job queued from a script shows up under My jobs and its status cell changes in place."""
     page = browser.new_page()
     page.set_default_timeout(60_000)
-    page.goto(stack.url + "/accounts/login/")
-    page.fill("input[name=login]", "carol")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_selector("#signed-in-as")
+    sign_in(page, stack, erin)
     raw = None
     page.goto(stack.url + "/tokens/")
     page.fill("#id_name", "script")

@@ -47,6 +47,7 @@ def start_desk_stack(tmp, mlflow_server: str = "http://127.0.0.1:9", *, worker: 
         "LB_QUEUE_NAME": f"lb-desk-{uuid.uuid4().hex[:8]}",
         "MLFLOW_TRACKING_URI": mlflow_server,
         "LB_RATELIMIT_ENABLE": "0",
+        "LB_MAX_ACTIVE_JOBS_PER_USER": "20",
         "LB_SIGNUP": "open",
         "LB_JOB_LIVE_POLL_S": "0.2",
         "LB_LOG_LEVEL": "WARNING",
