@@ -1,4 +1,4 @@
-.PHONY: run test install schema
+.PHONY: run test install schema notebooks lab
 
 # README command 1: install, bring up web + worker + MLflow on the embedded
 # defaults, run the shipped examples and print the URLs.
@@ -15,3 +15,13 @@ install:
 # Regenerate the committed OpenAPI schema after changing the API.
 schema:
 	.venv/bin/python manage.py spectacular --file docs/openapi.yaml --validate
+
+# Execute the lab notebooks (experiments/00-04) top to bottom into experiments/_executed/.
+# The test suite runs the same (tests/experiments/); a notebook that raises fails both.
+notebooks:
+	.venv/bin/python experiments/run.py
+
+# Open the lab notebooks in JupyterLab (installed on demand: not needed by the tests).
+lab:
+	.venv/bin/python -m pip install -q -r requirements/lab.txt
+	.venv/bin/jupyter lab experiments/

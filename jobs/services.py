@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jobs import selectors
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
+from leaderboard import phases
 from leaderboard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from submissions.models import Submission
 
@@ -95,6 +96,7 @@ def job_enqueue(
             # Lock the user's row so two concurrent requests see each other's
             # jobs in the limit check (SQLite: IMMEDIATE transactions do it).
             get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
+            phases.admit_job(owner=owner, benchmark=submission.benchmark)  # phase dates and per-phase limits
             _check_active_limit(owner)
             _check_hourly_limit(owner)
             job = Job.objects.create(

@@ -2,9 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import render
 
+from django.utils import timezone
+
+from benchmarks import registry
 from leaderboard.errors import DomainError
-from leaderboard.models import BenchmarkState, Entry, EntryAudit
-from leaderboard.services import benchmark_close, benchmark_reopen, entry_hide, entry_set_baseline, entry_unhide
+from leaderboard.finals import phase_close
+from leaderboard.models import BenchmarkState, Entry, EntryAudit, Phase, PhaseAudit, PhaseState
+from leaderboard.services import entry_hide, entry_set_baseline, entry_unhide
 
 
 class EntryAuditInline(admin.TabularInline):
@@ -61,21 +65,73 @@ class EntryAdmin(admin.ModelAdmin):
             entry_set_baseline(entry=entry, actor=request.user, baseline=False)
 
 
+class PhaseAuditInline(admin.TabularInline):
+    model = PhaseAudit
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "actor", "detail", "at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PhaseForm(forms.ModelForm):
+    class Meta:
+        model = Phase
+        fields = "__all__"
+        widgets = {"benchmark": forms.Select}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "benchmark" in self.fields:  # absent when the phase has ended (read-only)
+            self.fields["benchmark"].widget.choices = [(b.slug, b.slug) for b in registry.all_benchmarks()]
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    form = PhaseForm
+    list_display = ["benchmark", "name", "starts_at", "ends_at", "timezone", "ranks_on", "max_per_day", "max_total",
+                    "max_concurrent", "final_max", "board_visible", "current_state", "revealed_at"]
+    list_filter = ["benchmark", "ranks_on"]
+    readonly_fields = ["revealed_at", "revealed_by", "created_at"]
+    inlines = [PhaseAuditInline]
+    actions = ["close"]
+
+    @admin.display(description="state")
+    def current_state(self, obj: Phase) -> str:
+        return obj.state(timezone.now())
+
+    def get_readonly_fields(self, request, obj=None):
+        # No reopening: once a phase has ended (or been revealed) nothing about it changes;
+        # staff start a new phase instead.
+        if obj is not None and obj.state(timezone.now()) == PhaseState.ENDED:
+            return [f.name for f in Phase._meta.fields]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.state(timezone.now()) == PhaseState.UPCOMING
+
+    @admin.action(description="Close now (ends the phase; a private phase is revealed once its jobs finish)")
+    def close(self, request, queryset):
+        for phase in queryset:
+            _close(self, request, phase.benchmark)
+
+
+def _close(model_admin, request, slug: str) -> None:
+    try:
+        outcome = phase_close(slug=slug, actor=request.user)
+    except DomainError as exc:
+        model_admin.message_user(request, f"{slug}: {exc.detail}", messages.WARNING)
+        return
+    model_admin.message_user(request, f"{slug}: {outcome.detail}")
+
+
 @admin.register(BenchmarkState)
 class BenchmarkStateAdmin(admin.ModelAdmin):
-    list_display = ["slug", "closed_at", "closed_by"]
-    actions = ["close", "reopen"]
-    readonly_fields = ["closed_at", "closed_by"]
+    list_display = ["slug"]
+    actions = ["close"]
 
-    @admin.action(description="Close: publish the private part and rank by it")
+    @admin.action(description="Close the current phase (a benchmark with no phase: its implicit open one)")
     def close(self, request, queryset):
         for state in queryset:
-            try:
-                benchmark_close(slug=state.slug, actor=request.user)
-            except DomainError as exc:
-                self.message_user(request, exc.detail, messages.WARNING)
-
-    @admin.action(description="Reopen (rank by the public part again)")
-    def reopen(self, request, queryset):
-        for state in queryset:
-            benchmark_reopen(slug=state.slug, actor=request.user)
+            _close(self, request, state.slug)

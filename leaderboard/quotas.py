@@ -9,6 +9,24 @@ from jobs import selectors
 
 
 def quotas_for(user: AbstractBaseUser) -> list[dict]:
+    return _platform_quotas(user) + _phase_quotas(user)
+
+
+def _phase_quotas(user: AbstractBaseUser) -> list[dict]:
+    """The limits of every running phase that sets any."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from leaderboard.models import Phase
+    from leaderboard.phases import limits_of
+
+    now = timezone.now()
+    limited = Q(max_per_day__isnull=False) | Q(max_total__isnull=False) | Q(max_concurrent__isnull=False)
+    running = Phase.objects.filter(limited, starts_at__lte=now, ends_at__gt=now, revealed_at__isnull=True)
+    return [{**limit, "benchmark": phase.benchmark} for phase in running for limit in limits_of(phase, owner=user, now=now)]
+
+
+def _platform_quotas(user: AbstractBaseUser) -> list[dict]:
     rate = selectors.job_rate_usage(owner=user)
     return [
         {

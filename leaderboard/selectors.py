@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.utils import timezone
 
 from benchmarks import registry
 from benchmarks.base import Benchmark
 from jobs.models import Job, JobStatus
 from jobs.tracking import compare_url, run_urls
-from leaderboard import intervals, ranking
-from leaderboard.models import BenchmarkState, Entry
+from leaderboard import intervals, phases, ranking
+from leaderboard.models import Entry, FinalMark, Phase, PhaseState
 
 
 @dataclass
@@ -28,67 +31,72 @@ class BoardRow:
     baseline: bool
     ci: list | None
     approx: bool = False  # not significantly different from the row above
+    # After a reveal: the row's rank among the same final entries on the public part.
     public_rank: int | None = None
-    rank_change: int | None = None
+    rank_change: int | None = None  # public_rank - rank: positive moved up
+    movement: str | None = None  # "▲3", "▼1" or "="
+    public_metrics: dict | None = None
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
         if data["public_rank"] is None:
-            data.pop("public_rank")
-            data.pop("rank_change")
+            for key in ("public_rank", "rank_change", "movement", "public_metrics"):
+                data.pop(key)
         return data
 
 
 @dataclass
 class Board:
     benchmark: Benchmark
-    closed: bool
+    phase: Phase
+    now: datetime
     rows: list[BoardRow] = field(default_factory=list)
     compare_url: str = ""
+    hidden: bool = False  # the phase hides its board until it ends
+    public_view: bool = False  # a revealed phase's public ranking, asked for with part=public
+
+    @property
+    def revealed(self) -> bool:
+        """Whether this board shows the private ranking of final entries."""
+        return self.phase.revealed_at is not None and not self.public_view
 
     @property
     def ranked_part(self) -> str:
-        return "private" if self.closed else "public"
+        return "private" if self.revealed else "public"
+
+    @property
+    def phase_info(self) -> dict:
+        return phases.phase_info(self.phase, now=self.now)
 
     def as_dict(self) -> dict:
         return {
             "benchmark": self.benchmark.slug,
             "primary_metric": self.benchmark.primary_metric,
             "higher_is_better": self.benchmark.higher_is_better,
+            "metrics": [m.name for m in self.benchmark.metrics],
             "ranked_on": self.ranked_part,
+            "phase": self.phase_info,
+            "board_hidden": self.hidden,
             "rows": [row.as_dict() for row in self.rows],
         }
 
 
 def is_closed(slug: str) -> bool:
-    return BenchmarkState.objects.filter(slug=slug, closed_at__isnull=False).exists()
-
-
-def _completed_jobs(slug: str):
-    return (
-        Job.objects.filter(benchmark=slug, status=JobStatus.COMPLETED)
-        .select_related("owner", "submission")
-        .order_by("finished_at")
-    )
+    """Whether the private part of the benchmark's current phase has been revealed."""
+    return phases.current_phase(slug).revealed_at is not None
 
 
 def _entries(slug: str) -> dict[tuple[int, str], Entry]:
     return {(e.owner_id, e.method): e for e in Entry.objects.filter(benchmark=slug)}
 
 
-def _ranked(jobs: list[Job], part: str, benchmark: Benchmark) -> list[tuple[int, ranking.Candidate]]:
+def _candidates(jobs: list[Job], part: str, benchmark: Benchmark, key) -> list[ranking.Candidate]:
     metric = benchmark.primary_metric
-    candidates = [
-        ranking.Candidate(
-            entry=(job.owner_id, job.submission.method),
-            value=(job.private_metrics if part == "private" else job.metrics).get(metric),
-            submitted_at=job.submission.created_at,
-            payload=job,
-        )
+    return [
+        ranking.Candidate(entry=key(job), value=(job.private_metrics if part == "private" else job.metrics).get(metric),
+                          submitted_at=job.submission.created_at, payload=job)
         for job in jobs
     ]
-    best = ranking.best_per_entry(candidates, benchmark.higher_is_better)
-    return ranking.rank(best, benchmark.higher_is_better)
 
 
 def _resampled(benchmark: Benchmark, job: Job, part: str):
@@ -103,25 +111,53 @@ def _resampled(benchmark: Benchmark, job: Job, part: str):
     return values
 
 
-def board(slug: str, *, include_hidden: bool = False) -> Board:
+def movement(rank_change: int) -> str:
+    return f"▲{rank_change}" if rank_change > 0 else f"▼{-rank_change}" if rank_change < 0 else "="
+
+
+def _ranked_rows(board_jobs: list[Job], revealed: bool, benchmark: Benchmark) -> list[tuple[int, ranking.Candidate]]:
+    hib = benchmark.higher_is_better
+    if revealed:  # each final job is its own line: nobody's line is a maximum over noisy private scores
+        return ranking.rank(_candidates(board_jobs, "private", benchmark, key=lambda job: job.pk), hib)
+    best = ranking.best_per_entry(
+        _candidates(board_jobs, "public", benchmark, key=lambda job: (job.owner_id, job.submission.method)), hib)
+    return ranking.rank(best, hib)
+
+
+def board(slug: str, *, phase_id: str | int | None = None, part: str | None = None, include_hidden: bool = False,
+          now: datetime | None = None) -> Board:
+    """The board of a phase (default: the current one). Before a reveal, or with ``part="public"``: best
+    public job per entry. After it: the final entries only, ranked on the private part, with their public
+    rank and movement."""
     benchmark = registry.get(slug)
-    closed = is_closed(slug)
-    part = "private" if closed else "public"
+    now = now or timezone.now()
+    phase = phases.board_phase(slug, phase_id, now=now)
+    result = Board(benchmark=benchmark, phase=phase, now=now, public_view=part == "public")
+    ended = phase.state(now) == PhaseState.ENDED
+    if not phase.board_visible and not ended and not include_hidden:
+        result.hidden = True
+        return result
     entries = _entries(slug)
-    jobs = [
-        job for job in _completed_jobs(slug)
-        if include_hidden or not getattr(entries.get((job.owner_id, job.submission.method)), "hidden", False)
-    ]
+    revealed = result.revealed
+    if revealed:
+        pool = [mark.job for mark in FinalMark.objects.filter(phase=phase).select_related("job__owner",
+                                                                                         "job__submission")]
+    else:
+        pool = list(phases.phase_jobs(phase).filter(status=JobStatus.COMPLETED).select_related("owner", "submission")
+                    .order_by("finished_at"))
+    jobs = [job for job in pool
+            if include_hidden or not getattr(entries.get((job.owner_id, job.submission.method)), "hidden", False)]
     public_ranks = {}
-    if closed:
-        public_ranks = {c.entry: r for r, c in _ranked(jobs, "public", benchmark)}
-    result = Board(benchmark=benchmark, closed=closed)
+    if revealed:
+        public_ranks = {c.entry: r for r, c in ranking.rank(_candidates(jobs, "public", benchmark, lambda j: j.pk),
+                                                             benchmark.higher_is_better)}
+    part = result.ranked_part
     previous_samples = None
-    for rank, candidate in _ranked(jobs, part, benchmark):
+    for rank, candidate in _ranked_rows(jobs, revealed, benchmark):
         job: Job = candidate.payload
-        entry = entries.get(candidate.entry)
-        metrics = job.private_metrics if closed else job.metrics
-        low, high = (job.private_ci_low, job.private_ci_high) if closed else (job.primary_ci_low, job.primary_ci_high)
+        entry = entries.get((job.owner_id, job.submission.method))
+        metrics = job.private_metrics if revealed else job.metrics
+        low, high = (job.private_ci_low, job.private_ci_high) if revealed else (job.primary_ci_low, job.primary_ci_high)
         ui_url, _ = run_urls(ui_url=settings.MLFLOW_UI_URL, tracking_uri=settings.MLFLOW_TRACKING_URI,
                              experiment_id=job.experiment_id, run_id=job.run_id)
         row = BoardRow(
@@ -135,9 +171,11 @@ def board(slug: str, *, include_hidden: bool = False) -> Board:
         if previous_samples is not None and samples is not None and len(samples) == len(previous_samples):
             row.approx = not intervals.differs(previous_samples, samples)
         previous_samples = samples
-        if closed:
-            row.public_rank = public_ranks.get(candidate.entry)
-            row.rank_change = (row.public_rank - rank) if row.public_rank else None
+        if revealed:
+            row.public_rank = public_ranks[job.pk]
+            row.rank_change = row.public_rank - rank
+            row.movement = movement(row.rank_change)
+            row.public_metrics = {m.name: job.metrics.get(m.name) for m in benchmark.metrics}
         result.rows.append(row)
     top = [row for row in result.rows if ranking.finite(row.metrics.get(benchmark.primary_metric))][:5]
     experiment_ids = {job.experiment_id for job in jobs}
@@ -157,10 +195,21 @@ def benchmark_summaries() -> list[dict]:
     counts = dict(
         Entry.objects.filter(hidden=False).values_list("benchmark").annotate(n=Count("id")).values_list("benchmark", "n")
     )
-    return [
-        {"benchmark": b, "entries": counts.get(b.slug, 0), "closed": is_closed(b.slug)}
-        for b in registry.all_benchmarks()
-    ]
+    now = timezone.now()
+    by_slug: dict[str, list[Phase]] = {}
+    for phase in Phase.objects.order_by("starts_at"):
+        by_slug.setdefault(phase.benchmark, []).append(phase)
+    summaries = []
+    for b in registry.all_benchmarks():
+        phase = phases.current_phase(b.slug, now=now, phases=by_slug.get(b.slug, []))
+        summaries.append({"benchmark": b, "entries": counts.get(b.slug, 0), "closed": phase.revealed_at is not None,
+                          "phase": phases.phase_info(phase, now=now)})
+    return summaries
+
+
+def revealed_final_jobs(entry: Entry) -> set:
+    """Ids of the entry's jobs whose private part a reveal published (final entries of revealed phases)."""
+    return set(FinalMark.objects.filter(entry=entry, phase__revealed_at__isnull=False).values_list("job_id", flat=True))
 
 
 def entry_jobs(entry: Entry) -> list[Job]:
@@ -172,6 +221,49 @@ def entry_jobs(entry: Entry) -> list[Job]:
     )
 
 
+FINAL_RULE = ("Mark up to {n} of your completed entries final (POST /api/entries/<id>/final, or the entry page). "
+              "Only final entries are ranked on the private part when the phase is revealed; if you mark none, "
+              "your best public entry is used.")
+
+
+def finals_summary(*, user: AbstractBaseUser, phase: Phase) -> dict:
+    """What the user has marked final in the phase and how many marks remain."""
+    metric = registry.get(phase.benchmark).primary_metric
+    marks = list(FinalMark.objects.filter(benchmark=phase.benchmark, phase=phase.pk, owner=user)
+                 .select_related("entry", "job"))
+    return {
+        "benchmark": phase.benchmark,
+        "phase": phase.name,
+        "phase_id": phase.pk,
+        "state": phase.state(timezone.now()),
+        "final_max": phase.final_max,
+        "remaining": max(phase.final_max - len(marks), 0),
+        "marks": [{"entry": m.entry_id, "method": m.entry.method, "job": str(m.job_id),
+                   "public_score": m.job.metrics.get(metric), "by_default": m.by_default,
+                   "marked_at": m.marked_at.isoformat()} for m in marks],
+        "rule": FINAL_RULE.format(n=phase.final_max),
+    }
+
+
+def finals_of(user: AbstractBaseUser) -> list[dict]:
+    """``/api/me``'s final marks: every benchmark the user has entries on whose phase leads to a reveal."""
+    now = timezone.now()
+    summaries = []
+    for slug in sorted(set(Entry.objects.filter(owner=user).values_list("benchmark", flat=True))):
+        try:
+            registry.get(slug)
+        except registry.UnknownBenchmark:
+            continue
+        phase = phases.current_phase(slug, now=now)
+        if phase.leads_to_reveal:
+            summaries.append(finals_summary(user=user, phase=phase))
+    return summaries
+
+
 def entry_is_public(*, benchmark: str, owner_id: int, method: str) -> bool:
-    """Whether the board shows this user's method (its completed jobs' pages are public)."""
+    """Whether the board shows this user's method (its completed jobs' pages are public): the entry is
+    not hidden, and the current phase does not hide its board until it ends."""
+    phase = phases.current_phase(benchmark)
+    if not phase.board_visible and phase.state(timezone.now()) != PhaseState.ENDED:
+        return False
     return Entry.objects.filter(benchmark=benchmark, owner_id=owner_id, method=method, hidden=False).exists()

@@ -8,9 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from jobs.models import Job, JobStatus
-from leaderboard.errors import Conflict, InvalidInput
-from leaderboard.models import BenchmarkState, Entry, EntryAudit
+from leaderboard.errors import InvalidInput
+from leaderboard.models import Entry, EntryAudit
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +47,8 @@ def entry_set_baseline(*, entry: Entry, actor: AbstractBaseUser, baseline: bool)
     return entry
 
 
-def benchmark_close(*, slug: str, actor: AbstractBaseUser) -> BenchmarkState:
-    """Publish the private part: log it to each run as ``private_<name>`` and rank by it."""
-    from jobs.recording import tracker
+def benchmark_close(*, slug: str, actor: AbstractBaseUser):
+    """Staff "close": end the benchmark's current phase and reveal it (see ``leaderboard.finals``)."""
+    from leaderboard.finals import phase_close
 
-    state, _ = BenchmarkState.objects.get_or_create(slug=slug)
-    if state.is_closed:
-        raise Conflict(f"Benchmark {slug} is already closed.", code="already_closed")
-    client = tracker()
-    for job in Job.objects.filter(benchmark=slug, status=JobStatus.COMPLETED).exclude(run_id=""):
-        private = {f"private_{k}": v for k, v in job.private_metrics.items() if v is not None}
-        if private:
-            client.log_metrics(job.run_id, private)
-    BenchmarkState.objects.filter(slug=slug).update(closed_at=timezone.now(), closed_by=actor)
-    state.refresh_from_db()
-    return state
-
-
-def benchmark_reopen(*, slug: str, actor: AbstractBaseUser) -> None:
-    BenchmarkState.objects.filter(slug=slug).update(closed_at=None, closed_by=None)
+    return phase_close(slug=slug, actor=actor)

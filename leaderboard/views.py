@@ -1,12 +1,16 @@
 """Server-rendered pages: the benchmark list, each board and each entry."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from benchmarks import registry
-from leaderboard import selectors
+from leaderboard import phases, selectors
+from leaderboard.errors import DomainError, NotFound
+from leaderboard.finals import final_mark, final_unmark
 from leaderboard.models import Entry
 
 
@@ -16,9 +20,9 @@ def index(request):
 
 def board_page(request, slug: str):
     try:
-        board = selectors.board(slug)
-    except registry.UnknownBenchmark:
-        raise Http404(f"Unknown benchmark {slug}") from None
+        board = selectors.board(slug, phase_id=request.GET.get("phase"), part=request.GET.get("part"))
+    except (registry.UnknownBenchmark, NotFound):
+        raise Http404(f"Unknown benchmark or phase {slug}") from None
     metrics = list(board.benchmark.metrics)
     return render(request, "leaderboard/board.html", {
         "board": board, "benchmark": board.benchmark, "metrics": metrics, "mlflow_ui": settings.MLFLOW_UI_URL,
@@ -31,16 +35,40 @@ def entry_page(request, pk: int):
     if entry.hidden and not request.user.is_staff:
         raise Http404("No such entry")
     benchmark = registry.get(entry.benchmark)
-    closed = selectors.is_closed(entry.benchmark)
     jobs = selectors.entry_jobs(entry)
     metrics = list(benchmark.metrics)
-    show_private = closed or request.user.is_staff
+    # The private part of a job is public only once it was revealed as a final entry.
+    revealed = selectors.revealed_final_jobs(entry)
+    show_private = bool(revealed) or request.user.is_staff
     rows = [(job, [job.metrics.get(m.name) for m in metrics],
-             [job.private_metrics.get(m.name) for m in metrics] if show_private else None) for job in jobs]
+             [job.private_metrics.get(m.name) for m in metrics]
+             if request.user.is_staff or job.pk in revealed else None) for job in jobs]
+    finals = None
+    if request.user.is_authenticated and request.user.pk == entry.owner_id:
+        phase = phases.current_phase(entry.benchmark)
+        if phase.leads_to_reveal:
+            finals = selectors.finals_summary(user=request.user, phase=phase)
+            finals["this_entry"] = next((m for m in finals["marks"] if m["entry"] == entry.pk), None)
     return render(request, "leaderboard/entry.html", {
         "entry": entry, "benchmark": benchmark, "metrics": metrics, "rows": rows, "show_private": show_private,
-        "latest": jobs[0] if jobs else None,
+        "latest": jobs[0] if jobs else None, "finals": finals,
     })
+
+
+@login_required
+@require_POST
+def entry_final(request, pk: int):
+    """The entry page's "mark final" / "unmark" buttons (the API does the same)."""
+    try:
+        if request.POST.get("action") == "unmark":
+            final_unmark(user=request.user, entry_id=pk)
+            messages.success(request, "Unmarked.")
+        else:
+            final_mark(user=request.user, entry_id=pk, job_id=request.POST.get("job") or None)
+            messages.success(request, "Marked final.")
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("entry", pk=pk)
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from benchmarks import registry
+from leaderboard import phases
 from leaderboard.errors import InvalidInput
 from submissions import archive
 from submissions.models import Submission
@@ -62,6 +63,7 @@ def submission_create(
     except registry.UnknownBenchmark:
         known = ", ".join(b.slug for b in registry.all_benchmarks())
         raise InvalidInput(f"Unknown benchmark {benchmark!r}; known: {known}.", code="unknown_benchmark") from None
+    phases.admit_upload(benchmark=benchmark)  # 409 before the phase starts or after it ends
     method = (method or "").strip()
     if not method or len(method) > 100:
         raise InvalidInput("method must be a name of 1 to 100 characters.", code="bad_method")

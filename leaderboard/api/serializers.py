@@ -32,27 +32,75 @@ class BoardRowSerializer(serializers.Serializer):
     baseline = serializers.BooleanField()
     ci = serializers.ListField(child=serializers.FloatField(allow_null=True), allow_null=True)
     approx = serializers.BooleanField()
-    public_rank = serializers.IntegerField(required=False, allow_null=True)
-    rank_change = serializers.IntegerField(required=False, allow_null=True)
+    public_rank = serializers.IntegerField(required=False, help_text="After a reveal: rank among the same final "
+                                           "entries on the public part.")
+    rank_change = serializers.IntegerField(required=False, help_text="public_rank - rank (positive: moved up).")
+    movement = serializers.CharField(required=False, help_text="The change as shown: ▲3, ▼1 or =.")
+    public_metrics = serializers.DictField(child=serializers.FloatField(allow_null=True), required=False)
+
+
+class PhaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="null: the benchmark has no phase configured.")
+    name = serializers.CharField()
+    state = serializers.ChoiceField(choices=["upcoming", "running", "ended"])
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    timezone = serializers.CharField()
+    ranks_on = serializers.CharField(help_text="public: ranks on the public part throughout; private: public while "
+                                               "it runs, then the final entries on the private part.")
+    board_visible = serializers.BooleanField()
+    final_max = serializers.IntegerField()
+    revealed_at = serializers.DateTimeField(allow_null=True)
+    seconds_left = serializers.IntegerField(allow_null=True, help_text="Until the start (upcoming) or end (running).")
 
 
 class BoardSerializer(serializers.Serializer):
     benchmark = serializers.CharField()
     primary_metric = serializers.CharField()
     higher_is_better = serializers.BooleanField()
+    metrics = serializers.ListField(child=serializers.CharField())
     ranked_on = serializers.ChoiceField(choices=["public", "private"])
+    phase = PhaseSerializer()
+    board_hidden = serializers.BooleanField()
     rows = BoardRowSerializer(many=True)
 
 
 class LimitSerializer(serializers.Serializer):
     name = serializers.CharField()
+    benchmark = serializers.CharField(required=False, help_text="Set on a phase's limits.")
     limit = serializers.IntegerField()
     used = serializers.IntegerField()
     window_s = serializers.IntegerField(allow_null=True)
     frees_at = serializers.DateTimeField(allow_null=True)
 
 
+class FinalMarkSerializer(serializers.Serializer):
+    job = serializers.UUIDField(required=False, help_text="Which completed job of the entry; default: its best "
+                                                          "public one.")
+
+
+class MarkSerializer(serializers.Serializer):
+    entry = serializers.IntegerField()
+    method = serializers.CharField()
+    job = serializers.CharField()
+    public_score = serializers.FloatField(allow_null=True)
+    by_default = serializers.BooleanField()
+    marked_at = serializers.DateTimeField()
+
+
+class FinalsSerializer(serializers.Serializer):
+    benchmark = serializers.CharField()
+    phase = serializers.CharField()
+    phase_id = serializers.IntegerField(allow_null=True)
+    state = serializers.CharField()
+    final_max = serializers.IntegerField()
+    remaining = serializers.IntegerField()
+    marks = MarkSerializer(many=True)
+    rule = serializers.CharField()
+
+
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     is_staff = serializers.BooleanField()
     limits = LimitSerializer(many=True)
+    finals = FinalsSerializer(many=True)

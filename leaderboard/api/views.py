@@ -1,15 +1,15 @@
-import csv
-import io
-
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from benchmarks import registry
 from leaderboard import health, selectors
-from leaderboard.api.serializers import BenchmarkSerializer, BoardSerializer, MeSerializer
+from leaderboard.api.renderers import BoardCSVRenderer
+from leaderboard.api.serializers import (BenchmarkSerializer, BoardSerializer, FinalMarkSerializer, FinalsSerializer,
+                                         MeSerializer)
+from leaderboard.finals import final_mark, final_unmark
 from leaderboard.errors import InvalidInput, NotFound
 from leaderboard.quotas import quotas_for
 from leaderboard.ratelimits import enforce
@@ -32,38 +32,18 @@ class BenchmarkListView(APIView):
         return Response(BenchmarkSerializer(registry.all_benchmarks(), many=True).data)
 
 
-def board_csv(board_data: dict, metric_names: list[str]) -> str:
-    """The JSON board's rows and columns, flattened (metrics become columns)."""
-    buffer = io.StringIO()
-    rows = board_data["rows"]
-    base = [key for key in (rows[0].keys() if rows else ["rank", "user", "method", "job", "entry", "metrics",
-                                                          "submitted_at", "mlflow_run_url", "baseline", "ci",
-                                                          "approx"]) if key not in ("metrics", "ci")]
-    header = base + ["ci_low", "ci_high"] + metric_names
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        ci = row.get("ci") or [None, None]
-        writer.writerow([_cell(row[key]) for key in base] + [_cell(ci[0]), _cell(ci[1])]
-                        + [_cell(row["metrics"].get(name)) for name in metric_names])
-    return buffer.getvalue()
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 class LeaderboardView(APIView):
     permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, BoardCSVRenderer]
 
     @extend_schema(
         parameters=[OpenApiParameter("benchmark", str, required=True),
+                    OpenApiParameter("phase", int, description="A phase id (default: the current phase)."),
+                    OpenApiParameter("part", str, enum=["public"], description="After a reveal: the phase's public "
+                                     "ranking of every entry instead of the private ranking of final entries."),
                     OpenApiParameter("format", str, enum=["json", "csv"])],
-        responses={200: BoardSerializer}, operation_id="leaderboard_retrieve",
+        responses={(200, "application/json"): BoardSerializer, (200, "text/csv"): str},
+        operation_id="leaderboard_retrieve",
     )
     def get(self, request):
         _anonymous_limit(request)
@@ -71,22 +51,35 @@ class LeaderboardView(APIView):
         if not slug:
             raise InvalidInput("Query parameter 'benchmark' is required.", code="benchmark_required")
         try:
-            board = selectors.board(slug)
+            board = selectors.board(slug, phase_id=request.query_params.get("phase"),
+                                    part=request.query_params.get("part"))
         except registry.UnknownBenchmark:
             raise NotFound(f"Unknown benchmark {slug!r}.") from None
-        data = board.as_dict()
-        if request.query_params.get("format") == "csv":
-            response = HttpResponse(board_csv(data, [m.name for m in board.benchmark.metrics]),
-                                    content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="{slug}-leaderboard.csv"'
-            return response
-        return Response(data)
+        headers = {}
+        if request.accepted_renderer.format == "csv":
+            headers["Content-Disposition"] = f'attachment; filename="{slug}-leaderboard.csv"'
+        return Response(board.as_dict(), headers=headers)
 
-    # DRF picks a renderer from ?format=; keep csv for our own handling above.
-    def perform_content_negotiation(self, request, force=False):
-        if request.query_params.get("format") == "csv":
-            return super().perform_content_negotiation(request, force=True)
-        return super().perform_content_negotiation(request, force)
+    def handle_exception(self, exc):
+        # Errors are JSON {error, detail} whatever format the board was asked in.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class EntryFinalView(APIView):
+    """Mark one of your entries final for the current phase's private ranking, or unmark it."""
+
+    @extend_schema(request=FinalMarkSerializer, responses={200: FinalsSerializer}, operation_id="entries_final_mark")
+    def post(self, request, pk: int):
+        form = FinalMarkSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        job = form.validated_data.get("job")
+        return Response(final_mark(user=request.user, entry_id=pk, job_id=str(job) if job else None))
+
+    @extend_schema(responses={200: FinalsSerializer}, operation_id="entries_final_unmark")
+    def delete(self, request, pk: int):
+        return Response(final_unmark(user=request.user, entry_id=pk))
 
 
 class HealthView(APIView):
@@ -104,7 +97,7 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer}, operation_id="me")
     def get(self, request):
         return Response({"username": request.user.username, "is_staff": request.user.is_staff,
-                         "limits": quotas_for(request.user)})
+                         "limits": quotas_for(request.user), "finals": selectors.finals_of(request.user)})
 
 
 class BareView(APIView):

@@ -74,6 +74,16 @@ def test_completed_public_job_is_public_without_its_log(client, alice, as_alice,
     entry.hidden = True
     entry.save()
     assert client.get(f"/jobs/{job.pk}/").status_code == 404
+    entry.hidden = False
+    entry.save()
+    from datetime import timedelta
+
+    from leaderboard.models import Phase
+
+    now = timezone.now()
+    Phase.objects.create(benchmark="toy", name="blind", starts_at=now - timedelta(days=1),
+                         ends_at=now + timedelta(days=1), board_visible=False)
+    assert client.get(f"/jobs/{job.pk}/").status_code == 404  # the phase hides its board until it ends
     client.force_login(alice)
     owner_view = client.get(f"/jobs/{job.pk}/")
     assert owner_view.status_code == 200 and b'id="job-log"' in owner_view.content

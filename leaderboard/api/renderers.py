@@ -1,0 +1,64 @@
+"""The board as CSV: the JSON board's rows and columns, flattened, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from rest_framework.renderers import BaseRenderer
+
+# OWASP "CSV injection": a cell a spreadsheet would read as a formula starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NESTED = ("metrics", "ci", "public_metrics")
+
+
+def cell(value) -> str:
+    """One CSV cell. Text that a spreadsheet would run as a formula gets a leading single quote;
+    numbers are ours (never user text) and stay as they are, negative ones included."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def board_columns(board: dict) -> list[str]:
+    rows = board.get("rows") or []
+    base = [key for key in (rows[0] if rows else _EMPTY_ROW) if key not in _NESTED]
+    names = list(board.get("metrics") or [])
+    revealed = bool(rows) and "public_metrics" in rows[0]
+    return base + ["ci_low", "ci_high"] + names + ([f"public_{name}" for name in names] if revealed else [])
+
+
+_EMPTY_ROW = ["rank", "user", "method", "job", "entry", "metrics", "submitted_at", "mlflow_run_url", "baseline",
+              "ci", "approx"]
+
+
+def board_records(board: dict) -> list[dict]:
+    records = []
+    for row in board.get("rows") or []:
+        record = {key: value for key, value in row.items() if key not in _NESTED}
+        ci = row.get("ci") or [None, None]
+        record.update({"ci_low": ci[0], "ci_high": ci[1]})
+        record.update(row.get("metrics") or {})
+        record.update({f"public_{k}": v for k, v in (row.get("public_metrics") or {}).items()})
+        records.append(record)
+    return records
+
+
+class BoardCSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        columns = board_columns(data)
+        writer.writerow(columns)
+        for record in board_records(data):
+            writer.writerow([cell(record.get(column)) for column in columns])
+        return buffer.getvalue().encode(self.charset)
