@@ -1,20 +1,22 @@
-"""API latency under load, next to a bare DRF view on the same server.
+"""API latency of the production web tier, as ratios to a standalone bare DRF view.
 
-Starts its own production server (gunicorn, WSGI, gthread workers) on a fresh
-LB_DATA_DIR with the toy benchmark, then drives closed-loop clients:
+In one run:
 
-* for 4 and 50 concurrent clients, a fixed number of requests each to: the
-  bare view (token auth, one row), job status, job enqueue and submission
-  upload (a 1 MB archive); prints P50/P95/P99, throughput, errors and the
-  P95 ratio to the bare view;
-* with ``--mixed-seconds N``, N seconds of 50 clients mixing upload, enqueue
-  and status, printing the same figures and the error count.
+* starts the project's production tier with ``scripts/serve.sh`` (the one that
+  ships: nginx on one port, gunicorn for HTTP, uvicorn for ``/ws/``) on a fresh
+  LB_DATA_DIR with the toy benchmark and ``LB_BENCH_VIEWS=1``;
+* creates a standalone bare DRF project in a temporary folder (DRF token auth,
+  one row, nothing else) and starts it under gunicorn with the same workers;
+* drives each endpoint with ``wrk`` (closed loop, ``--seconds`` per row) at 4
+  and 50 connections and prints P50/P95/P99, req/s and errors, each as a ratio
+  to the standalone view measured just before it in the same run;
+* WebSocket frames through the same port with 50 viewers (bench/ws_latency.py);
+* ``--mixed-seconds``: 50 connections mixing status, enqueue and upload.
 
-Under load, latency is queueing: compare each endpoint to the bare view.
-DATABASE_URL / REDIS_URL are passed through (PostgreSQL + Redis give the
-production figures; without them SQLite and Huey's SQLite queue are used).
+DATABASE_URL / REDIS_URL are passed through to the project (unset: the embedded
+SQLite defaults). Every server listens on 127.0.0.1 only.
 
-    .venv/bin/python bench/api_latency.py --requests 40 --mixed-seconds 120
+    .venv/bin/python bench/api_latency.py --seconds 10 --mixed-seconds 120
 """
 
 from __future__ import annotations
@@ -22,27 +24,54 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import os
-import random
+import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import zipfile
 from pathlib import Path
 
-import aiohttp
-import numpy as np
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def archive_bytes(size: int) -> bytes:
@@ -54,14 +83,28 @@ def archive_bytes(size: int) -> bytes:
     return buffer.getvalue()
 
 
-class Server:
+def multipart(fields: dict, archive: bytes, boundary: str = "lb-bench-boundary") -> tuple[bytes, str]:
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="archive"; filename="s.zip"\r\n'
+                 "Content-Type: application/zip\r\n\r\n".encode() + archive + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class Project:
+    """The production tier, started by scripts/serve.sh."""
+
     def __init__(self, workers: int, threads: int):
         self.tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))
-        self.env = {**os.environ, "LB_DATA_DIR": str(self.tmp), "LB_BENCHMARKS": "tests.support.toy:benchmarks",
-                    "LB_BENCH_VIEWS": "1", "LB_RATELIMIT_ENABLE": "0", "LB_MAX_ACTIVE_JOBS_PER_USER": "1000000",
-                    "LB_RATE_JOBS_HOUR": "100000000/h", "PYTHONPATH": str(ROOT),
-                    "LB_QUEUE_NAME": f"lb-bench-{os.getpid()}", "DJANGO_SETTINGS_MODULE": "leaderboard.settings"}
-        self.workers, self.threads = workers, threads
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "LB_DATA_DIR": str(self.tmp / "data"), "LB_BENCHMARKS": "tests.support.toy:benchmarks",
+                    "LB_BENCH_VIEWS": "1", "LB_RATELIMIT_ENABLE": "0", "LB_MAX_ACTIVE_JOBS_PER_USER": "100000000",
+                    "LB_RATE_JOBS_HOUR": "100000000/h", "PYTHONPATH": str(ROOT), "PYTHON": PY,
+                    "LB_LOG_LEVEL": os.environ.get("LB_LOG_LEVEL", "WARNING"),
+                    "LB_QUEUE_NAME": f"lb-bench-{os.getpid()}", "DJANGO_SETTINGS_MODULE": "leaderboard.settings",
+                    "LB_WEB_PORT": str(self.port), "LB_WEB_WORKERS": str(workers), "LB_WEB_THREADS": str(threads)}
 
     def manage(self, *args) -> str:
         return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True,
@@ -71,151 +114,268 @@ class Server:
         self.manage("migrate", "--noinput")
         self.manage("bootstrap")
         self.token = self.manage("issue_token", "bench").strip().splitlines()[-1]
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [PY, "-m", "gunicorn", "leaderboard.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(self.workers),
-             "-k", "gthread", "--threads", str(self.threads), "--backlog", "2048", "--log-level", "warning"],
-            cwd=ROOT, env=self.env, start_new_session=True,
-            stdout=open(self.tmp / "server.log", "wb"), stderr=subprocess.STDOUT)
-        import requests
-
-        for _ in range(300):
-            try:
-                requests.get(self.url + "/api/benchmarks", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+        self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=self.env,
+                                        start_new_session=True, stdout=open(self.tmp / "serve.log", "wb"),
+                                        stderr=subprocess.STDOUT)
+        wait_http(self.url + "/api/benchmarks", self.process)
         return self
 
     def __exit__(self, *exc):
-        os.killpg(self.process.pid, 9)
-        self.process.wait()
+        stop(self.process)
 
 
-class Client:
-    def __init__(self, session: aiohttp.ClientSession, url: str, upload: bytes):
-        self.session, self.url, self.upload = session, url, upload
-        self.submissions: list[str] = []
-        self.jobs: list[str] = []
+STANDALONE_SETTINGS = """
+SECRET_KEY = "bench-only"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "rest_framework.authtoken"]
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+ROOT_URLCONF = "bareproject.urls"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH, "CONN_MAX_AGE": CONN_MAX_AGE}}
+USE_TZ = True
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["bareproject.auth.BearerToken"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+"""
 
-    async def bare(self):
-        async with self.session.get(f"{self.url}/api/bench/bare") as response:
-            await response.read()
-            return response.status
-
-    async def submit(self):
-        form = aiohttp.FormData()
-        form.add_field("benchmark", "toy")
-        form.add_field("method", "bench")
-        form.add_field("archive", self.upload, filename="s.zip", content_type="application/zip")
-        async with self.session.post(f"{self.url}/api/submissions", data=form) as response:
-            body = await response.json()
-            if response.status == 201:
-                self.submissions.append(body["id"])
-            return response.status
-
-    async def enqueue(self):
-        async with self.session.post(f"{self.url}/api/jobs",
-                                     json={"submission": random.choice(self.submissions)}) as response:
-            body = await response.json()
-            if response.status == 201:
-                self.jobs.append(body["id"])
-            return response.status
-
-    async def status(self):
-        async with self.session.get(f"{self.url}/api/jobs/{random.choice(self.jobs)}/status") as response:
-            await response.read()
-            return response.status
+STANDALONE_AUTH = """
+from rest_framework.authentication import TokenAuthentication
 
 
-async def timed(call, latencies: list, errors: list):
-    started = time.perf_counter()
-    try:
-        status = await call()
-    except aiohttp.ClientError as exc:
-        status = repr(exc)
-    latencies.append((time.perf_counter() - started) * 1000)
-    if status not in (200, 201):
-        errors.append(status)
+class BearerToken(TokenAuthentication):
+    keyword = "Bearer"
+"""
+
+STANDALONE_URLS = """
+from django.contrib.auth import get_user_model
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
-async def fixed_run(client: Client, op: str, clients: int, per_client: int):
-    latencies, errors = [], []
-
-    async def loop():
-        for _ in range(per_client):
-            await timed(getattr(client, op), latencies, errors)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(loop() for _ in range(clients)))
-    return latencies, errors, time.perf_counter() - started
+class Bare(APIView):
+    def get(self, request):
+        return Response(get_user_model().objects.filter(pk=request.user.pk).values("id", "username").first())
 
 
-async def mixed_run(client: Client, clients: int, seconds: float):
-    results = {op: ([], []) for op in ("submit", "enqueue", "status")}
-    weights = {"submit": 1, "enqueue": 2, "status": 7}
-    deadline = time.perf_counter() + seconds
-
-    async def loop():
-        while time.perf_counter() < deadline:
-            op = random.choices(list(weights), weights=list(weights.values()))[0]
-            await timed(getattr(client, op), *results[op])
-
-    await asyncio.gather(*(loop() for _ in range(clients)))
-    return results
+urlpatterns = [path("bare", Bare.as_view())]
+"""
 
 
-def row(name: str, latencies: list, errors: list, seconds: float | None, bare_p95: float | None) -> str:
-    p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
-    rate = f"{len(latencies) / seconds:7.0f}" if seconds else "      -"
-    ratio = f"{p95 / bare_p95:5.2f}x" if bare_p95 else "    -"
-    return f"| {name:<22} | {p50:7.1f} | {p95:7.1f} | {p99:7.1f} | {rate} | {len(errors):6d} | {ratio} |"
+class Standalone:
+    """A minimal Django + DRF project in a temporary folder: token auth, one row; gunicorn like serve.sh's."""
+
+    def __init__(self, workers: int, threads: int, conn_max_age: int = 0):
+        self.tmp = Path(tempfile.mkdtemp(prefix="lb-bare-"))
+        package = self.tmp / "bareproject"
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        (package / "settings.py").write_text(f"DB_PATH = {str(self.tmp / 'db.sqlite3')!r}\n"
+                                             f"CONN_MAX_AGE = {conn_max_age}\n" + STANDALONE_SETTINGS)
+        (package / "urls.py").write_text(STANDALONE_URLS)
+        (package / "auth.py").write_text(STANDALONE_AUTH)
+        (package / "wsgi.py").write_text("from django.core.wsgi import get_wsgi_application\n"
+                                         "application = get_wsgi_application()\n")
+        self.env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+        self.env.update({"DJANGO_SETTINGS_MODULE": "bareproject.settings", "PYTHONPATH": str(self.tmp)})
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers, self.threads = workers, threads
+
+    def __enter__(self):
+        script = textwrap.dedent("""
+            import django; django.setup()
+            from django.core.management import call_command
+            call_command("migrate", verbosity=0)
+            from django.contrib.auth import get_user_model
+            from rest_framework.authtoken.models import Token
+            user = get_user_model().objects.create_user("bench")
+            print(Token.objects.create(user=user).key)
+        """)
+        self.token = subprocess.run([PY, "-c", script], env=self.env, check=True, capture_output=True,
+                                    text=True).stdout.strip().splitlines()[-1]
+        self.process = subprocess.Popen(
+            [PY, "-m", "gunicorn", "bareproject.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+             "--worker-class", "gthread", "--workers", str(self.workers), "--threads", str(self.threads),
+             "--backlog", "2048", "--keep-alive", "75", "--log-level", "warning"],
+            cwd=self.tmp, env=self.env, start_new_session=True, stdout=open(self.tmp / "server.log", "wb"),
+            stderr=subprocess.STDOUT)
+        wait_http(self.url + "/bare", self.process)
+        check = requests.get(self.url + "/bare", headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
+        assert check.status_code == 200, check.text[:500]
+        return self
+
+    def __exit__(self, *exc):
+        stop(self.process)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-HEADER = ("| endpoint               | P50 ms  | P95 ms  | P99 ms  |  req/s | errors | P95/bare |\n"
-          "|------------------------|---------|---------|---------|--------|--------|----------|")
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %.3f %.3f %.3f %d %d\\n", summary.requests, summary.duration,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
 
 
-async def main(args) -> None:
-    upload = archive_bytes(args.upload_bytes)
-    with Server(args.workers, args.threads) as server:
-        headers = {"Authorization": f"Bearer {server.token}"}
-        connector = aiohttp.TCPConnector(limit=200)
-        async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
-            client = Client(session, server.url, upload)
-            for _ in range(5):  # seed a few rows for status/enqueue
-                await client.submit()
-                await client.enqueue()
-            print(f"server: gunicorn gthread {args.workers}x{args.threads}, "
-                  f"database {os.environ.get('DATABASE_URL', 'sqlite')}, queue {os.environ.get('REDIS_URL', 'sqlite')}; "
-                  f"upload {len(upload) / 1e6:.2f} MB")
-            for clients in (4, 50):
-                print(f"\n{clients} concurrent clients, {args.requests} requests each\n{HEADER}")
-                bare_p95 = None
-                for op, label in (("bare", "bare DRF view"), ("status", "GET job status"),
-                                  ("enqueue", "POST /api/jobs"), ("submit", "POST submission 1 MB")):
-                    latencies, errors, seconds = await fixed_run(client, op, clients, args.requests)
-                    if op == "bare":
-                        bare_p95 = float(np.percentile(latencies, 95))
-                    print(row(label, latencies, errors, seconds, bare_p95))
-            if args.mixed_seconds:
-                print(f"\nmixed load: 50 clients for {args.mixed_seconds} s (status 70%, enqueue 20%, upload 10%)")
-                bare, bare_errors, _ = await fixed_run(client, "bare", 50, 20)
-                bare_p95 = float(np.percentile(bare, 95))
-                results = await mixed_run(client, 50, args.mixed_seconds)
-                print(HEADER)
-                print(row("bare DRF view (before)", bare, bare_errors, None, bare_p95))
-                for op, (latencies, errors) in results.items():
-                    print(row(op, latencies, errors, args.mixed_seconds, bare_p95))
-                print(f"total errors: {sum(len(e) for _, e in results.values())}")
+def lua_request(method: str, token: str, body_file: Path | None = None, content_type: str | None = None) -> str:
+    lines = [f'wrk.method = "{method}"', f'wrk.headers["Authorization"] = "Bearer {token}"']
+    if body_file is not None:
+        lines.append(f'local f = io.open("{body_file}", "rb"); wrk.body = f:read("*a"); f:close()')
+        lines.append(f'wrk.headers["Content-Type"] = "{content_type}"')
+    return "\n".join(lines) + "\n" + WRK_REPORT
+
+
+def lua_mixed(token: str, paths: dict, bodies: dict) -> str:
+    """status 70 %, enqueue 20 %, upload 10 % of requests, chosen per request."""
+    return textwrap.dedent(f"""
+        local h = {{["Authorization"] = "Bearer {token}"}}
+        local function read(p) local f = io.open(p, "rb"); local d = f:read("*a"); f:close(); return d end
+        local enqueue_body = read("{bodies['enqueue'][0]}")
+        local upload_body = read("{bodies['upload'][0]}")
+        math.randomseed(os.time())
+        request = function()
+          local r = math.random(100)
+          if r <= 70 then
+            return wrk.format("GET", "{paths['status']}", h, nil)
+          elseif r <= 90 then
+            h["Content-Type"] = "{bodies['enqueue'][1]}"
+            local req = wrk.format("POST", "{paths['enqueue']}", h, enqueue_body)
+            h["Content-Type"] = nil
+            return req
+          else
+            h["Content-Type"] = "{bodies['upload'][1]}"
+            local req = wrk.format("POST", "{paths['upload']}", h, upload_body)
+            h["Content-Type"] = nil
+            return req
+          end
+        end
+    """) + WRK_REPORT
+
+
+def wrk(url: str, script: str, connections: int, seconds: float, workdir: Path) -> dict:
+    path = workdir / f"wrk-{time.monotonic_ns()}.lua"
+    path.write_text(script)
+    threads = min(2, connections)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:.0f}s",
+                          "--timeout", "30s", "-s", str(path), url],
+                         capture_output=True, text=True, check=True).stdout
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+) (\d+)", out)
+    if not match:
+        raise RuntimeError(out)
+    requests_done, duration_us, p50, p95, p99, socket_errors, status_errors = match.groups()
+    return {"requests": int(requests_done), "rps": int(requests_done) / (int(duration_us) / 1e6),
+            "p50": float(p50), "p95": float(p95), "p99": float(p99),
+            "errors": int(socket_errors) + int(status_errors)}
+
+
+HEADER = ("| endpoint                          | P50 ms | P95 ms | P99 ms |  req/s | errors | P50/bare | P95/bare "
+          "| req/s vs bare |\n"
+          "|-----------------------------------|--------|--------|--------|--------|--------|----------|----------"
+          "|---------------|")
+
+
+def row(name: str, r: dict, bare: dict | None) -> str:
+    ratios = (f"{r['p50'] / bare['p50']:7.2f}x | {r['p95'] / bare['p95']:7.2f}x | {r['rps'] / bare['rps']:12.2f}x"
+              if bare else "       - |        - |             -")
+    return (f"| {name:<33} | {r['p50']:6.1f} | {r['p95']:6.1f} | {r['p99']:6.1f} | {r['rps']:6.0f} | "
+            f"{r['errors']:6d} | {ratios} |")
+
+
+def websocket_frames(port: int, viewers: int, seconds: float) -> dict:
+    from ws_latency import viewer
+
+    async def run():
+        return await asyncio.gather(*(viewer(f"ws://127.0.0.1:{port}", i, 10.0, seconds, 10) for i in range(viewers)),
+                                    return_exceptions=True)
+
+    results = asyncio.run(run())
+    latencies = [ms for r in results if isinstance(r, dict) for ms in r["latency_ms"]]
+    errors = sum(1 for r in results if not isinstance(r, dict)) + sum(r["errors"] for r in results if isinstance(r, dict))
+    latencies.sort()
+
+    def pct(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+
+    return {"frames": len(latencies), "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "errors": errors}
+
+
+def main(args) -> None:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (scripts/install.sh dev installs it)")
+    workdir = Path(tempfile.mkdtemp(prefix="lb-bench-wrk-"))
+    # The yardstick is Django's defaults (a new database connection per request), as in issue 13's
+    # table; the second standalone keeps connections like the project does, to show what that alone buys.
+    with Standalone(args.workers, args.threads) as bare, Standalone(args.workers, args.threads, 60) as kept, \
+            Project(args.workers, args.threads) as project:
+        headers = {"Authorization": f"Bearer {project.token}"}
+        archive = archive_bytes(args.upload_bytes)
+        upload_body, upload_type = multipart({"benchmark": "toy", "method": "bench"}, archive)
+        (workdir / "upload.bin").write_bytes(upload_body)
+        submission = requests.post(project.url + "/api/submissions", headers=headers, timeout=60,
+                                   data={"benchmark": "toy", "method": "bench"},
+                                   files={"archive": ("s.zip", archive, "application/zip")}).json()["id"]
+        (workdir / "enqueue.json").write_text(json.dumps({"submission": submission}))
+        for path in ("/api/bench/bare", "/api/leaderboard?benchmark=toy"):
+            check = requests.get(project.url + path, headers=headers, timeout=10)
+            assert check.status_code == 200, check.text[:500]
+        job = requests.post(project.url + "/api/jobs", headers=headers, json={"submission": submission},
+                            timeout=60).json()["id"]
+        print(f"web tier: scripts/serve.sh (nginx -> gunicorn gthread {args.workers}x{args.threads}, /ws/ -> uvicorn); "
+              f"standalone: gunicorn gthread {args.workers}x{args.threads}; "
+              f"database {os.environ.get('DATABASE_URL', 'sqlite')}, queue {os.environ.get('REDIS_URL', 'sqlite')}; "
+              f"wrk {args.seconds:.0f} s per row; upload {len(upload_body) / 1e6:.2f} MB; {os.cpu_count()} CPUs")
+        endpoints = [
+            ("standalone bare DRF view (gunicorn)", bare.url + "/bare", lua_request("GET", bare.token)),
+            ("standalone, persistent connections", kept.url + "/bare", lua_request("GET", kept.token)),
+            ("project /api/bench/bare", project.url + "/api/bench/bare", lua_request("GET", project.token)),
+            ("GET job status", f"{project.url}/api/jobs/{job}/status", lua_request("GET", project.token)),
+            ("GET leaderboard JSON", project.url + "/api/leaderboard?benchmark=toy", lua_request("GET", project.token)),
+            ("POST /api/jobs (enqueue)", project.url + "/api/jobs",
+             lua_request("POST", project.token, workdir / "enqueue.json", "application/json")),
+            ("POST submission 1 MB", project.url + "/api/submissions",
+             lua_request("POST", project.token, workdir / "upload.bin", upload_type)),
+        ]
+        # On a shared machine the load of others drifts: every row is measured right after its
+        # own run of the standalone view (the row above it), and its ratios are to that run.
+        for clients in (4, 50):
+            print(f"\n{clients} connections\n{HEADER}")
+            for name, url, script in endpoints[1:]:
+                baseline = wrk(endpoints[0][1], endpoints[0][2], clients, args.seconds, workdir)
+                result = wrk(url, script, clients, args.seconds, workdir)
+                print(row(endpoints[0][0], baseline, baseline))
+                print(row(name, result, baseline), flush=True)
+        if args.ws_viewers:
+            ws = websocket_frames(project.port, args.ws_viewers, args.ws_seconds)
+            print(f"\nWebSocket /ws/inference through the same port, {args.ws_viewers} viewers for {args.ws_seconds:.0f} s: "
+                  f"{ws['frames']} frames, P50 {ws['p50']:.2f} ms, P95 {ws['p95']:.2f} ms, P99 {ws['p99']:.2f} ms, "
+                  f"errors {ws['errors']}")
+        if args.mixed_seconds:
+            bare_result = wrk(bare.url + "/bare", lua_request("GET", bare.token), 50, args.seconds, workdir)
+            script = lua_mixed(project.token, {"status": f"/api/jobs/{job}/status", "enqueue": "/api/jobs",
+                                               "upload": "/api/submissions"},
+                               {"enqueue": (workdir / "enqueue.json", "application/json"),
+                                "upload": (workdir / "upload.bin", upload_type)})
+            result = wrk(project.url, script, 50, args.mixed_seconds, workdir)
+            print(f"\nmixed: 50 connections for {args.mixed_seconds:.0f} s (status 70 %, enqueue 20 %, upload 10 %)\n"
+                  f"{HEADER}")
+            print(row("standalone bare DRF view (gunicorn)", bare_result, bare_result))
+            print(row("mixed", result, bare_result))
+            print(f"total errors in the mixed run: {result['errors']}")
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=40, help="requests per client per endpoint")
+    parser.add_argument("--seconds", type=float, default=10, help="wrk duration of each row")
     parser.add_argument("--mixed-seconds", type=float, default=0)
+    parser.add_argument("--ws-viewers", type=int, default=50)
+    parser.add_argument("--ws-seconds", type=float, default=10)
     parser.add_argument("--upload-bytes", type=int, default=1024 * 1024)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=8)
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--threads", type=int, default=4)
+    main(parser.parse_args())

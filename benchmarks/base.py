@@ -24,9 +24,18 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Mapping
+from typing import Callable, ClassVar, Mapping, Union
 
 import numpy as np
+
+# A seed, or a callable that returns one: the platform passes its hidden-data
+# seed as a callable so that it is read (and first made) when data is built,
+# not when benchmarks are registered at start-up or during an image build.
+Seed = Union[int, Callable[[], int]]
+
+
+def resolve_seed(seed: Seed) -> int:
+    return int(seed()) if callable(seed) else int(seed)
 
 
 class ScoringError(Exception):

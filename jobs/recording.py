@@ -26,6 +26,7 @@ from jobs.sandbox import safe_output_files
 from jobs.signals import job_completed
 from jobs.tracking import MlflowTracker, RunContent, TrackingUnavailable, with_retries
 from leaderboard import datasets, intervals
+from leaderboard.seed import hidden_seed
 from leaderboard.selectors import is_closed
 
 
@@ -80,7 +81,7 @@ def reproducibility(job: Job, benchmark: Benchmark) -> dict:
         "seeds": {
             "bootstrap": intervals.SEED,
             # The hidden-data seed is secret; its fingerprint tells two installations apart.
-            "hidden_data_fingerprint": hashlib.sha256(str(settings.LB_HIDDEN_SEED).encode()).hexdigest()[:12],
+            "hidden_data_fingerprint": hashlib.sha256(str(hidden_seed()).encode()).hexdigest()[:12],
             **{f"benchmark.{k}": v for k, v in getattr(benchmark, "seeds", {}).items()},
         },
         "python": sys.version.split()[0],

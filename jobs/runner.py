@@ -13,7 +13,6 @@ import os
 import shutil
 import socket
 import sys
-import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from jobs.models import FailureKind, Job, JobPhase
 from jobs.sandbox import get_sandbox
 from jobs.sandbox.base import ResourceClass, RunOutcome, RunSpec
 from leaderboard import datasets, intervals
+from submissions import archive as submission_archive
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class JobFailed(Exception):
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """``host:pid``, the key of this worker's fleet record (LB_WORKER_HOST names the host)."""
+    return f"{settings.LB_WORKER_HOST or socket.gethostname()}:{os.getpid()}"
 
 
 def resource_class(name: str) -> ResourceClass:
@@ -74,8 +75,11 @@ class Workspace:
 
 
 def _extract(job: Job, destination: Path) -> None:
-    with job.submission.archive.open("rb") as handle, tarfile.open(fileobj=handle, mode="r:gz") as archive:
-        archive.extractall(destination, filter="data")
+    """Unpack the archive as stored (a .zip or tar as uploaded, or the tar.gz of loose files)
+    once, under the upload rules, checking every file against the submission's manifest."""
+    stored = job.submission.archive
+    submission_archive.extract(lambda: stored.storage.open(stored.name, "rb"), stored.name, destination,
+                               job.submission.files, job.submission.entrypoint)
 
 
 class _Ticker:
@@ -135,7 +139,13 @@ def _sandbox():
         hidden = default_hidden_paths(settings.BASE_DIR) + [settings.DATA_DIR]
         return get_sandbox("bubblewrap", debug=settings.DEBUG, hidden_paths=hidden)
     if settings.LB_SANDBOX == "docker":
-        return get_sandbox("docker", debug=settings.DEBUG, image=settings.LB_SANDBOX_IMAGE)
+        import shlex
+
+        from jobs.sandbox.docker import parse_path_map
+
+        return get_sandbox("docker", debug=settings.DEBUG, image=settings.LB_SANDBOX_IMAGE,
+                           cli=settings.LB_CONTAINER_CLI, cli_args=shlex.split(settings.LB_CONTAINER_CLI_ARGS),
+                           path_map=parse_path_map(settings.LB_DOCKER_PATH_MAP) or None)
     return get_sandbox(settings.LB_SANDBOX, debug=settings.DEBUG)
 
 
@@ -256,11 +266,15 @@ def _execute(job: Job, log, worker: str) -> str:
         raise failure
     if not services.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.SCORING):
         raise JobFailed("cancelled", "cancelled")
+    scoring_started = time.monotonic()
     score = _score(job, workspace, outcome)
     benchmark = registry.get(job.benchmark)
     fields = intervals.score_fields(benchmark, score, job_id=job.pk)
     fields["peak_vram_mb"] = outcome.peak_vram_mb
     fields["reproducibility"] = recording.reproducibility(job, benchmark)
+    # Read by /metrics (fleet/metrics.py): how long the run and its scoring took.
+    fields["reproducibility"]["timings"] = {"run_s": round(outcome.duration_s, 3),
+                                            "scoring_s": round(time.monotonic() - scoring_started, 3)}
     if not services.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
         raise JobFailed("cancelled", "cancelled")
     logs.platform_line(log, f"scored: {_format_metrics(score.metrics)}")

@@ -9,7 +9,6 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -19,17 +18,19 @@ from jobs import selectors
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
 from leaderboard import phases
 from leaderboard.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from submissions.models import Submission
 
 logger = logging.getLogger(__name__)
 
 
-def _enqueue_after_commit(job_id: uuid.UUID) -> None:
+def _enqueue_after_commit(job_id: uuid.UUID, resource_class: str) -> None:
     from jobs.tasks import run_job
+
+    # --- fleet: the job goes to its resource class's pool queue (fleet/queues.py).
+    pool = selectors.pool_for(resource_class)
 
     def enqueue() -> None:
         try:
-            run_job(str(job_id))
+            run_job(str(job_id), pool=pool)
         except Exception:
             # The job row is committed and stays pending; the sweeper enqueues
             # it again once the broker is back (see jobs_sweep). The client
@@ -39,19 +40,15 @@ def _enqueue_after_commit(job_id: uuid.UUID) -> None:
     transaction.on_commit(enqueue)
 
 
-def _check_active_limit(owner: AbstractBaseUser) -> None:
+def _check_limits(check: selectors.EnqueueCheck) -> None:
     limit = settings.LB_MAX_ACTIVE_JOBS_PER_USER
-    active = selectors.active_job_count(owner=owner)
-    if active >= limit:
+    if check.active >= limit:
         raise LimitExceeded(
-            f"You have {active} pending or running jobs; the limit is {limit}. "
+            f"You have {check.active} pending or running jobs; the limit is {limit}. "
             "Wait for one to finish or cancel one.",
             code="too_many_active_jobs",
         )
-
-
-def _check_hourly_limit(owner: AbstractBaseUser) -> None:
-    usage = selectors.job_rate_usage(owner=owner)
+    usage = check.rate
     if usage.exhausted:
         retry_after = max(int((usage.frees_at - timezone.now()).total_seconds()) + 1, 1)
         raise LimitExceeded(
@@ -85,41 +82,42 @@ def job_enqueue(
     if resource_class not in settings.LB_RESOURCE_CLASSES:
         known = ", ".join(sorted(settings.LB_RESOURCE_CLASSES))
         raise InvalidInput(f"Unknown resource_class {resource_class!r}; known: {known}.", code="bad_resource_class")
-    submission = selectors.submission_for(user=owner, submission_id=submission_id,
-                                          fields=("id", "owner_id", "benchmark"))
+    # Round trips without an idempotency key: the owner's row lock, one statement
+    # reading the submission and both limits, the insert (then the commit and,
+    # after it, the queue push). A key adds one lookup (a replay ends there).
     if job_id is not None:
         existing = Job.objects.filter(pk=job_id).first()
         if existing is not None:
-            return _replay(existing, owner=owner, submission=submission, resource_class=resource_class)
+            submission = selectors.submission_for(user=owner, submission_id=submission_id, fields=("id",))
+            return _replay(existing, owner=owner, submission_id=submission.pk, resource_class=resource_class)
     try:
         with transaction.atomic():
-            # Lock the user's row so two concurrent requests see each other's
-            # jobs in the limit check (SQLite: IMMEDIATE transactions do it).
-            get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
-            phases.admit_job(owner=owner, benchmark=submission.benchmark)  # phase dates and per-phase limits
-            _check_active_limit(owner)
-            _check_hourly_limit(owner)
+            check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
+            if check.benchmark is None:
+                raise NotFound(f"No submission {submission_id} visible to you.")
+            phases.admit_job(owner=owner, benchmark=check.benchmark)  # phase dates and per-phase limits
+            _check_limits(check)
             job = Job.objects.create(
                 id=job_id or uuid.uuid4(),
-                submission=submission,
+                submission_id=submission_id,
                 owner=owner,
-                benchmark=submission.benchmark,
+                benchmark=check.benchmark,
                 resource_class=resource_class,
                 max_attempts=settings.LB_MAX_ATTEMPTS,
                 queued_at=timezone.now(),
             )
-            _enqueue_after_commit(job.id)
+            _enqueue_after_commit(job.id, resource_class)
     except IntegrityError:
         # A concurrent request with the same key won the insert.
         existing = Job.objects.filter(pk=job_id).first()
         if existing is None:
             raise
-        return _replay(existing, owner=owner, submission=submission, resource_class=resource_class)
+        return _replay(existing, owner=owner, submission_id=submission_id, resource_class=resource_class)
     return job, True
 
 
-def _replay(existing: Job, *, owner, submission: Submission, resource_class: str) -> tuple[Job, bool]:
-    if _same_request(existing, owner=owner, submission_id=submission.pk, resource_class=resource_class):
+def _replay(existing: Job, *, owner, submission_id, resource_class: str) -> tuple[Job, bool]:
+    if _same_request(existing, owner=owner, submission_id=submission_id, resource_class=resource_class):
         return existing, False
     raise Conflict(
         f"job_id {existing.pk} was already used for a different request.", code="idempotency_conflict"
@@ -149,7 +147,7 @@ def job_rerun(*, job: Job, actor: AbstractBaseUser) -> Job:
         max_attempts=settings.LB_MAX_ATTEMPTS,
         queued_at=timezone.now(),
     )
-    _enqueue_after_commit(new.id)
+    _enqueue_after_commit(new.id, new.resource_class)
     return new
 
 
@@ -197,8 +195,8 @@ def job_fail(*, job_id: str, reason: str, kind: str, worker: str | None = None,
     )
 
 
-def job_release(*, job_id: str, worker: str | None, reason: str) -> bool:
-    """Give a running job back to the queue (worker lost, platform hiccup)."""
+def job_release(*, job_id: str, worker: str | None, reason: str, resource_class: str | None = None) -> bool:
+    """Give a running job back to its pool's queue (worker lost, platform hiccup)."""
     filters = Q(pk=job_id, status=JobStatus.RUNNING)
     if worker is not None:
         filters &= Q(worker=worker)
@@ -206,7 +204,9 @@ def job_release(*, job_id: str, worker: str | None, reason: str) -> bool:
         status=JobStatus.PENDING, phase=JobPhase.QUEUED, worker="", queued_at=timezone.now(), error=reason
     )
     if released:
-        _enqueue_after_commit(uuid.UUID(str(job_id)))
+        if resource_class is None:
+            resource_class = Job.objects.filter(pk=job_id).values_list("resource_class", flat=True).first() or ""
+        _enqueue_after_commit(uuid.UUID(str(job_id)), resource_class)
     return bool(released)
 
 
@@ -247,42 +247,53 @@ def jobs_sweep(*, now=None) -> dict[str, int]:
     * pending too long in the queue: re-queue once more after
       ``LB_REQUEUE_PENDING_AFTER_S`` (a lost enqueue), fail past the deadline.
     """
+    from fleet import selectors as fleet
+
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
     stale = now - timedelta(seconds=settings.LB_HEARTBEAT_TIMEOUT_S)
-    for job in Job.objects.filter(status=JobStatus.RUNNING):
+    running = list(Job.objects.filter(status=JobStatus.RUNNING))
+    # --- fleet: a worker whose record stopped heartbeating (or shut down) has vanished.
+    vanished = fleet.vanished_workers({job.worker for job in running}, now=now)
+    for job in running:
         timeout = settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}).get("timeout_s", 3600)
         deadline = job.started_at + timedelta(seconds=timeout + settings.LB_RUN_GRACE_S)
-        lost = job.heartbeat_at is None or job.heartbeat_at < stale
+        lost = job.heartbeat_at is None or job.heartbeat_at < stale or job.worker in vanished
         if not lost and now < deadline:
             continue
         why = (f"worker lost in phase {job.phase} (no heartbeat for {settings.LB_HEARTBEAT_TIMEOUT_S:.0f} s)"
                if lost else f"running past its deadline ({timeout} s + {settings.LB_RUN_GRACE_S:.0f} s grace)")
         if job.attempts < job.max_attempts:
-            counts["requeued"] += job_release(job_id=str(job.pk), worker=job.worker, reason=why)
+            counts["requeued"] += job_release(job_id=str(job.pk), worker=job.worker, reason=why,
+                                              resource_class=job.resource_class)
         else:
             counts["failed"] += Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, worker=job.worker).update(
                 status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM,
                 finished_at=now, error=f"gave up after {job.attempts} attempts: {why}",
             )
+    # A pending job older than the re-queue delay while its pool's queue is
+    # empty lost its message (e.g. a broker restart without persistence).
+    requeue_before = now - timedelta(seconds=settings.LB_REQUEUE_PENDING_AFTER_S)
+    empty = [pool for pool in settings.LB_POOLS if _queue_length(pool) == 0]
+    for job_id, resource_class in Job.objects.filter(
+        selectors.in_pools(empty), status=JobStatus.PENDING, queued_at__lt=requeue_before
+    ).values_list("pk", "resource_class"):
+        _enqueue_after_commit(job_id, resource_class)  # a duplicate message is harmless: only one claim wins
+        counts["reenqueued"] += 1
+    # --- fleet: a job whose pool has no live worker waits and never fails for it;
+    # its deadline clock restarts, so a worker arriving later has the full time.
+    unserved = set(settings.LB_POOLS) - fleet.live_pools(now=now)
+    if unserved:
+        Job.objects.filter(selectors.in_pools(unserved), status=JobStatus.PENDING).update(queued_at=now)
     pending_deadline = now - timedelta(seconds=settings.LB_PENDING_DEADLINE_S)
     counts["failed"] += Job.objects.filter(status=JobStatus.PENDING, queued_at__lt=pending_deadline).update(
         status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM, finished_at=now,
         error=f"waited in the queue past its deadline ({settings.LB_PENDING_DEADLINE_S:.0f} s)",
     )
-    # A pending job older than the re-queue delay while the queue itself is
-    # empty lost its message (e.g. a broker restart without persistence).
-    requeue_before = now - timedelta(seconds=settings.LB_REQUEUE_PENDING_AFTER_S)
-    if _queue_length() == 0:
-        for job_id in Job.objects.filter(status=JobStatus.PENDING, queued_at__lt=requeue_before).values_list(
-            "pk", flat=True
-        ):
-            _enqueue_after_commit(job_id)  # a duplicate message is harmless: only one claim wins
-            counts["reenqueued"] += 1
     return counts
 
 
-def _queue_length() -> int:
+def _queue_length(pool: str) -> int:
     from huey.contrib.djhuey import HUEY
 
-    return HUEY.pending_count()
+    return HUEY.pool_depth(pool)

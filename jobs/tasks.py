@@ -12,14 +12,19 @@ logger = logging.getLogger(__name__)
 
 
 @db_task(retries=2, retry_delay=10, context=False)
-def run_job(job_id: str) -> str:
+def run_job(job_id: str, pool: str = "default") -> str:
     """Take one job from pending to a terminal state.
 
     Huey retries the task if it raises (a database outage, say); the runner
     itself hands a job back to ``pending`` before raising, so the retry can
     claim it again. A job whose worker died is found by ``sweep_jobs``.
+    ``pool`` routes the message to that pool's queue (fleet/queues.py).
     """
     from jobs.runner import execute
+
+    if pool not in settings.LB_WORKER_POOLS:  # a message on the wrong queue: send it where it belongs
+        run_job(job_id, pool=pool)
+        return "rerouted"
 
     outcome = execute(job_id)
     logger.info("job %s: %s", job_id, outcome)

@@ -1,4 +1,11 @@
-"""Reachability of what the platform depends on, for GET /health."""
+"""Liveness and readiness, for GET /health/live, /health/ready (and /health, its alias).
+
+Liveness: the process answers (no dependency is touched, so an orchestrator
+never restarts a healthy web tier because something else is down).
+Readiness: the database and the queue answer; MLflow is reported but not
+fatal, since the board, uploads and jobs work without it (runs are recorded
+later, see docs/reliability.md).
+"""
 
 from __future__ import annotations
 
@@ -41,5 +48,18 @@ def _tracking() -> str:
     return uri
 
 
+FATAL = ("database", "queue")
+
+
 def run_checks() -> dict[str, dict]:
     return {"database": _timed(_database), "queue": _timed(_queue), "tracking": _timed(_tracking)}
+
+
+def readiness() -> tuple[bool, str, dict[str, dict]]:
+    """(ready, status word, every check): ready when every fatal dependency answers."""
+    checks = run_checks()
+    for name, check in checks.items():
+        check["fatal"] = name in FATAL
+    ready = all(checks[name]["ok"] for name in FATAL)
+    status = "ok" if all(check["ok"] for check in checks.values()) else ("degraded" if ready else "unavailable")
+    return ready, status, checks

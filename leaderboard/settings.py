@@ -13,9 +13,10 @@ import dj_database_url
 from leaderboard.env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Importing settings writes nothing anywhere: the data folder is made at run
+# time (leaderboard.startup, called by manage.py, ASGI, WSGI), the hidden seed on first
+# use (leaderboard.seed), so an image build leaves no data behind.
 DATA_DIR = env_path("LB_DATA_DIR", BASE_DIR / "var")
-# SQLite files (database, queue, stats) need their folder before anything opens them.
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # A fixed development key is fine only for the embedded, local set-up; the
@@ -23,6 +24,22 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# --- HTTPS (behind a TLS-terminating reverse proxy; see docs/deploy.md) -------
+# DJANGO_SECURE=1 (or LB_HTTPS=1): HSTS, redirect to https, secure cookies.
+# X-Forwarded-Proto is believed only from LB_TRUSTED_PROXIES (leaderboard.proxy).
+HTTPS = env_bool("DJANGO_SECURE", False) or env_bool("LB_HTTPS", False)
+LB_TRUSTED_PROXIES = env_list("LB_TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health(/|$)"]  # probes from inside the deployment speak plain HTTP
+    SECURE_HSTS_SECONDS = env_int("LB_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LB_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Only allows a submission to the browsers' preload list; nothing is submitted.
+    SECURE_HSTS_PRELOAD = env_bool("LB_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,9 +63,13 @@ INSTALLED_APPS = [
     "jobs",
     "agents",
     "leaderboard",
+    "fleet",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request metrics for /metrics
+    "leaderboard.proxy.TrustedProxyMiddleware",  # before SecurityMiddleware reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
     "corsheaders.middleware.CorsMiddleware",
@@ -95,7 +116,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist per worker thread like PostgreSQL's: opening one (and
+    # its PRAGMAs) on every request was the largest cost of a small API call.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits share it) ----------------------------------------
@@ -113,21 +135,42 @@ else:
     }
 
 # --- Queue ----------------------------------------------------------------
+# One queue per pool (fleet/queues.py): a job goes to its resource class's
+# pool; a worker consumes the main queue plus the pools in LB_WORKER_POOLS.
 HUEY_QUEUE_NAME = env_str("LB_QUEUE_NAME", "leaders-board")
+LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
+    env_str(
+        "LB_RESOURCE_CLASSES",
+        json.dumps(
+            {
+                "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
+                          "max_output_mb": 1024, "gpus": 1, "pool": "default"},
+                "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
+                           "max_output_mb": 2048, "gpus": 1, "pool": "default"},
+            }
+        ),
+    )
+)
+LB_POOLS = sorted({spec.get("pool", "default") for spec in LB_RESOURCE_CLASSES.values()} | {"default"})
+LB_WORKER_POOLS = env_list("LB_WORKER_POOLS", LB_POOLS)  # the pools this worker serves; default: all
 if REDIS_URL:
     HUEY = {
         "name": HUEY_QUEUE_NAME,
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "fleet.queues.PoolRedisHuey",
         "url": REDIS_URL,
         "immediate": False,
+        "pools": LB_WORKER_POOLS,
+        "all_pools": LB_POOLS,
         "consumer": {"workers": env_int("LB_WORKER_THREADS", 1), "worker_type": "thread"},
     }
 else:
     HUEY = {
         "name": HUEY_QUEUE_NAME,
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "fleet.queues.PoolSqliteHuey",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
+        "pools": LB_WORKER_POOLS,
+        "all_pools": LB_POOLS,
         "consumer": {"workers": env_int("LB_WORKER_THREADS", 1), "worker_type": "thread"},
     }
 HUEY_STATS = {"filename": str(DATA_DIR / "huey-stats.sqlite3")}
@@ -148,34 +191,33 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Part of the image (collectstatic at build), never of the data volume.
+STATIC_ROOT = env_path("LB_STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- Benchmarks -----------------------------------------------------------
 LB_BENCHMARKS = env_list("LB_BENCHMARKS", ["benchmarks.anomaly:benchmarks", "benchmarks.maze:benchmarks"])
 
-def _installation_seed(data_dir: Path) -> int:
-    """A random seed made once per installation and kept under LB_DATA_DIR,
-    which no submission can see: hidden test data built from the public
-    default seed could be regenerated by anyone who reads the source."""
-    path = data_dir / "hidden-seed"
-    if not path.exists():
-        import secrets
-
-        path.write_text(str(secrets.randbelow(2**31)))
-    return int(path.read_text())
+# 0: this installation's own random seed, kept in LB_DATA_DIR/hidden-seed and
+# made by `bootstrap` or its first reader (leaderboard.seed), never at import.
+LB_HIDDEN_SEED = env_int("LB_HIDDEN_SEED", 0)
 
 
-LB_HIDDEN_SEED = env_int("LB_HIDDEN_SEED", 0) or _installation_seed(DATA_DIR)
+def _hidden_seed() -> int:
+    from leaderboard.seed import hidden_seed
+
+    return hidden_seed()
+
+
 LB_BENCHMARK_OPTIONS = {
     "benchmarks.anomaly": {
         "mvtec_root": env_str("LB_MVTEC_ROOT") or None,
         "categories": env_list("LB_MVTEC_CATEGORIES") or None,
-        "seed": LB_HIDDEN_SEED,
+        "seed": _hidden_seed,  # benchmarks take a seed or a callable that returns one
     },
     "benchmarks.maze": {
-        "eval_seed": 10**7 + LB_HIDDEN_SEED % 10**8,
-        "split_seed": LB_HIDDEN_SEED,
+        "eval_seed": lambda: 10**7 + _hidden_seed() % 10**8,
+        "split_seed": _hidden_seed,
     },
 }
 LB_BENCHMARK_DATA_DIR = DATA_DIR / "benchmarks"
@@ -194,7 +236,13 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("LB_UPLOAD_MAX_FILES", 2000)
 
 # --- Jobs -----------------------------------------------------------------
 LB_SANDBOX = env_str("LB_SANDBOX", "bubblewrap")
-LB_SANDBOX_IMAGE = env_str("LB_SANDBOX_IMAGE", "leaders-board:latest")  # docker backend
+# docker backend: the sandbox image (Python + ML stack, no platform code or data),
+# the engine's CLI (docker or podman) with extra global flags, and an optional
+# worker-path=host-path map (default: read from the worker container's own mounts).
+LB_SANDBOX_IMAGE = env_str("LB_SANDBOX_IMAGE", "leaders-board-sandbox:latest")
+LB_CONTAINER_CLI = env_str("LB_CONTAINER_CLI", "docker")
+LB_CONTAINER_CLI_ARGS = env_str("LB_CONTAINER_CLI_ARGS", "")
+LB_DOCKER_PATH_MAP = env_str("LB_DOCKER_PATH_MAP", "")
 LB_WORKER_GPU = env_str("LB_WORKER_GPU", "")
 LB_MAX_ATTEMPTS = env_int("LB_MAX_ATTEMPTS", 3)
 LB_HEARTBEAT_S = env_float("LB_HEARTBEAT_S", 5.0)
@@ -204,25 +252,14 @@ LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)
 LB_RUN_GRACE_S = env_float("LB_RUN_GRACE_S", 120.0)
 LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
 LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
-LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
-    env_str(
-        "LB_RESOURCE_CLASSES",
-        json.dumps(
-            {
-                "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
-                          "max_output_mb": 1024, "gpus": 1},
-                "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
-                           "max_output_mb": 2048, "gpus": 1},
-            }
-        ),
-    )
-)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
 LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
 LB_JOB_LIVE_POLL_S = env_float("LB_JOB_LIVE_POLL_S", 0.5)  # /ws/jobs/<id>/live: how often status and log are read
 
-LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
+LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)
+# Set by scripts/serve.sh for its WSGI tier: the peer is the proxy, the client is in X-Real-IP.
+LB_BEHIND_PROXY = env_bool("LB_BEHIND_PROXY", False)  # adds /api/bench/bare for bench/api_latency.py
 
 # --- Rate limits (django-ratelimit rate strings) --------------------------
 RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
@@ -356,3 +393,13 @@ LB_TRAINING_MAX_TIMESTEPS = env_int("LB_TRAINING_MAX_TIMESTEPS", 2_000_000)
 LB_TRAINING_PER_HOUR = env_int("LB_TRAINING_PER_HOUR", 5)
 LB_TRAINING_POLL_S = env_float("LB_TRAINING_POLL_S", 0.25)
 MIDDLEWARE += ["agents.observability.RequestLogMiddleware"]
+
+# --- Fleet (workers, pools, GPU telemetry, metrics) ---------------------------
+LB_WORKER_HOST = env_str("LB_WORKER_HOST", "")  # the name this worker reports; default: the host name
+LB_WORKER_VERSION = env_str("LB_WORKER_VERSION", "")  # default: the git sha of BASE_DIR, if any
+LB_GPU_POLL_S = env_float("LB_GPU_POLL_S", 1.0)  # NVML readings, one thread per worker
+LB_FLEET_PUSH_S = env_float("LB_FLEET_PUSH_S", 1.0)  # how often /ws/fleet sends the fleet
+LB_WORKER_FORGET_AFTER_S = env_float("LB_WORKER_FORGET_AFTER_S", 7 * 86400.0)  # gone workers kept this long
+# Addresses or networks (CIDR) that may read /metrics without logging in (Prometheus); staff always may.
+LB_METRICS_ALLOW = env_list("LB_METRICS_ALLOW", [])
+MIDDLEWARE += ["django_prometheus.middleware.PrometheusAfterMiddleware"]

@@ -32,7 +32,9 @@ pages = [
     path("entries/<int:pk>/", views.entry_page, name="entry"),
     path("entries/<int:pk>/final", views.entry_final, name="entry-final"),
     path("me/", views.my_page, name="me"),
-    path("health", board_api.HealthView.as_view(), name="health"),
+    path("health", board_api.HealthAliasView.as_view(), name="health"),  # alias of /health/ready
+    path("health/ready", board_api.HealthView.as_view(), name="health-ready"),
+    path("health/live", board_api.LiveView.as_view(), name="health-live"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
 ]
@@ -41,4 +43,4 @@ if settings.LB_BENCH_VIEWS:
     api.append(path("api/bench/bare", board_api.BareView.as_view(), name="api-bench-bare"))
 
 urlpatterns = api + pages + [path("", include("accounts.urls")), path("", include("jobs.urls")),
-                              path("", include("agents.urls"))]
+                              path("", include("agents.urls")), path("", include("fleet.urls"))]

@@ -8,10 +8,20 @@ profile="${1:-worker}"
 apt_packages=()
 command -v bwrap >/dev/null 2>&1 || apt_packages+=(bubblewrap)        # the sandbox
 command -v prlimit >/dev/null 2>&1 || apt_packages+=(util-linux)      # rlimits for the sandbox
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || apt_packages+=(nginx-light)  # web tier's one port (scripts/serve.sh)
 if [ "$profile" = dev ]; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)                # browser tests (Playwright drives it)
   command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
   command -v pg_ctlcluster >/dev/null 2>&1 || apt_packages+=(postgresql)
+  # The docker sandbox's tests run real containers: podman with runc (no daemon),
+  # catatonit for --init, mmdebstrap to make a Debian base image without a registry.
+  command -v podman >/dev/null 2>&1 || apt_packages+=(podman)
+  [ -x /usr/sbin/runc ] || apt_packages+=(runc)
+  command -v catatonit >/dev/null 2>&1 || apt_packages+=(catatonit)
+  command -v mmdebstrap >/dev/null 2>&1 || apt_packages+=(mmdebstrap)
+  command -v wrk >/dev/null 2>&1 || apt_packages+=(wrk)                # bench/api_latency.py load generator
+elif [ "${LB_SANDBOX:-}" = docker ] && [ "${LB_CONTAINER_CLI:-docker}" = podman ]; then
+  command -v podman >/dev/null 2>&1 || apt_packages+=(podman runc catatonit)
 fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${apt_packages[*]}"

@@ -40,8 +40,8 @@ fi
 DJANGO_SUPERUSER_PASSWORD="$(cat "$LB_DATA_DIR/admin-password")" \
   $py manage.py createsuperuser --noinput --username admin --email admin@localhost >/dev/null 2>&1 || true
 
-setsid $py -m uvicorn leaderboard.asgi:application --host 127.0.0.1 --port "$LB_WEB_PORT" --workers 2 \
-  >"$LB_DATA_DIR/logs/web.log" 2>&1 &
+# The production web tier (nginx on LB_WEB_PORT: HTTP to gunicorn, /ws/ to uvicorn).
+setsid scripts/serve.sh >"$LB_DATA_DIR/logs/web.log" 2>&1 &
 pids+=($!)
 setsid $py manage.py run_huey >"$LB_DATA_DIR/logs/worker.log" 2>&1 &
 pids+=($!)

@@ -15,5 +15,5 @@ DATABASE_URL="postgres://postgres@127.0.0.1:5432/leaders_board" REDIS_URL="redis
 
 echo "=== pass 2: SQLite + SQLite Huey (embedded defaults) ==="
 env -u DATABASE_URL -u REDIS_URL "${pytest[@]}" \
-  tests/accounts tests/submissions tests/jobs/test_api.py tests/jobs/test_pipeline.py tests/leaderboard \
+  tests/accounts tests/submissions tests/jobs/test_api.py tests/jobs/test_pipeline.py tests/leaderboard tests/fleet \
   tests/e2e -k "not redis"

@@ -1,9 +1,12 @@
-"""Validate uploaded code and repack it into one canonical archive.
+"""Validate uploaded code, describe it by a manifest, and extract it safely.
 
-Whatever arrives (a .zip, a .tar.gz or loose files), what is stored is a
-gzip'd tar with sorted, normalised names, regular files only, fixed modes and
-times. Its identity is a tree hash over ``(path, sha256(content))`` pairs, so
-the same code gives the same ``sha256`` however it was packed.
+An uploaded archive (.zip, .tar.gz, .tar) is stored as received: every member
+is checked and hashed once (:func:`build_manifest`), nothing is rewritten or
+recompressed. Loose files are packed into a gzip'd tar with sorted, normalised
+names. Either way the identity is a tree hash over ``(path, sha256(content))``
+pairs (the manifest), so the same code gives the same ``sha256`` however it was
+packed; :func:`extract` unpacks a stored archive at job time under the same
+rules and checks every file against the manifest.
 
 Every rule raises :class:`UploadRejected` with a stable code and a sentence
 naming the offending file; nothing is written to storage until every file has
@@ -121,6 +124,18 @@ class BundleWriter:
         self._total = 0
 
     def add(self, raw_path: str, stream: IO[bytes], declared_size: int) -> None:
+        path = self._admit(raw_path, declared_size)
+        data = _read_exactly(stream, declared_size, path)
+        self._total += len(data)
+        info = tarfile.TarInfo(path)
+        info.size = len(data)
+        info.mode = 0o644
+        info.mtime = 0
+        self._tar.addfile(info, io.BytesIO(data))
+        self.bundle.files.append(FileRecord(path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest()))
+
+    def _admit(self, raw_path: str, declared_size: int) -> str:
+        """The bundle rules for one member: its normalised path, or UploadRejected."""
         path = normalise_path(raw_path)
         check_extension(path)
         folded = path.casefold()
@@ -133,14 +148,7 @@ class BundleWriter:
             raise UploadRejected(
                 f"{path}: total uncompressed size would exceed {self.limits.max_bytes} bytes.", code="too_large"
             )
-        data = _read_exactly(stream, declared_size, path)
-        self._total += len(data)
-        info = tarfile.TarInfo(path)
-        info.size = len(data)
-        info.mode = 0o644
-        info.mtime = 0
-        self._tar.addfile(info, io.BytesIO(data))
-        self.bundle.files.append(FileRecord(path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest()))
+        return path
 
     def close(self) -> Bundle:
         self._tar.close()
@@ -151,6 +159,44 @@ class BundleWriter:
     def abort(self) -> None:
         self._tar.close()
         self.bundle.file.close()
+
+
+class ManifestWriter(BundleWriter):
+    """The bundle rules without the bundle: checks and hashes members, writes nothing."""
+
+    def __init__(self, limits: Limits, upload: IO[bytes]):
+        self.limits = limits
+        self.bundle = Bundle(file=upload)
+        self._seen = {}
+        self._total = 0
+
+    def add(self, raw_path: str, stream: IO[bytes], declared_size: int) -> None:
+        path = self._admit(raw_path, declared_size)
+        digest, size = _hash_exactly(stream, declared_size, path)
+        self._total += size
+        self.bundle.files.append(FileRecord(path=path, size=size, sha256=digest))
+
+    def close(self) -> Bundle:
+        self.bundle.file.seek(0)
+        self.bundle.files.sort(key=lambda r: r.path)
+        return self.bundle
+
+    def abort(self) -> None:
+        pass  # the upload belongs to the caller
+
+
+def _hash_exactly(stream: IO[bytes], size: int, path: str, sink: IO[bytes] | None = None) -> tuple[str, int]:
+    digest, seen = hashlib.sha256(), 0
+    while block := stream.read(CHUNK):
+        seen += len(block)
+        if seen > size:
+            break
+        digest.update(block)
+        if sink is not None:
+            sink.write(block)
+    if seen != size:
+        raise UploadRejected(f"{path}: archive entry size does not match its header.", code="corrupt_archive")
+    return digest.hexdigest(), seen
 
 
 def _read_exactly(stream: IO[bytes], size: int, path: str) -> bytes:
@@ -229,8 +275,20 @@ def archive_entries(upload: IO[bytes], name: str, limits: Limits) -> Iterator[tu
     raise UploadRejected(f"{name}: archives must be .zip, .tar.gz, .tgz or .tar.", code="bad_archive_type")
 
 
-def build_bundle(entries: Iterable[tuple[str, IO[bytes], int]], limits: Limits) -> Bundle:
-    writer = BundleWriter(limits)
+def build_manifest(upload: IO[bytes], name: str, limits: Limits) -> Bundle:
+    """An uploaded archive as received (the bundle's file is the upload itself) and its manifest."""
+    return build_bundle(archive_entries(upload, name, limits), limits, ManifestWriter(limits, upload))
+
+
+def stored_suffix(name: str) -> str:
+    """The suffix an archive is stored under, which :func:`archive_entries` reads it by."""
+    lower = name.lower()
+    return ".zip" if lower.endswith(".zip") else ".tar" if lower.endswith(".tar") else ".tar.gz"
+
+
+def build_bundle(entries: Iterable[tuple[str, IO[bytes], int]], limits: Limits,
+                 writer: BundleWriter | None = None) -> Bundle:
+    writer = writer or BundleWriter(limits)
     try:
         for path, stream, size in entries:
             writer.add(path, stream, size)
@@ -252,6 +310,41 @@ def strip_common_root(bundle_paths: set[str], entrypoint: str) -> str | None:
         if f"{root}/{entrypoint}" in bundle_paths:
             return root
     return None
+
+
+def rebase_manifest(bundle: Bundle, root: str) -> Bundle:
+    """The manifest with ``root/`` removed from every path; the stored archive keeps it
+    (:func:`extract` strips it again, by the same rule)."""
+    files = [FileRecord(path=r.path[len(root) + 1:], size=r.size, sha256=r.sha256) for r in bundle.files]
+    return Bundle(file=bundle.file, files=files)
+
+
+def extract(open_stored, name: str, destination, manifest: list[dict], entrypoint: str) -> None:
+    """Unpack a stored archive into ``destination`` under the upload rules, checking
+    every file against the manifest (same paths, sizes and sha256), or raise."""
+    expected = {record["path"]: record for record in manifest}
+    # Sizes are bounded by the manifest, checked while streaming; the ratio rule did its work at upload.
+    limits = Limits(max_files=len(manifest), max_bytes=sum(r["size"] for r in manifest), max_ratio=2**31)
+    with open_stored() as handle:
+        paths = {normalise_path(raw) for raw, _, _ in archive_entries(handle, name, limits)}
+    root = strip_common_root(paths, entrypoint)
+    written = set()
+    with open_stored() as handle:
+        for raw, stream, size in archive_entries(handle, name, limits):
+            path = normalise_path(raw)
+            path = path[len(root) + 1:] if root else path
+            record = expected.get(path)
+            if record is None or record["size"] != size or path in written:
+                raise UploadRejected(f"{path}: the stored archive does not match its manifest.", code="manifest")
+            target = destination / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "wb") as sink:
+                digest, _ = _hash_exactly(stream, size, path, sink)
+            if digest != record["sha256"]:
+                raise UploadRejected(f"{path}: content does not match the manifest's sha256.", code="manifest")
+            written.add(path)
+    if written != set(expected):
+        raise UploadRejected("The stored archive lacks files of its manifest.", code="manifest")
 
 
 def rebase_bundle(bundle: Bundle, root: str, limits: Limits) -> Bundle:

@@ -39,8 +39,8 @@ def _build(upload: IO[bytes] | None, upload_name: str, files: Sequence) -> archi
     limits = _limits()
     if upload is not None and files:
         raise InvalidInput("Send either 'archive' or 'files', not both.", code="ambiguous_upload")
-    if upload is not None:
-        return archive.build_bundle(archive.archive_entries(upload, upload_name, limits), limits)
+    if upload is not None:  # stored as received: checked and hashed, not rewritten
+        return archive.build_manifest(upload, upload_name, limits)
     if files:
         entries = ((getattr(f, "relative_path", None) or f.name, f, f.size) for f in files)
         return archive.build_bundle(entries, limits)
@@ -71,27 +71,31 @@ def submission_create(
     config_file = archive.normalise_path(config_file or "config.yaml")
 
     bundle = _build(upload, upload_name, files)
+    suffix = archive.stored_suffix(upload_name) if upload is not None else ".tar.gz"
     try:
         root = archive.strip_common_root(bundle.paths(), entrypoint)
         if root:
-            bundle = archive.rebase_bundle(bundle, root, _limits())
+            bundle = (archive.rebase_manifest(bundle, root) if upload is not None
+                      else archive.rebase_bundle(bundle, root, _limits()))
         for required, role in ((entrypoint, "entrypoint"), (config_file, "config_file")):
             if required not in bundle.paths():
                 raise InvalidInput(f"{role} {required!r} is not in the upload.", code=f"missing_{role}")
-        return _store(bundle, owner=owner, benchmark=benchmark, method=method,
+        return _store(bundle, suffix, owner=owner, benchmark=benchmark, method=method,
                       entrypoint=entrypoint, config_file=config_file)
     finally:
         bundle.file.close()
 
 
-def _store(bundle: archive.Bundle, **fields) -> Submission:
+def _store(bundle: archive.Bundle, suffix: str, **fields) -> Submission:
     submission = Submission(
         sha256=bundle.tree_sha256,
         size_bytes=bundle.size_bytes,
         files=[{"path": r.path, "size": r.size, "sha256": r.sha256} for r in bundle.files],
         **fields,
     )
-    name = default_storage.save(f"{submission.id}.tar.gz", File(bundle.file))
+    # An upload spooled to a temporary file is moved into storage, not copied.
+    content = bundle.file if isinstance(bundle.file, File) else File(bundle.file)
+    name = default_storage.save(f"{submission.id}{suffix}", content)
     try:
         with transaction.atomic():
             submission.archive.name = name

@@ -120,6 +120,19 @@ def staff(db):
     return _user_with_token("staff", staff=True)
 
 
+@pytest.fixture
+def live_worker(db):
+    """Register a worker record (fresh heartbeat) serving ``pools``; returns the record."""
+    from fleet.services import worker_register
+
+    def register(*, pools: list[str], name: str = "host-a:101", gpus: list | None = None):
+        host, _, pid = name.partition(":")
+        return worker_register(name=name, host=host, pid=int(pid), version="test", pools=pools, gpus=gpus or [],
+                               gpu_status="no GPU (test)")
+
+    return register
+
+
 def client_for(user=None):
     from rest_framework.test import APIClient
 

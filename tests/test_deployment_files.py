@@ -13,12 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_compose_has_every_service_and_redis_persists():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "worker", "redis", "mlflow", "postgres"}
+    assert set(services) == {"web", "proxy", "worker", "redis", "mlflow", "postgres"}
     assert "--appendonly yes" in services["redis"]["command"]
     assert services["worker"]["command"] == "python manage.py run_huey"
     assert services["worker"]["environment"]["LB_SANDBOX"] == "docker"
+    assert services["worker"]["environment"]["LB_SANDBOX_IMAGE"] == "leaders-board-sandbox:latest"
     assert services["worker"]["runtime"] == "nvidia"
-    assert "leaderboard.asgi:application" in services["web"]["command"]
+    assert "scripts/serve.sh" in services["web"]["command"]
+    assert "ports" not in services["web"]  # clients come through the proxy only
+    assert services["proxy"]["ports"] == ["8000:80"]
+    assert "./deploy/nginx-web.conf.template:/etc/nginx/templates/default.conf.template:ro" in \
+        services["proxy"]["volumes"]
     for name in ("web", "worker"):
         assert "shared:/shared" in services[name]["volumes"]
         assert services[name]["environment"]["LB_DATA_DIR"] == "/shared"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from benchmarks.base import Benchmark
+from benchmarks.base import Benchmark, Seed, resolve_seed
 
 
 def benchmarks(
@@ -16,7 +16,7 @@ def benchmarks(
     mvtec_root: str | None = None,
     categories: list[str] | None = None,
     synthetic_size: str = "small",
-    seed: int = 0,
+    seed: Seed = 0,
     primary_metric: str = "image_auc",
     synthetic_categories: list[str] | None = None,
 ) -> list[Benchmark]:
@@ -48,7 +48,7 @@ def benchmarks(
                 slug=f"anomaly-{name}",
                 title=f"Anomaly detection: synthetic {name}",
                 category=name,
-                load=partial(synthetic.generate, name, synthetic_size, seed),
+                load=partial(_generate_synthetic, name, synthetic_size, seed),
                 source={"kind": "synthetic", "category": name, "size": synthetic_size},
                 seed=seed,
                 description=(
@@ -77,3 +77,9 @@ def benchmarks(
                 )
             )
     return found
+
+
+def _generate_synthetic(name: str, size: str, seed: Seed):
+    from benchmarks.anomaly import synthetic
+
+    return synthetic.generate(name, size, resolve_seed(seed))

@@ -12,7 +12,7 @@ import numpy as np
 from benchmarks.anomaly import artifacts, contract, resample
 from benchmarks.anomaly.dataset import Category, GroundTruth, is_prepared, load_ground_truth, write_category
 from benchmarks.anomaly.metrics import image_metrics, pixel_metrics, rank_image_scores, rank_pixel_scores
-from benchmarks.base import Benchmark, Metric, RunInfo, Score
+from benchmarks.base import Benchmark, Metric, RunInfo, Score, Seed, resolve_seed
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 QUALITY_METRICS = ("image_auc", "image_f1", "pixel_auc", "pixel_f1", "pixel_pro")
@@ -49,7 +49,7 @@ class AnomalyBenchmark(Benchmark):
         category: str,
         load: Callable[[], Category],
         source: Mapping[str, object],
-        seed: int = 0,
+        seed: Seed = 0,
         description: str = "",
         primary_metric: str = "image_auc",
     ) -> None:
@@ -62,7 +62,11 @@ class AnomalyBenchmark(Benchmark):
         self.primary_metric = primary_metric
         self._load = load
         self._source = dict(source)
-        self._seed = seed
+        self._seed_source = seed
+
+    @property
+    def _seed(self) -> int:
+        return resolve_seed(self._seed_source)
 
     @property
     def fingerprint(self) -> str:

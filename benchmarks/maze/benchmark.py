@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.base import Benchmark, Metric, RunInfo, Score
+from benchmarks.base import Benchmark, Metric, RunInfo, Score, Seed, resolve_seed
 from benchmarks.maze.engine import MAX_STEPS, OBS_ENCODING_VERSION
 from benchmarks.maze.mazes import generate_maze_set, load_maze_set, save_maze_set
 from benchmarks.maze.policy import load_policy, read_sampling
@@ -52,12 +52,21 @@ class MazeBenchmark(Benchmark):
     example_dirs = (PROJECT_ROOT / "examples" / "maze-ppo", PROJECT_ROOT / "examples" / "maze-dqn")
 
     def __init__(self, train_count: int = 500, eval_count: int = 200, episodes_per_maze: int = 3,
-                 train_seed: int = 1000, eval_seed: int = 900_000, split_seed: int = 7,
+                 train_seed: int = 1000, eval_seed: Seed = 900_000, split_seed: Seed = 7,
                  trajectory_pictures: int = 4):
         self.train_count, self.eval_count = train_count, eval_count
         self.episodes_per_maze = episodes_per_maze
-        self.train_seed, self.eval_seed, self.split_seed = train_seed, eval_seed, split_seed
+        self.train_seed = train_seed
+        self._eval_seed, self._split_seed = eval_seed, split_seed
         self.trajectory_pictures = trajectory_pictures
+
+    @property
+    def eval_seed(self) -> int:
+        return resolve_seed(self._eval_seed)
+
+    @property
+    def split_seed(self) -> int:
+        return resolve_seed(self._split_seed)
 
     # -- data ---------------------------------------------------------------
     def prepare(self, public_dir: Path, hidden_dir: Path) -> None:

@@ -1,7 +1,10 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from rest_framework import serializers
 
 from jobs.models import FailureKind, JobPhase, JobStatus
+from jobs.selectors import pool_for
 
 
 class JobCreateSerializer(serializers.Serializer):
@@ -29,6 +32,31 @@ class JobStatusSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
     error = serializers.CharField(read_only=True)
     failure_kind = serializers.ChoiceField(choices=FailureKind.choices, read_only=True, allow_blank=True)
+    # --- fleet: where a job waits, and why.
+    pool = serializers.SerializerMethodField(help_text="The worker pool its resource class runs in.")
+    reason = serializers.SerializerMethodField(
+        help_text='Why a pending job waits, e.g. "waiting for a worker in pool gpu-large"; empty otherwise.')
+    deadline = serializers.SerializerMethodField(
+        help_text="When the sweeper gives up on it: pending, the queue deadline (its clock restarts while no "
+                  "worker serves the pool); running, the resource class timeout plus grace. Null when finished.")
+
+    def get_pool(self, job) -> str:
+        return pool_for(job.resource_class)
+
+    def get_reason(self, job) -> str:
+        if job.status != JobStatus.PENDING:
+            return ""
+        from fleet.selectors import waiting_reason
+
+        return waiting_reason(job.resource_class)
+
+    def get_deadline(self, job) -> datetime | None:
+        if job.status == JobStatus.PENDING and job.queued_at:
+            return job.queued_at + timedelta(seconds=settings.LB_PENDING_DEADLINE_S)
+        if job.status == JobStatus.RUNNING and job.started_at:
+            timeout = settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}).get("timeout_s", 3600)
+            return job.started_at + timedelta(seconds=timeout + settings.LB_RUN_GRACE_S)
+        return None
 
 
 class JobLogSerializer(serializers.Serializer):

@@ -42,6 +42,7 @@ class ResourceClass:
     max_procs: int
     max_output_mb: int
     gpus: int = 0
+    pool: str = "default"  # the queue its jobs go to; workers serve pools (docs/fleet.md)
 
 
 @dataclass

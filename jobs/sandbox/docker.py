@@ -1,24 +1,38 @@
-"""The ``docker`` backend, for the compose deployment.
+"""The ``docker`` backend: each run in its own container on a real engine.
 
-Same policy as bubblewrap, expressed as ``docker run`` flags: no network,
-read-only root, an unprivileged user, no capabilities, tmpfs scratch, memory,
-CPU and task limits from the resource class, and ``--gpus device=N`` for the
-GPU the worker owns (enforced by the NVIDIA runtime, unlike
-``CUDA_VISIBLE_DEVICES`` alone). There is no Docker engine in the dev
-container, so only the command line is unit-tested; the compose deployment
-exercises it for real.
+Same policy as bubblewrap, expressed as ``run`` flags: no network, read-only
+root, an unprivileged user, no capabilities, tmpfs scratch, memory, CPU and
+task limits from the resource class, and ``--gpus device=N`` for the GPU the
+worker owns (enforced by the NVIDIA runtime, unlike ``CUDA_VISIBLE_DEVICES``
+alone). The image is the *sandbox* image (``leaders-board-sandbox``): Python
+and the ML stack, no platform code or data.
 
-When the worker itself runs in a container and talks to the host's engine
-through its socket, bind-mount sources must be *host* paths: pass
-``path_map={"/data": "/srv/leaderboard/data"}`` (worker path prefix → host
-path prefix), e.g. from ``LB_DOCKER_PATH_MAP=/data=/srv/leaderboard/data``.
+The engine is driven through its command-line tool: ``LB_CONTAINER_CLI``
+(``docker`` by default, ``podman`` accepted) with extra global flags from
+``LB_CONTAINER_CLI_ARGS`` (e.g. ``--runtime /usr/sbin/runc --cgroup-manager=cgroupfs``).
+The test suite runs every hostile submission through podman.
+
+Bind mounts are resolved by the engine on *its* host. When the worker itself
+runs in a container (compose) and reaches the host's engine through its
+socket, the worker's paths (``/shared/jobs/7/code``) do not exist there: the
+backend asks the engine how the worker's own container mounts them (its
+``Mounts``: ``/shared`` ← ``/var/lib/docker/volumes/lb_shared/_data``) and
+maps through that. ``LB_DOCKER_PATH_MAP=/shared=/srv/lb/shared`` overrides it.
+
+A container is kept after it exits until its state (``OOMKilled``, exit code)
+has been read, then removed: ``--rm`` would race the out-of-memory report.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import shlex
 import shutil
+import socket
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -29,6 +43,11 @@ from .supervise import Launch, supervise
 SANDBOX_CODE = "/sandbox/code"
 SANDBOX_OUTPUT = "/sandbox/output"
 SANDBOX_DATASET = "/sandbox/dataset"
+# The sandbox image's interpreter (Dockerfile: a venv at /opt/venv), by absolute
+# path: the run's PATH is the worker's, which need not match the image's.
+SANDBOX_PYTHON = "/opt/venv/bin/python"
+OOM_EXIT_CODE = 137  # 128 + SIGKILL: what an engine reports for a kernel OOM kill
+logger = logging.getLogger(__name__)
 
 
 def parse_path_map(text: str) -> dict[str, str]:
@@ -37,28 +56,68 @@ def parse_path_map(text: str) -> dict[str, str]:
     return {inner.rstrip("/"): outer.rstrip("/") for inner, outer in pairs}
 
 
+def path_map_from_mounts(mounts: list[dict]) -> dict[str, str]:
+    """A worker container's ``Mounts`` (from ``inspect``) → {its path: the engine host's path}."""
+    found = {}
+    for mount in mounts or []:
+        source, destination = mount.get("Source"), mount.get("Destination")
+        if source and destination and mount.get("Type") in ("volume", "bind"):
+            found[destination.rstrip("/") or "/"] = source.rstrip("/") or "/"
+    return found
+
+
+def in_container() -> bool:
+    return os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv")
+
+
 class DockerSandbox:
     name = "docker"
 
-    def __init__(self, *, image: str | None = None, python: str = "python", user: str = "65534:65534",
-                 docker: str = "docker", path_map: dict[str, str] | None = None,
+    def __init__(self, *, image: str | None = None, python: str = SANDBOX_PYTHON, user: str | None = None,
+                 cli: str | None = None, cli_args: list[str] | None = None,
+                 path_map: dict[str, str] | None = None, host_ro_dirs: list[Path] | None = None,
                  require_engine: bool = True) -> None:
         self.image = image or os.environ.get("LB_SANDBOX_IMAGE", "")
         if not self.image:
             raise SandboxUnavailable("the docker sandbox needs an image (LB_SANDBOX_IMAGE)")
-        self.docker = docker
-        if require_engine and shutil.which(docker) is None:
-            raise SandboxUnavailable(f"{docker!r} is not installed")
+        self.cli = cli or os.environ.get("LB_CONTAINER_CLI") or "docker"
+        self.cli_args = cli_args if cli_args is not None else shlex.split(
+            os.environ.get("LB_CONTAINER_CLI_ARGS", ""))
+        if require_engine and shutil.which(self.cli) is None:
+            raise SandboxUnavailable(f"{self.cli!r} (LB_CONTAINER_CLI) is not installed")
         self.python = python
-        self.user = user
-        self.path_map = path_map if path_map is not None else parse_path_map(
-            os.environ.get("LB_DOCKER_PATH_MAP", ""))
+        # A root worker hands the run to "nobody" (and chowns the output folder
+        # to it); an unprivileged worker (the compose image's "lb") runs it as
+        # itself, which owns the folders it mounts.
+        self.user = user or ("65534:65534" if os.geteuid() == 0 else f"{os.getuid()}:{os.getgid()}")
+        # Host folders bound read-only at their own path (the test image binds
+        # the host's interpreter this way; production images carry their own).
+        self.host_ro_dirs = [Path(p) for p in (host_ro_dirs or [])]
+        if path_map is None:
+            path_map = parse_path_map(os.environ.get("LB_DOCKER_PATH_MAP", ""))
+            if not path_map and require_engine and in_container():
+                path_map = self._detect_path_map()
+        self.path_map = path_map
+
+    @property
+    def engine(self) -> list[str]:
+        return [self.cli, *self.cli_args]
+
+    def _detect_path_map(self) -> dict[str, str]:
+        """How the engine sees this (worker) container's mounts; empty when it cannot say."""
+        done = subprocess.run([*self.engine, "inspect", "--format", "{{json .Mounts}}", socket.gethostname()],
+                              capture_output=True, text=True, timeout=30)
+        if done.returncode != 0:
+            logger.warning("docker sandbox: cannot inspect the worker's container (%s); bind mounts use "
+                           "worker paths as they are (set LB_DOCKER_PATH_MAP)", done.stderr.strip()[-300:])
+            return {}
+        return path_map_from_mounts(json.loads(done.stdout or "[]"))
 
     def host_path(self, path: Path) -> str:
         text = str(Path(path).resolve())
         for inner, outer in sorted(self.path_map.items(), key=lambda kv: -len(kv[0])):
-            if text == inner or text.startswith(inner + "/"):
-                return outer + text[len(inner):]
+            if text == inner or text.startswith(inner.rstrip("/") + "/"):
+                return outer + text[len(inner):] if inner != "/" else outer.rstrip("/") + text
         return text
 
     def command(self, spec: RunSpec, container_name: str) -> list[str]:
@@ -68,12 +127,14 @@ class DockerSandbox:
                 "dataset": SANDBOX_DATASET if spec.dataset_dir else "", "tmp": "/tmp"}
         argv, env = substitute_spec(spec, view)
         scratch_mb = min(limits.max_output_mb, limits.memory_mb)
-        cmd = [self.docker, "run", "--rm", "--init", "--name", container_name,
+        cmd = [*self.engine, "run", "--init", "--name", container_name,
                "--read-only", "--user", self.user, "--cap-drop", "ALL",
                "--security-opt", "no-new-privileges",
                "--network", "bridge" if spec.network else "none",
                "--memory", f"{limits.memory_mb}m", "--memory-swap", f"{limits.memory_mb}m",
                "--cpus", f"{limits.cpus:g}", "--pids-limit", str(limits.max_procs),
+               "--ulimit", f"nproc={limits.max_procs}:{limits.max_procs}",
+               "--ulimit", "nofile=1024:1024",
                "--ulimit", f"fsize={limits.max_output_mb * 2**20}", "--ulimit", "core=0",
                "--tmpfs", f"/tmp:rw,nosuid,nodev,size={scratch_mb}m,mode=1777",
                "--tmpfs", f"/dev/shm:rw,nosuid,nodev,size={scratch_mb}m,mode=1777",
@@ -83,7 +144,7 @@ class DockerSandbox:
         if spec.dataset_dir is not None:
             cmd += ["--mount", f"type=bind,source={self.host_path(spec.dataset_dir)},"
                                f"target={SANDBOX_DATASET},readonly"]
-        for extra in spec.extra_ro_dirs:
+        for extra in [*self.host_ro_dirs, *spec.extra_ro_dirs]:
             target = str(Path(extra).resolve())
             cmd += ["--mount", f"type=bind,source={self.host_path(Path(extra))},target={target},readonly"]
         if spec.gpu_index is not None:
@@ -95,24 +156,47 @@ class DockerSandbox:
 
     def run(self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool] = lambda: False,
             on_tick: Callable[[], None] | None = None) -> RunOutcome:
+        from .bubblewrap import _make_world_readable
+
         spec.output_dir.mkdir(parents=True, exist_ok=True)
         uid, _, gid = self.user.partition(":")
         if os.geteuid() == 0:
             os.chown(spec.output_dir, int(uid), int(gid or uid))
+            _make_world_readable(spec.code_dir)
         name = f"lb-sandbox-{uuid.uuid4().hex[:12]}"
-        launch = Launch(argv=self.command(spec, name), env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                        kill_tree=lambda proc: self._kill(proc, name),
-                        setup_error=_docker_setup_error)
-        return supervise(spec, launch, log=log, should_cancel=should_cancel, on_tick=on_tick)
+        # The CLI's own working folder: on cgroup v1, podman's conmon drops its
+        # "oom" marker there (and then reports OOMKilled false): read it too.
+        with tempfile.TemporaryDirectory(prefix="lb-engine-") as engine_cwd:
+            launch = Launch(argv=self.command(spec, name), env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                            cwd=engine_cwd, kill_tree=lambda proc: self._kill(proc, name),
+                            oom_reported=lambda: self._oom_killed(name, Path(engine_cwd) / "oom"),
+                            setup_error=_setup_error)
+            try:
+                return supervise(spec, launch, log=log, should_cancel=should_cancel, on_tick=on_tick)
+            finally:
+                # Only now, with the exit state read: --rm could lose OOMKilled.
+                subprocess.run([*self.engine, "rm", "--force", name], capture_output=True, timeout=60)
+
+    def _oom_killed(self, name: str, conmon_marker: Path) -> bool:
+        """The engine's ``OOMKilled`` (or conmon's marker file); where the engine
+        cannot report it at all, exit code 137 under a memory limit counts as out of memory."""
+        if conmon_marker.exists():
+            return True
+        done = subprocess.run([*self.engine, "inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}",
+                               name], capture_output=True, text=True, timeout=60)
+        words = done.stdout.split()
+        if done.returncode == 0 and len(words) == 2 and words[0] in ("true", "false"):
+            return words[0] == "true"
+        return (words[-1:] or [""])[0] == str(OOM_EXIT_CODE)
 
     def _kill(self, proc: subprocess.Popen, name: str) -> None:
         # The container lives in the engine, not under our process: kill it there.
-        subprocess.run([self.docker, "kill", name], capture_output=True, timeout=30)
+        subprocess.run([*self.engine, "kill", name], capture_output=True, timeout=60)
         proc.kill()
 
 
-def _docker_setup_error(code: int, head: bytes) -> str | None:
-    """``docker run`` exits 125 when the engine could not start the container."""
+def _setup_error(code: int, head: bytes) -> str | None:
+    """``docker run`` / ``podman run`` exit 125 when the engine could not start the container."""
     if code == 125:
-        return "docker could not start the sandbox: " + head.decode(errors="replace").strip()[-500:]
+        return "the container engine could not start the sandbox: " + head.decode(errors="replace").strip()[-500:]
     return None

@@ -1,64 +1,80 @@
-"""Peak GPU memory of a run, measured from outside the sandbox.
+"""Peak GPU memory of a run, measured from outside the sandbox with NVML.
 
-``nvidia-smi`` reports the memory used on the whole device. A worker owns its
-GPU (``LB_WORKER_GPU``), so "used now minus used before the run" is the run's
-footprint. Polled every half second: a shorter spike can be missed, which is
-the usual trade-off of sampling (NVML has no per-process peak either).
+The readings come from the process's one NVML poller (``fleet/nvml.py``, once
+a second), the same thread whose figures the worker heartbeats to the fleet
+page. The run's footprint is the GPU memory NVML attributes to the run's
+process tree; where the driver does not list processes (some containers), it
+is "memory used now minus before the run" on the worker's own GPU
+(``LB_WORKER_GPU``). Sampling can miss a spike shorter than the interval (NVML
+keeps no per-process peak).
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
+from pathlib import Path
 
-POLL_INTERVAL_S = 0.5
+from fleet.nvml import GpuPoller, GpuReading, shared_poller
 
 
-def gpu_memory_used_mb(index: int) -> float | None:
-    """Memory in use on GPU ``index`` in MiB, or ``None`` when it cannot be read."""
-    smi = shutil.which("nvidia-smi")
-    if smi is None:
-        return None
-    try:
-        result = subprocess.run(
-            [smi, "--query-gpu=memory.used", "--format=csv,noheader,nounits", "-i", str(index)],
-            capture_output=True, text=True, timeout=5, check=True,
-        )
-        return float(result.stdout.strip().splitlines()[0])
-    except (subprocess.SubprocessError, OSError, ValueError, IndexError):
-        return None
+def process_tree(root: int) -> set[int]:
+    """``root`` and all its descendants, from /proc (host pid namespace, as NVML reports)."""
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid in found:
+            continue
+        found.add(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo.extend(int(child) for child in task.read_text().split())
+            except (OSError, ValueError):
+                pass
+    return found
 
 
 class GpuPeakMonitor:
-    """Samples GPU memory in a thread between ``start()`` and ``stop()``."""
+    """Tracks a run's peak GPU memory between ``start()`` and ``stop()``."""
 
-    def __init__(self, index: int | None) -> None:
+    def __init__(self, index: int | None, poller: GpuPoller | None = None) -> None:
         self.index = index
+        self._poller = poller
+        self._root_pid: int | None = None
         self._baseline: float | None = None
         self._peak = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._unsubscribe = None
 
     def start(self) -> None:
         if self.index is None:
             return
-        self._baseline = gpu_memory_used_mb(self.index)
-        if self._baseline is None:
-            return  # no GPU tooling: peak stays 0.0
-        self._thread = threading.Thread(target=self._poll, name="gpu-peak", daemon=True)
-        self._thread.start()
+        poller = self._poller or shared_poller()
+        if not poller.reader.available:
+            return  # no GPU here: the peak stays 0.0
+        self._unsubscribe = poller.subscribe(self._on_readings)
 
-    def _poll(self) -> None:
-        assert self.index is not None and self._baseline is not None
-        while not self._stop.wait(POLL_INTERVAL_S):
-            used = gpu_memory_used_mb(self.index)
-            if used is not None:
-                self._peak = max(self._peak, used - self._baseline)
+    def watch(self, pid: int) -> None:
+        """The run's root process: from now on its tree's own memory is what counts."""
+        self._root_pid = pid
+
+    def _on_readings(self, readings: list[GpuReading]) -> None:
+        reading = next((r for r in readings if r.index == self.index), None)
+        if reading is None:
+            return
+        with self._lock:
+            if self._baseline is None:
+                self._baseline = reading.memory_used_mb
+            used = 0.0
+            if reading.processes is not None and self._root_pid is not None:
+                tree = process_tree(self._root_pid)
+                used = sum(mb for pid, mb in reading.processes.items() if pid in tree)
+            if not used:  # no per-process figures, or the run's processes live elsewhere (a container)
+                used = reading.memory_used_mb - self._baseline
+            self._peak = max(self._peak, used)
 
     def stop(self) -> float:
-        """Stop sampling; the peak in MiB above the pre-run baseline (0.0 without a GPU)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        """Stop tracking; the peak in MiB (0.0 without a GPU)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         return max(self._peak, 0.0)

@@ -122,6 +122,7 @@ def supervise(
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so we can kill the group
     )
+    gpu.watch(proc.pid)
     status = rusage = None
     try:
         status, rusage = _pump(proc, launch, sink, watch, started, limits.timeout_s,

@@ -1,8 +1,10 @@
-"""A real stack for end-to-end tests: web (uvicorn), worker (run_huey) and a
-queue (Redis or Huey's SQLite), as separate processes talking over HTTP."""
+"""A real stack for end-to-end tests: the production web tier (scripts/serve.sh:
+nginx, gunicorn, uvicorn), worker (run_huey) and a queue (Redis or Huey's
+SQLite), as separate processes talking over HTTP."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -51,20 +53,32 @@ class Stack:
     def start_web(self) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
+        env = {**self.env, "PYTHON": PYTHON, "LB_WEB_PORT": str(port), "LB_WEB_WORKERS": "1", "LB_WEB_THREADS": "4"}
         self.web = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "leaderboard.asgi:application", "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=self.env, stdout=open(self.tmp / "web.log", "ab"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=env, stdout=open(self.tmp / "web.log", "ab"),
+            stderr=subprocess.STDOUT, start_new_session=True)
         wait_for_http(self.url + "/api/benchmarks", timeout=60, process=self.web)
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self, *, pools: list[str] | None = None, host: str | None = None) -> subprocess.Popen:
+        """A ``run_huey`` process; ``pools`` (LB_WORKER_POOLS) and ``host`` (LB_WORKER_HOST) make it one
+        worker of a fleet, as on another machine (default: every pool, this host)."""
+        env = dict(self.env)
+        if pools is not None:
+            env["LB_WORKER_POOLS"] = ",".join(pools)
+        if host is not None:
+            env["LB_WORKER_HOST"] = host
         worker = subprocess.Popen(
             [PYTHON, "manage.py", "run_huey", "--workers", "1", "--worker-type", "thread", "--delay", "0.1",
              "--max-delay", "0.5"],
-            cwd=ROOT, env=self.env, stdout=open(self.tmp / "worker.log", "ab"), stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env, stdout=open(self.tmp / "worker.log", "ab"), stderr=subprocess.STDOUT,
             start_new_session=True)
         self.workers.append(worker)
         return worker
+
+    def kill(self, worker: subprocess.Popen) -> None:
+        """SIGKILL the worker and everything it started (a host losing power)."""
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -76,8 +90,9 @@ class Stack:
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
-    def enqueue(self, submission_id: str) -> str:
-        response = self.api("POST", "/api/jobs", json={"submission": submission_id})
+    def enqueue(self, submission_id: str, resource_class: str | None = None) -> str:
+        body = {"submission": submission_id, **({"resource_class": resource_class} if resource_class else {})}
+        response = self.api("POST", "/api/jobs", json=body)
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
@@ -95,15 +110,20 @@ class Stack:
                            + (self.tmp / "worker.log").read_text()[-3000:])
 
     def stop(self) -> None:
+        if self.web is not None and self.web.poll() is None:
+            self.web.send_signal(signal.SIGTERM)  # serve.sh stops its parts and removes its socket folder
+            try:
+                self.web.wait(20)
+            except subprocess.TimeoutExpired:
+                pass
         for process in [self.web, *self.workers]:
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
 
-@pytest.fixture(params=["redis", "sqlite"])
-def stack(request, tmp_path, mlflow_server):
-    """Everything real: migrate + bootstrap a fresh data dir, then web and one worker."""
+def _prepared_stack(queue: str, tmp_path: Path, mlflow_server: str, **extra_env: str) -> Stack:
+    """A migrated, bootstrapped data dir and its environment; nothing started yet."""
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
     env.update({
         "DJANGO_SETTINGS_MODULE": "leaderboard.settings",
@@ -119,17 +139,46 @@ def stack(request, tmp_path, mlflow_server):
         "LB_MAX_ACTIVE_JOBS_PER_USER": "20",
         "LB_RATELIMIT_ENABLE": "0",
         "PYTHONUNBUFFERED": "1",
+        **extra_env,
     })
-    if request.param == "redis":
+    if queue == "redis":
         env["REDIS_URL"] = os.environ.get("LB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     stack = Stack(env=env, tmp=tmp_path)
-    stack.queue = request.param
+    stack.queue = queue
     stack.manage("migrate", "--noinput")
     stack.manage("bootstrap")
     stack.token = stack.manage("issue_token", "alice").strip().splitlines()[-1]
+    return stack
+
+
+@pytest.fixture(params=["redis", "sqlite"])
+def stack(request, tmp_path, mlflow_server):
+    """Everything real: migrate + bootstrap a fresh data dir, then web and one worker."""
+    stack = _prepared_stack(request.param, tmp_path, mlflow_server)
     try:
         stack.start_web()
         stack.start_worker()
+        yield stack
+    finally:
+        stack.stop()
+
+
+# A resource class in its own pool, for the fleet tests only (production defaults have one pool).
+POOL_CLASSES = {
+    "small": {"timeout_s": 120, "memory_mb": 2048, "cpus": 1, "max_procs": 256, "max_output_mb": 64, "gpus": 0},
+    "big": {"timeout_s": 120, "memory_mb": 2048, "cpus": 1, "max_procs": 256, "max_output_mb": 64, "gpus": 0,
+            "pool": "big"},
+}
+
+
+@pytest.fixture(params=["redis", "sqlite"])
+def pool_stack(request, tmp_path, mlflow_server):
+    """A fleet: web only, with the ``big`` pool configured; the test starts its workers
+    (``stack.start_worker(pools=..., host=...)``). /metrics is open to 127.0.0.1 here."""
+    stack = _prepared_stack(request.param, tmp_path, mlflow_server,
+                            LB_RESOURCE_CLASSES=json.dumps(POOL_CLASSES), LB_METRICS_ALLOW="127.0.0.1/32")
+    try:
+        stack.start_web()
         yield stack
     finally:
         stack.stop()

@@ -64,7 +64,8 @@ def test_running_past_the_resource_class_deadline(job, settings):
     assert job.status == "failed" and "running past its deadline (900 s + 10 s grace)" in job.error
 
 
-def test_pending_past_its_queue_deadline_fails(job, settings):
+def test_pending_past_its_queue_deadline_fails(job, settings, live_worker):
+    live_worker(pools=["default"])  # a served pool: a job still waiting there lost its way
     Job.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(seconds=settings.LB_PENDING_DEADLINE_S + 1))
     jobs_sweep()
     job.refresh_from_db()

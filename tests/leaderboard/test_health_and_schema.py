@@ -20,12 +20,36 @@ def test_health_reports_each_dependency(anonymous, db, tracking):
     assert all(check["ok"] for check in body["checks"].values())
 
 
-def test_health_is_503_when_tracking_is_down(anonymous, db, settings):
+def test_tracking_down_is_reported_but_not_fatal(anonymous, db, settings):
     settings.MLFLOW_TRACKING_URI = "http://127.0.0.1:9"
-    response = anonymous.get("/health")
+    for url in ("/health", "/health/ready"):
+        response = anonymous.get(url)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "degraded"
+        assert body["checks"]["tracking"]["ok"] is False and body["checks"]["tracking"]["fatal"] is False
+        assert body["checks"]["database"]["ok"] is True
+
+
+def test_readiness_is_503_when_the_queue_is_down(anonymous, db, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    def unreachable():
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(HUEY, "pending_count", unreachable)
+    response = anonymous.get("/health/ready")
     assert response.status_code == 503
-    assert response.json()["checks"]["tracking"]["ok"] is False
-    assert response.json()["checks"]["database"]["ok"] is True
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["checks"]["queue"] == {**response.json()["checks"]["queue"], "ok": False, "fatal": True}
+
+
+def test_liveness_touches_no_dependency(anonymous, settings):
+    # No db fixture: any database query here would raise.
+    settings.MLFLOW_TRACKING_URI = "http://127.0.0.1:9"
+    response = anonymous.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
 
 
 def test_benchmarks_list_is_public(anonymous, db):

@@ -1,6 +1,6 @@
-"""Hostile submissions: contained under bubblewrap, escaping under ``none``.
+"""Hostile submissions: contained under bubblewrap and docker (on podman), escaping under ``none``.
 
-Every test runs against both backends. Under ``none`` the same submission
+Every test runs against every backend. Under ``none`` the same submission
 must visibly succeed at its attack, which proves the test would catch a
 sandbox that lets it through.
 """
@@ -20,7 +20,7 @@ import pytest
 
 from jobs.sandbox import safe_output_files
 
-CONTAINED = "bubblewrap"
+CONTAINED = ("bubblewrap", "docker")
 
 
 def test_tcp_to_loopback_listener(backend, workspace, run_hostile):
@@ -31,7 +31,7 @@ def test_tcp_to_loopback_listener(backend, workspace, run_hostile):
                              targets={"port": listener.getsockname()[1]})
     assert outcome.kind == "ok", workspace.log_text()
     result = workspace.result()
-    if backend == CONTAINED:
+    if backend in CONTAINED:
         assert result["connected"] is False
         assert result["error"] == errno.ECONNREFUSED  # its own empty loopback
     else:
@@ -42,7 +42,7 @@ def test_tcp_to_outside_address(backend, workspace, run_hostile):
     outcome = run_hostile(backend, workspace, "network_outside.py")
     assert outcome.kind == "ok", workspace.log_text()
     result = workspace.result()
-    if backend == CONTAINED:
+    if backend in CONTAINED:
         assert result["result"] == "unreachable"
         assert result["interfaces"] == ["lo"]
     else:
@@ -61,7 +61,7 @@ def test_writes_outside_output(backend, workspace, run_hostile):
         planted = {"code": (workspace.code_dir / "planted.py").exists(), "root": root_file.exists(),
                    "host_tmp": host_tmp_file.exists(),
                    "data_dir": (workspace.data_dir / f"planted-{workspace.token}").exists()}
-        if backend == CONTAINED:
+        if backend in CONTAINED:
             # /tmp inside is its own private tmpfs: writable, and gone afterwards.
             assert written == {"code": False, "root": False, "host_tmp": True, "data_dir": False}
             assert not any(planted.values())
@@ -76,7 +76,7 @@ def test_reading_hidden_data_and_other_submissions(backend, workspace, run_hosti
     outcome = run_hostile(backend, workspace, "read_hidden.py")
     assert outcome.kind == "ok", workspace.log_text()
     result = workspace.result()
-    if backend == CONTAINED:
+    if backend in CONTAINED:
         assert result["found"] == {"hidden_file": None, "other_submission": None}
         assert result["walked"] == []
     else:
@@ -91,7 +91,7 @@ def test_platform_secrets(backend, workspace, run_hostile, monkeypatch):
         monkeypatch.setenv(key, value)  # the worker's os.environ; callers pass a scrubbed env
     # A process started with the platform's environment, as the worker itself is:
     # its /proc/PID/environ holds the secrets.
-    seed_file = workspace.data_dir / "hidden-seed"  # as settings keep the installation's hidden seed
+    seed_file = workspace.data_dir / "hidden-seed"  # where leaderboard.seed keeps the installation's seed
     seed_file.write_text(f"seed-{workspace.token}")
     worker_like = subprocess.Popen(["sleep", "30"], env={**os.environ, **planted})
     try:
@@ -102,7 +102,7 @@ def test_platform_secrets(backend, workspace, run_hostile, monkeypatch):
     assert outcome.kind == "ok", workspace.log_text()
     result = workspace.result()
     assert result["own_env"] == {}  # every backend scrubs the job's own environment
-    if backend == CONTAINED:
+    if backend in CONTAINED:
         assert result["leaked"] == {}
     else:
         assert result["leaked"]["hidden-seed"] == f"seed-{workspace.token}"
@@ -115,7 +115,7 @@ def test_fork_bomb(backend, workspace, run_hostile, tiny):
     outcome = run_hostile(backend, workspace, "fork_bomb.py")
     assert outcome.kind == "ok", workspace.log_text()
     result = workspace.result()
-    if backend == CONTAINED:
+    if backend in CONTAINED:
         assert result["children"] < tiny.max_procs
         assert result["failure"] == "Resource temporarily unavailable"
     else:
@@ -124,7 +124,7 @@ def test_fork_bomb(backend, workspace, run_hostile, tiny):
 
 def test_memory_past_limit(backend, workspace, run_hostile, tiny):
     outcome = run_hostile(backend, workspace, "memory_hog.py", targets={"allocate_mb": 3 * tiny.memory_mb})
-    if backend == CONTAINED:
+    if backend in CONTAINED:
         assert outcome.kind == "oom", workspace.log_text()
         assert outcome.reason == "out of memory (limit 256 MiB)"
         assert not (workspace.output_dir / "result.json").exists()
@@ -145,7 +145,7 @@ def test_timeout_leaves_no_survivor(backend, workspace, run_hostile, tiny):
     before = heartbeat.read_text()
     time.sleep(0.8)
     still_beating = heartbeat.read_text() != before
-    if backend == CONTAINED:
+    if backend in CONTAINED:
         assert not still_beating
     else:
         assert still_beating
@@ -158,7 +158,7 @@ def test_output_past_limit(backend, workspace, run_hostile, tiny):
     assert outcome.kind == "output_limit", workspace.log_text()
     assert outcome.reason == "output over 1 MiB"
     size_on_disk = (workspace.output_dir / "big.bin").stat().st_size
-    if backend == CONTAINED:
+    if backend in CONTAINED:
         assert size_on_disk <= limit  # stopped at the limit by RLIMIT_FSIZE
     else:
         assert size_on_disk == 5 * 2**20  # the disk took all of it
@@ -172,6 +172,6 @@ def test_links_in_output_are_not_followed(backend, workspace, run_hostile):
     # (scorer, artifact upload) following the link reads the ground truth.
     assert link.is_symlink() and link.read_text() == f"GROUND-TRUTH-{workspace.token}"
     hardlinked = workspace.result()["hardlinked"]
-    assert hardlinked is (backend != CONTAINED)
+    assert hardlinked is (backend not in CONTAINED)
     assert safe_output_files(workspace.output_dir) == [workspace.output_dir / "honest.json",
                                                        workspace.output_dir / "result.json"]

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The production web tier: the one definition that make run, compose, the
+# Dockerfile, the end-to-end tests and bench/api_latency.py all start.
+#
+#   plain HTTP   -> gunicorn, leaderboard.wsgi (WSGI; gthread workers: uploads stream in)
+#   /ws/...      -> uvicorn, leaderboard.asgi  (ASGI; Channels WebSockets only)
+#   one client port, LB_WEB_PORT: nginx routes by path, refuses oversized bodies
+#   before reading them (JSON 413) and streams accepted bodies unbuffered.
+#
+# LB_WEB_PROXY=none leaves the proxy to someone else (compose's proxy service):
+# gunicorn then listens on LB_WEB_HOST:LB_WEB_PORT and uvicorn on LB_WS_PORT.
+# SIGTERM or SIGINT stops all of it gracefully; if one part dies, the rest stop.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+py="${PYTHON:-.venv/bin/python}"
+[ -x "$py" ] || py=python
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-leaderboard.settings}"
+export LB_BEHIND_PROXY="${LB_BEHIND_PROXY:-1}"   # the WSGI tier takes the client address from X-Real-IP
+host="${LB_WEB_HOST:-127.0.0.1}"
+port="${LB_WEB_PORT:-8000}"
+proxy="${LB_WEB_PROXY:-nginx}"
+cores="$(nproc 2>/dev/null || echo 2)"
+http_workers="${LB_WEB_WORKERS:-$cores}"
+http_threads="${LB_WEB_THREADS:-4}"
+ws_workers="${LB_WS_WORKERS:-1}"
+
+run_dir="${LB_WEB_RUN_DIR:-}"
+own_run_dir=0
+if [ -z "$run_dir" ]; then run_dir="$(mktemp -d /tmp/lb-web.XXXXXX)"; own_run_dir=1; fi
+mkdir -p "$run_dir"
+chmod 755 "$run_dir"   # nginx's workers (nobody when started as root) reach the sockets
+
+pids=()
+stopping=0
+stop() {
+  stopping=1
+  trap - TERM INT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ "$own_run_dir" = 0 ] || rm -rf "$run_dir"
+}
+trap 'stop; exit 0' TERM INT
+
+if [ "$proxy" = nginx ]; then
+  http_bind="unix:$run_dir/http.sock"
+  ws_bind=(--uds "$run_dir/ws.sock")
+else
+  http_bind="$host:$port"
+  ws_bind=(--host "$host" --port "${LB_WS_PORT:-$((port + 1))}")
+fi
+
+"$py" -m gunicorn leaderboard.wsgi:application --bind "$http_bind" \
+  --worker-class gthread --workers "$http_workers" --threads "$http_threads" \
+  --backlog 2048 --keep-alive 75 --graceful-timeout 20 --log-level warning &
+pids+=($!)
+"$py" -m uvicorn leaderboard.asgi:application "${ws_bind[@]}" --workers "$ws_workers" \
+  --proxy-headers --forwarded-allow-ips '*' --no-access-log --log-level warning --timeout-graceful-shutdown 10 &
+pids+=($!)
+
+if [ "$proxy" = nginx ]; then
+  # The body cap comes from the settings (LB_UPLOAD_MAX_BYTES), the same number the application enforces.
+  LB_BODY_MAX_BYTES="$("$py" -c 'from leaderboard.bodylimit import request_body_cap; print(request_body_cap())')"
+  LB_WEB_LISTEN="$host:$port" LB_HTTP_UPSTREAM="unix:$run_dir/http.sock" LB_WS_UPSTREAM="unix:$run_dir/ws.sock" \
+  LB_BODY_MAX_BYTES="$LB_BODY_MAX_BYTES" "$py" -c '
+import os, re, sys
+text = open("deploy/nginx-web.conf.template").read()
+sys.stdout.write(re.sub(r"\$\{(LB_[A-Z_]+)\}", lambda m: os.environ[m.group(1)], text))' >"$run_dir/web.conf"
+  user_line=""
+  [ "$(id -u)" != 0 ] || user_line="user nobody nogroup;"
+  cat >"$run_dir/nginx.conf" <<CONF
+$user_line
+worker_processes ${LB_PROXY_WORKERS:-1};
+pid $run_dir/nginx.pid;
+error_log stderr warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $run_dir/client_body;
+  proxy_temp_path $run_dir/proxy;
+  fastcgi_temp_path $run_dir/fastcgi;
+  uwsgi_temp_path $run_dir/uwsgi;
+  scgi_temp_path $run_dir/scgi;
+  include $run_dir/web.conf;
+}
+CONF
+  nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
+  "$nginx_bin" -p "$run_dir" -c "$run_dir/nginx.conf" -e stderr -g 'daemon off;' &
+  pids+=($!)
+fi
+echo "web tier on $host:$port (HTTP: gunicorn ${http_workers}x${http_threads}; /ws/: uvicorn x$ws_workers; proxy: $proxy)" >&2
+
+# Any part exiting takes the tier down (a supervisor restarts it whole).
+set +e
+wait -n "${pids[@]}"
+code=$?
+if [ "$stopping" = 0 ]; then
+  echo "serve.sh: a web tier process exited ($code); stopping the rest" >&2
+  stop
+  exit 1
+fi
