@@ -1,12 +1,12 @@
 from django.contrib import admin, messages
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Invite
 from accounts.services import token_issue, token_revoke
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["prefix", "user", "name", "created_at", "expires_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["user__username", "name", "prefix"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
@@ -30,3 +30,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             token_revoke(token=token)
         self.message_user(request, f"Revoked {queryset.count()} token(s).")
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    """Sign-up codes for LB_SIGNUP=invite: send the sign-up link shown in the list."""
+
+    list_display = ["note", "signup_link", "created_at", "used_at", "used_by"]
+    readonly_fields = ["code", "created_at", "used_at", "used_by"]
+    fields = ["note", "code", "created_at", "used_at", "used_by"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.code:
+            import secrets
+
+            obj.code = secrets.token_urlsafe(16)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="Sign-up link")
+    def signup_link(self, obj) -> str:
+        return f"/accounts/signup/?invite={obj.code}"

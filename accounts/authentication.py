@@ -42,7 +42,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token is None or not hmac.compare_digest(token.token_hash, hash_token(raw)):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("Token revoked.")
+            raise exceptions.AuthenticationFailed("Token revoked.", code="token_revoked")
+        if token.is_expired:
+            raise exceptions.AuthenticationFailed(
+                f"Token {token.prefix} expired at {token.expires_at:%Y-%m-%d %H:%M} UTC; make a new one.",
+                code="token_expired")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive.")
         now = timezone.now()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class ApiToken(models.Model):
@@ -16,6 +17,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, unique=True)
     token_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -27,5 +29,23 @@ class ApiToken(models.Model):
         return f"{self.user} / {self.name} ({self.prefix})"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+
+class Invite(models.Model):
+    """A one-use sign-up code (``LB_SIGNUP=invite``), made by staff in admin."""
+
+    code = models.CharField(max_length=64, unique=True)
+    note = models.CharField(max_length=200, blank=True, default="", help_text="Who it is for.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    def __str__(self) -> str:
+        return f"invite {self.code[:6]}… ({'used' if self.used_at else 'open'})"

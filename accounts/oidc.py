@@ -12,7 +12,6 @@ import functools
 import jwt
 import requests
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
 
@@ -71,9 +70,14 @@ def verify(token: str) -> dict:
 
 
 def user_from_jwt(token: str) -> AbstractBaseUser:
+    """The user linked to the token's (issuer, sub): the same link the browser sign-in uses."""
+    from accounts.services import oidc_user_for_claims
+
     claims = verify(token)
-    username = claims.get(settings.OIDC_USERNAME_CLAIM) or f"oidc-{claims['sub']}"
-    user, _ = get_user_model().objects.get_or_create(username=str(username)[:150])
+    try:
+        user = oidc_user_for_claims(claims=claims)
+    except PermissionError as exc:
+        raise InvalidJWT(str(exc)) from None
     if not user.is_active:
         raise InvalidJWT("user inactive")
     return user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from agents.models import AgentModel, TrainingProgress, TrainingRun
+from agents.models import AgentModel, ModelSource, TrainingProgress, TrainingRun
 
 
 def model_list(*, include_archived: bool = False) -> QuerySet[AgentModel]:
@@ -37,3 +37,8 @@ def training_run_get(run_id) -> TrainingRun | None:
 
 def progress_after(*, run_id, after_id: int, limit: int = 500) -> list[TrainingProgress]:
     return list(TrainingProgress.objects.filter(run_id=run_id, id__gt=after_id)[:limit])
+
+
+def model_for_job(job_id) -> AgentModel | None:
+    """The policy a completed benchmark job registered (the job page links its replay)."""
+    return AgentModel.objects.filter(source=ModelSource.JOB, source_ref=str(job_id), archived=False).first()

@@ -15,6 +15,7 @@ def viewer_page(request):
         "active": selectors.active_model(),
         "mazes": list(viewer_mazes(settings.LB_VIEWER_MAZES)),
         "max_speed": settings.LB_WS_MAX_SPEED,
+        "chosen": request.GET.get("model", ""),  # ?model=<id>: replay that policy (the job page links here)
     }
     return render(request, "agents/viewer.html", context)
 

@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey.stats",
     "channels",
     "core",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "submissions",
     "jobs",
@@ -76,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -251,6 +256,7 @@ LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
 LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
+LB_JOB_LIVE_POLL_S = env_float("LB_JOB_LIVE_POLL_S", 0.5)  # /ws/jobs/<id>/live: how often status and log are read
 
 LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
 # Set by scripts/serve.sh for its WSGI tier: the peer is the proxy, the client is in X-Real-IP.
@@ -268,8 +274,66 @@ OIDC_ISSUER = env_str("OIDC_ISSUER", "")
 OIDC_AUDIENCE = env_str("OIDC_AUDIENCE", "")
 OIDC_JWKS_URL = env_str("OIDC_JWKS_URL", "")
 OIDC_ALGORITHMS = env_list("OIDC_ALGORITHMS", ["RS256", "ES256"])
-OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
-LOGIN_URL = "/admin/login/"
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")  # a username *hint* only
+# Browser sign-in (authorization-code flow) with the same issuer; off unless a client id is set.
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_PROVIDER_ID = env_str("OIDC_PROVIDER_ID", "oidc")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "Single sign-on")
+# Staff rights come from the issuer only through this explicit mapping: a
+# member of any of these groups (claim OIDC_GROUPS_CLAIM) is made staff.
+OIDC_STAFF_GROUPS = env_list("OIDC_STAFF_GROUPS", [])
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+
+# Who may create a local account: open, invite (an invitation code from
+# staff) or closed. `make run` sets open.
+LB_SIGNUP = env_str("LB_SIGNUP", "invite")
+EMAIL_URL = env_str("EMAIL_URL", "")
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/jobs/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email" + ("*" if EMAIL_URL else ""), "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory" if EMAIL_URL else "none"
+ACCOUNT_LOGOUT_ON_GET = False
+# An identity from the issuer is linked by (issuer, sub) only: never to an
+# existing account by e-mail or username.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "APPS": [{
+            "provider_id": OIDC_PROVIDER_ID,
+            "name": OIDC_PROVIDER_NAME,
+            "client_id": OIDC_CLIENT_ID,
+            "secret": OIDC_CLIENT_SECRET,
+            "settings": {"server_url": OIDC_ISSUER, "fetch_userinfo": False},
+        }] if OIDC_CLIENT_ID and OIDC_ISSUER else [],
+        "SCOPE": ["openid", "profile", "email"],
+    }
+}
+if EMAIL_URL:
+    import urllib.parse as _url
+
+    _email = _url.urlsplit(EMAIL_URL)
+    EMAIL_BACKEND = ("django.core.mail.backends.console.EmailBackend" if _email.scheme == "console"
+                     else "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST, EMAIL_PORT = _email.hostname or "localhost", _email.port or 25
+    EMAIL_HOST_USER = _url.unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = _url.unquote(_email.password or "")
+    EMAIL_USE_TLS = _email.scheme in {"smtp+tls", "submission"}
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "leaders-board@localhost")
 
 # --- CORS (closed unless configured) ----------------------------------------
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])

@@ -6,9 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from jobs.api import views as jobs_api
 from leaderboard import views
 from leaderboard.api import views as board_api
+from leaderboard.api.root import ApiRootView
 from submissions.api import views as submissions_api
 
 api = [
+    path("api/", ApiRootView.as_view(), name="api-root"),
     path("api/benchmarks", board_api.BenchmarkListView.as_view(), name="api-benchmarks"),
     path("api/leaderboard", board_api.LeaderboardView.as_view(), name="api-leaderboard"),
     path("api/me", board_api.MeView.as_view(), name="api-me"),
@@ -40,4 +42,5 @@ pages = [
 if settings.LB_BENCH_VIEWS:
     api.append(path("api/bench/bare", board_api.BareView.as_view(), name="api-bench-bare"))
 
-urlpatterns = api + pages + [path("", include("agents.urls")), path("", include("fleet.urls"))]
+urlpatterns = api + pages + [path("", include("accounts.urls")), path("", include("jobs.urls")),
+                              path("", include("agents.urls")), path("", include("fleet.urls"))]

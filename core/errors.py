@@ -85,6 +85,9 @@ def api_exception_handler(exc, context):
     if response is None:
         return None  # a 500: Django's handler logs it
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    specific = getattr(exc.detail, "code", None)
+    if isinstance(exc, exceptions.AuthenticationFailed) and specific not in (None, exc.default_code):
+        code = specific  # e.g. token_expired: a client can tell "make a new token" from "wrong token"
     body = {"error": code, "detail": _flatten(exc.detail)}
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
         body["fields"] = exc.detail

@@ -165,6 +165,31 @@ def compare_url(*, ui_url: str, experiment_id: str, run_ids: list[str]) -> str:
     return f"{ui_url.rstrip('/')}/#/compare-runs?runs={runs}&experiments={experiments}"
 
 
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+
+
+def run_pictures(*, tracking_uri: str, run_id: str, folder: str = "scorer") -> list[str]:
+    """Artifact paths of the pictures a benchmark's scorer logged to the run."""
+    client = MlflowClient(tracking_uri=tracking_uri)
+    found, folders = [], [folder]
+    while folders:
+        for item in client.list_artifacts(run_id, folders.pop()):
+            if item.is_dir:
+                folders.append(item.path)
+            elif item.path.lower().endswith(PICTURE_SUFFIXES):
+                found.append(item.path)
+    return sorted(found)
+
+
+def run_picture(*, tracking_uri: str, run_id: str, path: str) -> bytes:
+    """One picture's bytes, through MLflow's artifact API (the web tier never reads its store)."""
+    import tempfile
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    with tempfile.TemporaryDirectory() as tmp:
+        return Path(client.download_artifacts(run_id, path, tmp)).read_bytes()
+
+
 def tracker() -> MlflowTracker:
     """The configured MLflow server's tracker."""
     from django.conf import settings

@@ -5,6 +5,7 @@ class LeaderboardConfig(AppConfig):
     name = "leaderboard"
 
     def ready(self) -> None:
+        from jobs import pages
         from jobs.signals import job_admitting, job_completed
         from leaderboard import receivers
         from submissions.signals import submission_admitting
@@ -12,3 +13,4 @@ class LeaderboardConfig(AppConfig):
         submission_admitting.connect(receivers.admit_upload, dispatch_uid="leaderboard.admit_upload")
         job_admitting.connect(receivers.admit_job, dispatch_uid="leaderboard.admit_job")
         job_completed.connect(receivers.enter_completed_job, dispatch_uid="leaderboard.enter_completed_job")
+        pages.add_public_check(receivers.job_is_public)

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from leaderboard import phases
-from leaderboard.selectors import is_closed
+from leaderboard.selectors import entry_is_public, is_closed
 from leaderboard.services import entry_ensure
 
 logger = logging.getLogger(__name__)
@@ -30,3 +30,8 @@ def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs
         from jobs.tracking import tracker
 
         tracker().log_metrics(job.run_id, private)
+
+
+def job_is_public(job) -> bool:
+    """The job pages' question: is this completed job's entry on a public board?"""
+    return entry_is_public(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)

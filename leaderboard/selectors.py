@@ -259,3 +259,12 @@ def finals_of(user: AbstractBaseUser) -> list[dict]:
         if phase.leads_to_reveal:
             summaries.append(finals_summary(user=user, phase=phase))
     return summaries
+
+
+def entry_is_public(*, benchmark: str, owner_id: int, method: str) -> bool:
+    """Whether the board shows this user's method (its completed jobs' pages are public): the entry is
+    not hidden, and the current phase does not hide its board until it ends."""
+    phase = phases.current_phase(benchmark)
+    if not phase.board_visible and phase.state(timezone.now()) != PhaseState.ENDED:
+        return False
+    return Entry.objects.filter(benchmark=benchmark, owner_id=owner_id, method=method, hidden=False).exists()

@@ -41,4 +41,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   .venv/bin/python -m pip install -q -r "requirements/$profile.txt"
   echo "$digest" > "$stamp"
 fi
+# The `lb` command-line client (cli/, its dependencies pinned above), as .venv/bin/lb.
+[ -x .venv/bin/lb ] || .venv/bin/python -m pip install -q --no-deps -e ./cli
 echo "Python environment ready: .venv ($profile)"

@@ -11,6 +11,7 @@ export LB_DATA_DIR="${LB_DATA_DIR:-$PWD/var}"
 export LB_WEB_PORT="${LB_WEB_PORT:-8000}"
 export LB_MLFLOW_PORT="${LB_MLFLOW_PORT:-5000}"
 export MLFLOW_TRACKING_URI="${MLFLOW_TRACKING_URI:-http://127.0.0.1:$LB_MLFLOW_PORT}"
+export LB_SIGNUP="${LB_SIGNUP:-open}"   # a local trial: anyone may make an account (production default: invite)
 export PYTHONUNBUFFERED=1
 mkdir -p "$LB_DATA_DIR/logs" "$LB_DATA_DIR/mlflow"
 py=.venv/bin/python
@@ -59,6 +60,7 @@ cat <<MSG
 
 leaders-board is running.
   Leaderboards   http://127.0.0.1:$LB_WEB_PORT/
+  Sign up / in   http://127.0.0.1:$LB_WEB_PORT/accounts/signup/   (then My jobs, Tokens, and the lb CLI: .venv/bin/lb)
   Agents viewer  http://127.0.0.1:$LB_WEB_PORT/agents/
   API docs       http://127.0.0.1:$LB_WEB_PORT/api/docs/
   Admin          http://127.0.0.1:$LB_WEB_PORT/admin/   (admin / $(cat "$LB_DATA_DIR/admin-password"))

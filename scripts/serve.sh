@@ -84,6 +84,13 @@ http {
   include $run_dir/web.conf;
 }
 CONF
+  # Open the client port only once both servers listen: a WebSocket that arrives
+  # while uvicorn is still importing the app would get nginx's 502.
+  for _ in $(seq 1 600); do
+    [ -S "$run_dir/http.sock" ] && [ -S "$run_dir/ws.sock" ] && break
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "serve.sh: a server died at start" >&2; stop; exit 1; }; done
+    sleep 0.2
+  done
   nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
   "$nginx_bin" -p "$run_dir" -c "$run_dir/nginx.conf" -e stderr -g 'daemon off;' &
   pids+=($!)

@@ -29,6 +29,9 @@ class ModelListView(GenericAPIView):
     pagination_class = NewestFirst
     serializer_class = s.AgentModelSerializer
 
+    def get_queryset(self):
+        return selectors.model_list(include_archived=False)
+
     permission_classes = [IsStaffOrReadOnly]
 
     @extend_schema(operation_id="api_models_list", responses=s.AgentModelSerializer(many=True),
@@ -129,9 +132,14 @@ class ExperimentListView(GenericAPIView):
     pagination_class = ListPages
     serializer_class = s.ExperimentSerializer
 
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return []  # schema generation: no MLflow call
+        return experiments.experiment_list()
+
     @extend_schema(operation_id="api_experiments_list", responses=s.ExperimentSerializer(many=True))
     def get(self, request):
-        return self.get_paginated_response(self.paginate_queryset(experiments.experiment_list()))
+        return self.get_paginated_response(self.paginate_queryset(self.get_queryset()))
 
 
 class ExperimentDetailView(APIView):

@@ -62,6 +62,11 @@ class JobLogSerializer(serializers.Serializer):
     complete = serializers.BooleanField()
 
 
+class JobListQuerySerializer(serializers.Serializer):
+    benchmark = serializers.CharField(required=False, help_text="Only this benchmark's jobs.")
+    status = serializers.ChoiceField(choices=JobStatus.choices, required=False, help_text="Only jobs in this status.")
+
+
 class JobLogQuerySerializer(serializers.Serializer):
     offset = serializers.IntegerField(min_value=0, default=0,
                                       help_text="Byte offset to read from (next_offset of the previous call).")

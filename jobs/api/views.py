@@ -7,8 +7,8 @@ from rest_framework.views import APIView
 from core.errors import Conflict
 from core.pagination import NewestFirst
 from jobs import logs
-from jobs.api.serializers import (JobCreateSerializer, JobLogQuerySerializer, JobLogSerializer, JobResultSerializer,
-                                  JobStatusSerializer, job_status_data)
+from jobs.api.serializers import (JobCreateSerializer, JobListQuerySerializer, JobLogQuerySerializer,
+                                  JobLogSerializer, JobResultSerializer, JobStatusSerializer, job_status_data)
 from jobs.models import JobStatus
 from jobs.selectors import job_for, job_status_for, jobs_of
 from jobs.services import job_cancel, job_enqueue
@@ -17,6 +17,9 @@ from jobs.services import job_cancel, job_enqueue
 class JobListCreateView(GenericAPIView):
     pagination_class = NewestFirst
     serializer_class = JobStatusSerializer
+
+    def get_queryset(self):
+        return jobs_of(user=self.request.user)
 
     @extend_schema(request=JobCreateSerializer, responses={201: JobStatusSerializer, 200: JobStatusSerializer},
                    operation_id="jobs_create")
@@ -31,10 +34,13 @@ class JobListCreateView(GenericAPIView):
         )
         return Response(job_status_data(job), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(responses={200: JobStatusSerializer(many=True)}, operation_id="jobs_list")
+    @extend_schema(responses={200: JobStatusSerializer(many=True)}, operation_id="jobs_list",
+                   parameters=[JobListQuerySerializer])
     def get(self, request):
-        page = self.paginate_queryset(jobs_of(user=request.user))
-        return self.get_paginated_response(JobStatusSerializer(page, many=True).data)
+        query = JobListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        jobs = self.get_queryset().filter(**query.validated_data)
+        return self.get_paginated_response(JobStatusSerializer(self.paginate_queryset(jobs), many=True).data)
 
 
 class JobStatusView(APIView):

@@ -22,9 +22,12 @@ class BenchmarkListView(GenericAPIView):
     pagination_class = ListPages
     serializer_class = BenchmarkSerializer
 
+    def get_queryset(self):
+        return list(registry.all_benchmarks())
+
     @extend_schema(responses={200: BenchmarkSerializer(many=True)}, operation_id="benchmarks_list")
     def get(self, request):
-        page = self.paginate_queryset(list(registry.all_benchmarks()))
+        page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(BenchmarkSerializer(page, many=True).data)
 
 

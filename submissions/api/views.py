@@ -40,10 +40,14 @@ class SubmissionListCreateView(GenericAPIView):
 
     @extend_schema(responses={200: SubmissionSerializer(many=True)}, operation_id="submissions_list")
     def get(self, request):
+        return self.get_paginated_response(SubmissionSerializer(self.paginate_queryset(self.get_queryset()),
+                                                                many=True).data)
+
+    def get_queryset(self):
         from submissions.models import Submission
 
-        queryset = Submission.objects.all() if request.user.is_staff else Submission.objects.filter(owner=request.user)
-        return self.get_paginated_response(SubmissionSerializer(self.paginate_queryset(queryset), many=True).data)
+        user = self.request.user
+        return Submission.objects.all() if user.is_staff else Submission.objects.filter(owner=user)
 
 
 class SubmissionDetailView(APIView):

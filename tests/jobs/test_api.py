@@ -190,3 +190,13 @@ def run_at_once(call, *, times: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def test_job_list_filters_by_benchmark_and_status(as_alice, submission_id):
+    job = as_alice.post("/api/jobs", {"submission": submission_id}, format="json").json()
+    assert [j["id"] for j in as_alice.get("/api/jobs?benchmark=toy").json()["results"]] == [job["id"]]
+    assert as_alice.get("/api/jobs?benchmark=maze").json()["results"] == []
+    assert [j["id"] for j in as_alice.get("/api/jobs?status=pending").json()["results"]] == [job["id"]]
+    assert as_alice.get("/api/jobs?status=completed").json()["results"] == []
+    bad = as_alice.get("/api/jobs?status=nonsense")  # the query serializer refuses an unknown status
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid"

@@ -51,10 +51,11 @@ class ToyBenchmark(Benchmark):
         private = np.zeros(len(correct), dtype=bool)
         private[truth["private"]] = True
         (artifact_dir / "summary.txt").write_text(f"correct: {int(correct.sum())}\n")
+        _strip_png(artifact_dir / "correct_per_item.png", correct[~private])
         return Score(
             metrics=self._metrics(correct[~private]),
             private_metrics=self._metrics(correct[private]),
-            artifacts=[artifact_dir / "summary.txt"],
+            artifacts=[artifact_dir / "summary.txt", artifact_dir / "correct_per_item.png"],
             items={"value": correct[~private]},
             private_items={"value": correct[private]},
         )
@@ -63,6 +64,23 @@ class ToyBenchmark(Benchmark):
     def _metrics(correct: np.ndarray) -> dict[str, float]:
         return {"accuracy": float(correct.mean()) if len(correct) else math.nan,
                 "errors": float(len(correct) - correct.sum())}
+
+
+def _strip_png(path: Path, correct: np.ndarray, cell: int = 12) -> None:
+    """A picture like the real benchmarks make: one green (right) or red (wrong) cell per public item."""
+    import struct
+    import zlib
+
+    colours = np.where(correct[:, None].astype(bool), [[22, 163, 74]], [[220, 38, 38]]).astype(np.uint8)
+    row = np.repeat(colours, cell, axis=0).reshape(-1)
+    height, width = cell, len(correct) * cell
+    raw = b"".join(b"\x00" + row.tobytes() for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 def benchmarks(**_options) -> list[Benchmark]:

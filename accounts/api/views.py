@@ -1,0 +1,47 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.generics import GenericAPIView
+from rest_framework.views import APIView
+
+from accounts.api.serializers import NewTokenSerializer, TokenCreateSerializer, TokenSerializer
+from accounts.selectors import tokens_of
+from core.pagination import NewestFirst
+from accounts.services import token_issue, token_revoke_own
+
+
+def expiry_from(data: dict):
+    if data.get("expires_in_days"):
+        return timezone.now() + timedelta(days=data["expires_in_days"])
+    return data.get("expires_at")
+
+
+class TokenListCreateView(GenericAPIView):
+    pagination_class = NewestFirst
+    serializer_class = TokenSerializer
+
+    def get_queryset(self):
+        return tokens_of(user=self.request.user)
+
+    @extend_schema(responses={200: TokenSerializer(many=True)}, operation_id="tokens_list")
+    def get(self, request):
+        return self.get_paginated_response(TokenSerializer(self.paginate_queryset(self.get_queryset()),
+                                                           many=True).data)
+
+    @extend_schema(request=TokenCreateSerializer, responses={201: NewTokenSerializer}, operation_id="tokens_create")
+    def post(self, request):
+        form = TokenCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        token, raw = token_issue(user=request.user, name=form.validated_data["name"],
+                                 expires_at=expiry_from(form.validated_data))
+        token.token = raw
+        return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class TokenRevokeView(APIView):
+    @extend_schema(request=None, responses={200: TokenSerializer}, operation_id="tokens_revoke")
+    def delete(self, request, pk):
+        return Response(TokenSerializer(token_revoke_own(user=request.user, token_id=pk)).data)

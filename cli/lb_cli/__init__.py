@@ -1,0 +1,1 @@
+"""lb: the leaders-board command-line client (see docs/cli.md)."""

@@ -1,0 +1,200 @@
+"""The `lb` commands. Errors are one line on stderr, `error: CODE: detail`, exit status 2;
+a job that ends other than completed exits 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+from rich.table import Table
+
+from lb_cli import bundle, config
+from lb_cli.client import Api, ApiError, ProgressReader
+
+app = typer.Typer(help="Submit to a leaders-board, follow jobs, read boards.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+TERMINAL = {"completed", "failed", "cancelled"}
+ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
+
+
+def _api() -> Api:
+    settings = config.load()
+    return Api(settings.url, settings.token)
+
+
+def _fail(exc: ApiError) -> None:
+    err.print(f"error: {exc.code}: {exc.detail}", markup=False)
+    raise typer.Exit(2)
+
+
+def _run(action):
+    try:
+        return action()
+    except ApiError as exc:
+        _fail(exc)
+
+
+def _score_line(results: dict) -> str:
+    primary = results.get("primary_metric") or next(iter(results["metrics"]), "")
+    value = results["metrics"].get(primary)
+    line = f"{primary} = {value:.4f}" if isinstance(value, (int, float)) else f"{primary} = {value}"
+    if results.get("primary_ci"):
+        low, high = results["primary_ci"]
+        line += f"  (95% interval {low:.4f} – {high:.4f})"
+    return line
+
+
+@app.command()
+def login(url: str = typer.Option(..., help="The installation, e.g. https://leaders.example.org"),
+          token: Optional[str] = typer.Option(None, help="An API token (make one at URL/tokens/); asked for if omitted.")):
+    """Check a token against the server and keep it (in ~/.config/lb/config.json, mode 0600)."""
+    token = token or typer.prompt("API token", hide_input=True)
+    me = _run(lambda: Api(url.rstrip("/"), token).get("/api/me"))
+    path = config.save(config.Config(url=url.rstrip("/"), token=token))
+    out.print(f"Signed in to {url} as {me['username']} (saved to {path})", markup=False)
+
+
+@app.command()
+def submit(path: Path = typer.Argument(..., exists=True, help="A folder (zipped, .gitignore honoured) or an archive."),
+           benchmark: str = typer.Option(..., "--benchmark", "-b"),
+           method: str = typer.Option(..., "--method", "-m", help="The method's name on the board."),
+           entrypoint: str = typer.Option("main.py"), config_file: str = typer.Option("config.yaml"),
+           resource_class: Optional[str] = typer.Option(None, "--resource-class", "-r"),
+           wait: bool = typer.Option(False, "--wait", "-w", help="Follow the log; exit 0 only if the job completed.")):
+    """Upload PATH and queue a job for it."""
+    api = _api()
+    archive = bundle.zip_folder(path) if path.is_dir() else path
+    if archive.is_file() and not archive.name.endswith(ARCHIVES):
+        _fail(ApiError("bad_archive", f"{archive.name}: expected a folder or {', '.join(ARCHIVES)}"))
+    try:
+        size = archive.stat().st_size
+        with open(archive, "rb") as handle, Progress("[progress.description]{task.description}", BarColumn(),
+                                                     DownloadColumn(), TransferSpeedColumn(), console=err,
+                                                     transient=True) as progress:
+            task = progress.add_task("uploading", total=size)
+            reader = ProgressReader(handle, lambda n: progress.advance(task, n))
+            submission = _run(lambda: api.post("/api/submissions", data={
+                "benchmark": benchmark, "method": method, "entrypoint": entrypoint, "config_file": config_file},
+                files={"archive": (archive.name if not path.is_dir() else f"{path.name}.zip", reader)}))
+    finally:
+        if path.is_dir():
+            archive.unlink(missing_ok=True)
+    body = {"submission": submission["id"], "job_id": str(uuid.uuid4())}  # the job id is the idempotency key
+    if resource_class:
+        body["resource_class"] = resource_class
+    job = _run(lambda: api.post("/api/jobs", json=body))
+    out.print(f"job {job['id']} queued ({submission['size_bytes']} bytes, sha256 {submission['sha256'][:12]})",
+              markup=False)
+    if not wait:
+        return
+    status = _follow(api, job["id"])
+    if status["status"] != "completed":
+        err.print(f"job {status['status']}: {status.get('error') or ''}".strip(), markup=False)
+        raise typer.Exit(1)
+    out.print(_score_line(_run(lambda: api.get(f"/api/jobs/{job['id']}/results"))), markup=False)
+
+
+def _follow(api: Api, job_id: str, poll_s: float = 1.0) -> dict:
+    """Print the log as it grows until the job ends; returns the final status."""
+    offset = 0
+    while True:
+        chunk = _run(lambda: api.get(f"/api/jobs/{job_id}/logs", params={"offset": offset}))
+        if chunk["text"]:
+            sys.stdout.write(chunk["text"])
+            sys.stdout.flush()
+        offset = chunk["next_offset"]
+        if chunk["complete"]:
+            return _run(lambda: api.get(f"/api/jobs/{job_id}/status"))
+        if chunk["next_offset"] == chunk["offset"]:
+            time.sleep(poll_s)
+
+
+@app.command()
+def status(job: str):
+    """A job's status and phase."""
+    data = _run(lambda: _api().get(f"/api/jobs/{job}/status"))
+    line = f"{data['id']}  {data['status']}  phase={data['phase']}  attempt {data['attempts']}/{data['max_attempts']}"
+    out.print(line + (f"  error: {data['error']}" if data.get("error") else ""), markup=False)
+
+
+@app.command()
+def logs(job: str, follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing until the job ends.")):
+    """A job's log (all of it, or following it live)."""
+    api = _api()
+    if follow:
+        _follow(api, job)
+        return
+    offset = 0
+    while True:
+        chunk = _run(lambda: api.get(f"/api/jobs/{job}/logs", params={"offset": offset}))
+        sys.stdout.write(chunk["text"])
+        if chunk["next_offset"] == offset:
+            break
+        offset = chunk["next_offset"]
+    sys.stdout.flush()
+
+
+@app.command()
+def results(job: str, as_json: bool = typer.Option(False, "--json", help="The API's JSON, unchanged.")):
+    """A completed job's metrics, interval and MLflow link."""
+    data = _run(lambda: _api().get(f"/api/jobs/{job}/results"))
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    out.print(_score_line(data), markup=False)
+    for name, value in sorted(data["metrics"].items()):
+        out.print(f"  {name}: {value}", markup=False)
+    if data.get("mlflow_run_url"):
+        out.print(f"MLflow: {data['mlflow_run_url']}", markup=False)
+
+
+@app.command()
+def cancel(job: str):
+    """Cancel a pending or running job."""
+    data = _run(lambda: _api().post(f"/api/jobs/{job}/cancel"))
+    out.print(f"{data['id']}  {data['status']}", markup=False)
+
+
+@app.command()
+def jobs(benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b"),
+         status_: Optional[str] = typer.Option(None, "--status")):
+    """Your jobs, newest first."""
+    query = {key: value for key, value in (("benchmark", benchmark), ("status", status_)) if value}
+    first = _run(lambda: _api().get("/api/jobs", params=query))  # one page, newest first (next: older)
+    table = Table("job", "benchmark", "status", "created", box=None)
+    for row in first["results"]:
+        table.add_row(row["id"], row["benchmark"], row["status"], row["created_at"][:19])
+    out.print(table)
+
+
+@app.command()
+def board(slug: str, csv: bool = typer.Option(False, "--csv", help="The board as CSV, as the API serves it.")):
+    """A benchmark's leaderboard."""
+    api = _api()
+    if csv:
+        sys.stdout.write(_run(lambda: api.request("GET", "/api/leaderboard",
+                                                  params={"benchmark": slug, "format": "csv"}).text))
+        return
+    data = _run(lambda: api.get("/api/leaderboard", params={"benchmark": slug}))
+    table = Table("rank", "user", "method", data.get("primary_metric", "score"), "95% interval", box=None)
+    primary = data.get("primary_metric")
+    for row in data["rows"]:
+        ci = row.get("ci") or [None, None]
+        value = row["metrics"].get(primary)
+        table.add_row(str(row["rank"]), row["user"], row["method"],
+                      f"{value:.4f}" if isinstance(value, (int, float)) else "—",
+                      f"{ci[0]:.4f} – {ci[1]:.4f}" if ci[0] is not None else "—")
+    out.print(table)
+
+
+if __name__ == "__main__":
+    app()

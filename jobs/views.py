@@ -1,0 +1,201 @@
+"""Pages for submitters: the submit form, My jobs and the job page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from benchmarks import registry
+from core.errors import DomainError
+from jobs import pages, selectors, tracking
+from jobs.forms import SubmitForm
+from jobs.models import Job, JobStatus
+from jobs.services import job_cancel, job_enqueue, job_rerun
+from submissions.api.serializers import SubmissionCreateSerializer
+from submissions.services import submission_create
+from submissions.throttles import throttle_uploads
+from submissions.upload import _PathPreservingParser
+
+PAGE_SIZE = 20
+
+
+def _benchmark_or_404(slug: str):
+    try:
+        return registry.get(slug)
+    except registry.UnknownBenchmark:
+        raise Http404(f"Unknown benchmark {slug}") from None
+
+
+def _parse_keeping_paths(request) -> None:
+    """Parse a multipart body keeping folder paths in file names (``src/model.py``),
+    as the API does, then run the CSRF check on what was parsed."""
+    if request.content_type == "multipart/form-data":
+        data, files = _PathPreservingParser(request.META, request, request.upload_handlers,
+                                            request.encoding or "utf-8").parse()
+        request._post, request._files = data, files
+
+
+@csrf_exempt  # checked below, once the body is parsed our way
+@login_required
+def submit_page(request, slug: str):
+    benchmark = _benchmark_or_404(slug)
+    if request.method != "POST":
+        return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": SubmitForm()})
+    try:
+        _parse_keeping_paths(request)
+    except DomainError as exc:  # too large: refused while streaming
+        form = SubmitForm()
+        form.add_domain_error(exc.code, exc.detail)
+        return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": form}, status=exc.status_code)
+    refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    if refused is not None:
+        return refused
+    form = SubmitForm(request.POST, request.FILES)
+    if form.is_valid():
+        job = _submit(request, form, benchmark.slug)
+        if job is not None:
+            return redirect("job", pk=job.pk)
+    return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": form}, status=400)
+
+
+def _submit(request, form: SubmitForm, slug: str):
+    """Validate with the API's serializer, then the same two services the API calls."""
+    payload = MultiValueDict({key: request.POST.getlist(key) for key in request.POST})
+    payload.update(request.FILES)
+    payload.setlist("files", request.FILES.getlist("files"))
+    payload["benchmark"] = slug
+    api_form = SubmissionCreateSerializer(data=payload)
+    if not api_form.is_valid():
+        form.add_api_errors(api_form.errors)
+        return None
+    data = api_form.validated_data
+    archive = request.FILES.get("archive")
+    try:
+        throttle_uploads(request)  # the API's upload throttles, on the same counters
+        submission = submission_create(owner=request.user, benchmark=slug, method=data["method"],
+                                       entrypoint=data["entrypoint"], config_file=data["config_file"],
+                                       upload=archive, upload_name=archive.name if archive else "",
+                                       files=request.FILES.getlist("files"))
+        job, _ = job_enqueue(owner=request.user, submission_id=submission.pk,
+                             resource_class=form.cleaned_data["resource_class"])
+    except DomainError as exc:
+        form.add_domain_error(exc.code, exc.detail)
+        return None
+    return job
+
+
+@login_required
+def my_jobs_page(request):
+    benchmark, status = request.GET.get("benchmark", ""), request.GET.get("status", "")
+    jobs = selectors.jobs_of(user=request.user).filter(owner=request.user).select_related("submission")
+    if benchmark:
+        jobs = jobs.filter(benchmark=benchmark)
+    if status:
+        jobs = jobs.filter(status=status)
+    page = Paginator(jobs.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "jobs/list.html", {
+        "page": page, "benchmark": benchmark, "status": status, "statuses": JobStatus.values,
+        "benchmarks": [b.slug for b in registry.all_benchmarks()],
+        "query": "&".join(f"{k}={v}" for k, v in (("benchmark", benchmark), ("status", status)) if v),
+    })
+
+
+def _job_for_page(request, pk):
+    """(job, is_owner_or_staff). Others see a completed job of a public board entry, without logs."""
+    job = Job.objects.select_related("submission", "owner").filter(pk=pk).first()
+    if job is None:
+        raise Http404("No such job")
+    if request.user.is_authenticated and (request.user.is_staff or job.owner_id == request.user.pk):
+        return job, True
+    if job.status == JobStatus.COMPLETED and pages.is_public(job):
+        return job, False
+    raise Http404("No such job")
+
+
+def job_page(request, pk):
+    job, mine = _job_for_page(request, pk)
+    benchmark = registry.get(job.benchmark) if job.benchmark in {b.slug for b in registry.all_benchmarks()} else None
+    metrics = [(m, job.metrics.get(m.name)) for m in benchmark.metrics] if benchmark else []
+    ui_url = api_url = ""
+    if job.run_id:
+        ui_url, api_url = tracking.run_urls(ui_url=settings.MLFLOW_UI_URL, tracking_uri=settings.MLFLOW_TRACKING_URI,
+                                            experiment_id=job.experiment_id, run_id=job.run_id)
+    return render(request, "jobs/detail.html", {
+        "job": job, "mine": mine, "benchmark": benchmark, "metrics": metrics,
+        "primary": benchmark.primary_metric if benchmark else "", "mlflow_run_url": ui_url,
+        "mlflow_api_url": api_url, "cancellable": mine and not job.is_terminal,
+        "viewer_url": _replay_url(job),
+    })
+
+
+def _replay_url(job) -> str:
+    """The viewer, set to the policy this job registered (maze jobs register theirs on completion)."""
+    return pages.replay_url(job) if job.status == JobStatus.COMPLETED else ""
+
+
+def job_pictures(request, pk):
+    """The pictures the scorer logged, as URLs (fetched by the page's script, so the page never waits)."""
+    job, _ = _job_for_page(request, pk)
+    if not job.run_id:
+        return JsonResponse({"pictures": []})
+    try:
+        paths = tracking.run_pictures(tracking_uri=settings.MLFLOW_TRACKING_URI, run_id=job.run_id)
+    except Exception as exc:  # MLflow away: the page still works, without pictures
+        return JsonResponse({"error": "tracking_unavailable", "detail": str(exc)[:200], "pictures": []}, status=503)
+    return JsonResponse({"pictures": [{"name": p.rsplit("/", 1)[-1],
+                                       "url": reverse("job-picture", kwargs={"pk": job.pk, "path": p})}
+                                      for p in paths]})
+
+
+def job_picture(request, pk, path: str):
+    job, _ = _job_for_page(request, pk)
+    if not job.run_id or not path.startswith("scorer/") or ".." in path.split("/") \
+            or not path.lower().endswith(tracking.PICTURE_SUFFIXES):
+        raise Http404("No such picture")
+    try:
+        data = tracking.run_picture(tracking_uri=settings.MLFLOW_TRACKING_URI, run_id=job.run_id, path=path)
+    except Exception:
+        raise Http404("Picture unavailable") from None
+    kind = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(path.rsplit(".", 1)[-1].lower(),
+                                                              f"image/{path.rsplit('.', 1)[-1].lower()}")
+    response = HttpResponse(data, content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@login_required
+@require_POST
+def job_cancel_page(request, pk):
+    try:
+        job_cancel(job=selectors.job_for(user=request.user, job_id=pk), actor=request.user)
+        messages.success(request, "Job cancelled.")
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect(request.POST.get("next") or reverse("job", kwargs={"pk": pk}))
+
+
+@login_required
+@require_POST
+def job_rerun_page(request, pk):
+    """Run the same submission again as a new job: what POST /api/jobs allows its owner."""
+    try:
+        old = selectors.job_for(user=request.user, job_id=pk)
+        if old.owner_id == request.user.pk:
+            job, _ = job_enqueue(owner=request.user, submission_id=old.submission_id,
+                                 resource_class=old.resource_class)
+        else:  # staff, for someone else's job: the admin's re-run
+            job = job_rerun(job=old, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(request.POST.get("next") or reverse("my-jobs"))
+    return redirect("job", pk=job.pk)
