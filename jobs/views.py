@@ -21,7 +21,7 @@ from jobs.models import Job, JobStatus
 from jobs.services import job_cancel, job_enqueue, job_rerun
 from leaderboard.errors import DomainError
 from leaderboard.ratelimits import enforce
-from leaderboard.selectors import entry_is_public
+from leaderboard.selectors import entry_is_public, job_final_choice
 from submissions.api.serializers import SubmissionCreateSerializer
 from submissions.services import submission_create
 from submissions.upload import _PathPreservingParser
@@ -139,7 +139,7 @@ def job_page(request, pk):
         "job": job, "mine": mine, "benchmark": benchmark, "metrics": metrics,
         "primary": benchmark.primary_metric if benchmark else "", "mlflow_run_url": ui_url,
         "mlflow_api_url": api_url, "cancellable": mine and not job.is_terminal,
-        "viewer_url": _replay_url(job),
+        "viewer_url": _replay_url(job), "final_choice": job_final_choice(user=request.user, job=job),
     })
 
 

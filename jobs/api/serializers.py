@@ -74,6 +74,8 @@ class JobResultSerializer(serializers.Serializer):
     primary_ci = serializers.ListField(child=serializers.FloatField(allow_null=True), allow_null=True)
     mlflow_run_url = serializers.CharField()
     mlflow_api_url = serializers.CharField()
+    entry = serializers.IntegerField(allow_null=True, help_text="The board entry this job counts towards "
+                                     "(POST /api/entries/{entry}/final marks it final); null until it has one.")
 
 
 def resource_class_choices() -> list[str]:

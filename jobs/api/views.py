@@ -13,6 +13,7 @@ from jobs.selectors import job_for, job_status_for, jobs_of
 from jobs.services import job_cancel, job_enqueue
 from jobs.tracking import run_urls
 from leaderboard.errors import Conflict
+from leaderboard.selectors import entry_id_for_job
 
 
 class JobListCreateView(APIView):
@@ -80,7 +81,7 @@ class JobResultsView(APIView):
         ci = [job.primary_ci_low, job.primary_ci_high] if job.primary_ci_low is not None else None
         return Response({"run_id": job.run_id, "experiment_id": job.experiment_id, "metrics": job.metrics,
                          "primary_metric": primary, "primary_ci": ci,
-                         "mlflow_run_url": ui_url, "mlflow_api_url": api_url})
+                         "mlflow_run_url": ui_url, "mlflow_api_url": api_url, "entry": entry_id_for_job(job)})
 
 
 class JobCancelView(APIView):
