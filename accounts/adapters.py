@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
+from django.shortcuts import render
 
 from accounts import services
 
 INVITE_SESSION_KEY = "lb_invite"
+
+
+class InviteTaken(Exception):
+    """Another sign-up used the invitation first."""
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,10 +32,18 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
-        user = super().save_user(request, user, form, commit=commit)
         code = request.session.pop(INVITE_SESSION_KEY, None)
-        if commit and settings.LB_SIGNUP == "invite" and code:
-            services.invite_use(code=code, user=user)
+        if not (commit and settings.LB_SIGNUP == "invite" and code):
+            return super().save_user(request, user, form, commit=commit)
+        # The account and the use of its one-use code commit together: of sign-ups racing on one
+        # code, the conditional update lets exactly one through and the others roll back.
+        try:
+            with transaction.atomic():
+                user = super().save_user(request, user, form, commit=True)
+                if not services.invite_use(code=code, user=user):
+                    raise InviteTaken
+        except InviteTaken:
+            raise ImmediateHttpResponse(render(request, "accounts/invite_taken.html", status=409)) from None
         return user
 
 

@@ -133,7 +133,7 @@ def job_page(request, pk):
         "job": job, "mine": mine, "benchmark": benchmark, "metrics": metrics,
         "primary": benchmark.primary_metric if benchmark else "", "mlflow_run_url": ui_url,
         "mlflow_api_url": api_url, "cancellable": mine and not job.is_terminal,
-        "viewer_url": _replay_url(job),
+        "viewer_url": _replay_url(job), "final_choice": pages.final_choice(user=request.user, job=job),
     })
 
 

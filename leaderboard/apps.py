@@ -14,3 +14,4 @@ class LeaderboardConfig(AppConfig):
         job_admitting.connect(receivers.admit_job, dispatch_uid="leaderboard.admit_job")
         job_completed.connect(receivers.enter_completed_job, dispatch_uid="leaderboard.enter_completed_job")
         pages.add_public_check(receivers.job_is_public)
+        pages.add_board(receivers.JobBoard)

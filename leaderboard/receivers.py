@@ -35,3 +35,19 @@ def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs
 def job_is_public(job) -> bool:
     """The job pages' question: is this completed job's entry on a public board?"""
     return entry_is_public(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+
+
+class JobBoard:
+    """What the job pages and the results API ask about a job's place on the board."""
+
+    @staticmethod
+    def entry_of(job) -> int | None:
+        from leaderboard.selectors import entry_id_for_job
+
+        return entry_id_for_job(job)
+
+    @staticmethod
+    def final_choice(*, user, job) -> dict | None:
+        from leaderboard.selectors import job_final_choice
+
+        return job_final_choice(user=user, job=job)

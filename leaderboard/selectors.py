@@ -261,6 +261,33 @@ def finals_of(user: AbstractBaseUser) -> list[dict]:
     return summaries
 
 
+def entry_id_for_job(job: Job) -> int | None:
+    """The board entry a job counts towards (its owner's method on its benchmark); None until it has one."""
+    return (Entry.objects.filter(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+            .values_list("pk", flat=True).first())
+
+
+def job_final_choice(*, user: AbstractBaseUser, job: Job) -> dict | None:
+    """The job page's "Mark as final" control: the owner's marks in the running private phase, with the
+    entry this job counts towards and whether this very job is the one marked. None where no mark can be made."""
+    if not user.is_authenticated or job.owner_id != user.pk or job.status != JobStatus.COMPLETED:
+        return None
+    try:
+        registry.get(job.benchmark)
+    except registry.UnknownBenchmark:
+        return None
+    phase = phases.current_phase(job.benchmark)
+    if not phase.leads_to_reveal or phase.state(timezone.now()) != PhaseState.RUNNING:
+        return None
+    entry_id = entry_id_for_job(job)
+    if entry_id is None:
+        return None
+    summary = finals_summary(user=user, phase=phase)
+    mark = next((m for m in summary["marks"] if m["entry"] == entry_id), None)
+    return {**summary, "entry": entry_id, "entry_mark": mark,
+            "this_job": mark is not None and mark["job"] == str(job.pk)}
+
+
 def entry_is_public(*, benchmark: str, owner_id: int, method: str) -> bool:
     """Whether the board shows this user's method (its completed jobs' pages are public): the entry is
     not hidden, and the current phase does not hide its board until it ends."""

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from benchmarks import registry
@@ -58,7 +59,7 @@ def entry_page(request, pk: int):
 @login_required
 @require_POST
 def entry_final(request, pk: int):
-    """The entry page's "mark final" / "unmark" buttons (the API does the same)."""
+    """The entry page's and the job page's "mark final" / "unmark" buttons (the API does the same)."""
     try:
         if request.POST.get("action") == "unmark":
             final_unmark(user=request.user, entry_id=pk)
@@ -68,6 +69,10 @@ def entry_final(request, pk: int):
             messages.success(request, "Marked final.")
     except DomainError as exc:
         messages.error(request, exc.detail)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return redirect(back)  # the job page's control sends the user back there
     return redirect("entry", pk=pk)
 
 

@@ -176,6 +176,45 @@ def jobs(benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b"),
     out.print(table)
 
 
+def _marks_line(summary: dict) -> str:
+    return (f"{summary['benchmark']} · phase {summary['phase']}: {len(summary['marks'])} of "
+            f"{summary['final_max']} marked final, {summary['remaining']} left")
+
+
+def _print_finals(summary: dict) -> None:
+    out.print(_marks_line(summary), markup=False)
+    for mark in summary["marks"]:
+        score = mark.get("public_score")
+        shown = f"{score:.4f}" if isinstance(score, (int, float)) else "—"
+        how = "  (by default)" if mark.get("by_default") else ""
+        out.print(f"  entry {mark['entry']}  {mark['method']}  job {mark['job']}  public {shown}{how}", markup=False)
+
+
+@app.command()
+def final(job: Optional[str] = typer.Argument(None, help="A completed job; its entry is marked final, pinned to it."),
+          unmark: bool = typer.Option(False, "--unmark", help="Unmark the entry of JOB instead."),
+          list_: bool = typer.Option(False, "--list", help="Show your final marks and how many remain."),
+          benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="With --list: one benchmark.")):
+    """Mark the entry of a completed job final for the private ranking (or --unmark it, or --list marks)."""
+    api = _api()
+    if list_ or job is None:
+        finals = [f for f in _run(lambda: api.get("/api/me"))["finals"] if not benchmark or f["benchmark"] == benchmark]
+        if not finals:
+            out.print(f"No phase with a final choice{' on ' + benchmark if benchmark else ''}.", markup=False)
+        for summary in finals:
+            _print_finals(summary)
+        return
+    entry = _run(lambda: api.get(f"/api/jobs/{job}/results")).get("entry")
+    if entry is None:
+        _fail(ApiError("no_entry", f"Job {job} counts towards no board entry yet."))
+    if unmark:
+        summary = _run(lambda: api.request("DELETE", f"/api/entries/{entry}/final").json())
+        out.print(f"Unmarked entry {entry}. " + _marks_line(summary), markup=False)
+    else:
+        summary = _run(lambda: api.post(f"/api/entries/{entry}/final", json={"job": job}))
+        out.print(f"Marked entry {entry} final (job {job}). " + _marks_line(summary), markup=False)
+
+
 @app.command()
 def board(slug: str, csv: bool = typer.Option(False, "--csv", help="The board as CSV, as the API serves it.")):
     """A benchmark's leaderboard."""

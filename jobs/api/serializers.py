@@ -106,6 +106,13 @@ class JobResultSerializer(serializers.Serializer):
 
     def get_mlflow_api_url(self, job) -> str:
         return self._urls(job)[1]
+    entry = serializers.SerializerMethodField(help_text="The board entry this job counts towards "
+                                              "(POST /api/entries/{entry}/final marks it final); null until it has one.")
+
+    def get_entry(self, job) -> int | None:
+        from jobs import pages
+
+        return pages.entry_of(job)
 
 
 def resource_class_choices() -> list[str]:

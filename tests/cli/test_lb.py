@@ -19,6 +19,8 @@ from tests.support.desk import TICKING_MAIN, start_desk_stack
 
 pytestmark = pytest.mark.slow
 LB = str(ROOT / ".venv" / "bin" / "lb")
+# This checkout's client, whichever checkout the shared environment's editable install points at.
+CLI_SOURCE = str(ROOT / "cli")
 UPLOAD_LIMIT = 300_000
 
 
@@ -31,7 +33,7 @@ def stack(tmp_path_factory, mlflow_server):
 
 def lb(stack, *args, token=None, timeout=180, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "LB_URL": stack.url, "LB_TOKEN": stack.token if token is None else token,
-           "LB_CONFIG": str(stack.tmp / "no-config.json"), "COLUMNS": "200"}
+           "LB_CONFIG": str(stack.tmp / "no-config.json"), "COLUMNS": "200", "PYTHONPATH": CLI_SOURCE}
     return subprocess.run([LB, *args], env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
@@ -61,7 +63,8 @@ def test_submit_a_folder_and_wait_prints_the_score(stack, tmp_path):
 
 def test_logs_follow_shows_lines_as_they_are_written(stack):
     job_id = stack.enqueue(stack.submit(toy_files(main=TICKING_MAIN), method="followed"))
-    env = {**os.environ, "LB_URL": stack.url, "LB_TOKEN": stack.token, "LB_CONFIG": str(stack.tmp / "none.json")}
+    env = {**os.environ, "LB_URL": stack.url, "LB_TOKEN": stack.token, "LB_CONFIG": str(stack.tmp / "none.json"),
+           "PYTHONPATH": CLI_SOURCE}
     process = subprocess.Popen([LB, "logs", job_id, "--follow"], env=env, stdout=subprocess.PIPE, text=True)
     seen = {}
     try:
@@ -108,7 +111,7 @@ def test_too_large_archive_is_one_line_and_exit_2(stack, tmp_path):
 
 def test_login_status_results_jobs_board(stack, tmp_path):
     config = tmp_path / "lb" / "config.json"
-    env = {**os.environ, "LB_CONFIG": str(config)}
+    env = {**os.environ, "LB_CONFIG": str(config), "PYTHONPATH": CLI_SOURCE}
     env.pop("LB_URL", None), env.pop("LB_TOKEN", None)
     login = subprocess.run([LB, "login", "--url", stack.url, "--token", stack.token], env=env, capture_output=True,
                            text=True, timeout=60)
@@ -130,3 +133,37 @@ def test_login_status_results_jobs_board(stack, tmp_path):
     assert "[platform" in run("logs", job_id)
     cancelled = subprocess.run([LB, "cancel", job_id], env=env, capture_output=True, text=True, timeout=60)
     _one_line_error(cancelled, "not_cancellable")
+
+
+PRIVATE_PHASE = """
+from datetime import timedelta
+from django.utils import timezone
+from leaderboard.models import Phase
+now = timezone.now()
+Phase.objects.create(benchmark="toy", name="Final", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=7),
+                     ranks_on="private", final_max=1)
+"""
+
+
+def test_final_marks_unmarks_lists_and_refuses_in_one_line(stack):
+    """Last in this module: it opens a private phase on toy for what follows it."""
+    first, second = (stack.enqueue(stack.submit(toy_files(), method=m)) for m in ("final-a", "final-b"))
+    for job_id in (first, second):
+        stack.wait_for(job_id, {"completed"})
+    stack.manage("shell", "-c", PRIVATE_PHASE)
+    marked = lb(stack, "final", first)
+    assert marked.returncode == 0, marked.stderr
+    entry = stack.api("GET", f"/api/jobs/{first}/results").json()["entry"]
+    assert marked.stdout.strip() == (f"Marked entry {entry} final (job {first}). "
+                                     "toy · phase Final: 1 of 1 marked final, 0 left")
+    me = stack.api("GET", "/api/me").json()["finals"]
+    assert [(m["entry"], m["job"]) for m in me[0]["marks"]] == [(entry, first)]
+    _one_line_error(lb(stack, "final", second), "final_limit_reached")
+    listed = lb(stack, "final", "--list", "--benchmark", "toy")
+    assert listed.returncode == 0 and listed.stdout.splitlines()[0] == "toy · phase Final: 1 of 1 marked final, 0 left"
+    assert f"entry {entry}  final-a  job {first}  public 1.0000" in listed.stdout
+    assert lb(stack, "final", "--list", "--benchmark", "maze").stdout.startswith("No phase with a final choice")
+    unmarked = lb(stack, "final", first, "--unmark")
+    assert unmarked.returncode == 0 and unmarked.stdout.strip().endswith("0 of 1 marked final, 1 left")
+    assert stack.api("GET", "/api/me").json()["finals"][0]["marks"] == []
+    _one_line_error(lb(stack, "final", "00000000-0000-0000-0000-000000000000"), "not_found")
