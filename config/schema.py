@@ -23,6 +23,7 @@ ERROR_STATUSES = {
     "406": "Not acceptable",
     "409": "Conflict with the current state",
     "413": "Upload too large",
+    "414": "Request line too long (the web tier's limit; e.g. a huge query string)",
     "415": "Unsupported media type",
     "429": "Rate or concurrency limit reached (see Retry-After)",
 }
