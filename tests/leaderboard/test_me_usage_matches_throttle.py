@@ -48,3 +48,10 @@ def test_reading_me_and_listing_do_not_count(as_alice, settings):
         as_alice.get("/api/submissions")
     assert me_quota(as_alice, "submissions_per_hour")["used"] == 0
     assert upload(as_alice).status_code == 201
+
+
+def test_a_forged_forwarded_for_header_gets_no_fresh_anonymous_bucket(anonymous, db, settings):
+    settings.LB_RATE_ANON = "2/m"
+    assert [anonymous.get("/api/benchmarks").status_code for _ in range(2)] == [200, 200]
+    forged = anonymous.get("/api/benchmarks", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert forged.status_code == 429 and forged.json()["error"] == "rate_limited"
