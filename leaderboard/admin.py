@@ -11,14 +11,19 @@ from leaderboard.models import BenchmarkState, Entry, EntryAudit, Phase, PhaseAu
 from leaderboard.services import entry_hide, entry_set_baseline, entry_unhide
 
 
-class EntryAuditInline(admin.TabularInline):
-    model = EntryAudit
+class AuditInline(admin.TabularInline):
+    """Audit rows are written by the services only: shown, never added or removed here."""
+
     extra = 0
     can_delete = False
-    readonly_fields = ["action", "reason", "actor", "at"]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class EntryAuditInline(AuditInline):
+    model = EntryAudit
+    readonly_fields = ["action", "reason", "actor", "at"]
 
 
 class ReasonForm(forms.Form):
@@ -65,14 +70,9 @@ class EntryAdmin(admin.ModelAdmin):
             entry_set_baseline(entry=entry, actor=request.user, baseline=False)
 
 
-class PhaseAuditInline(admin.TabularInline):
+class PhaseAuditInline(AuditInline):
     model = PhaseAudit
-    extra = 0
-    can_delete = False
     readonly_fields = ["action", "actor", "detail", "at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class PhaseForm(forms.ModelForm):
