@@ -38,7 +38,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         prefix = split_token(raw)
         if prefix is None:
             return None  # not ours: maybe an OIDC JWT
-        token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+        # [:1], not .first(): the prefix is unique, and .first() would add an ORDER BY to compile and run.
+        token = next(iter(ApiToken.objects.select_related("user").filter(prefix=prefix)[:1]), None)
         if token is None or not hmac.compare_digest(token.token_hash, hash_token(raw)):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.revoked_at is not None:

@@ -105,6 +105,16 @@ class Project:
                     "LB_LOG_LEVEL": os.environ.get("LB_LOG_LEVEL", "WARNING"),
                     "LB_QUEUE_NAME": f"lb-bench-{os.getpid()}", "DJANGO_SETTINGS_MODULE": "config.settings",
                     "LB_WEB_PORT": str(self.port), "LB_WEB_WORKERS": str(workers), "LB_WEB_THREADS": str(threads)}
+        # On PostgreSQL the project gets a fresh database of its own on the given server, dropped at the end.
+        self.database = None
+        url = os.environ.get("DATABASE_URL", "")
+        if url.startswith(("postgres://", "postgresql://")):
+            import dj_database_url
+
+            self.database = dj_database_url.parse(url)
+            self.database["NAME"] = f"lb_bench_{os.getpid()}"
+            postgres_admin(self.database, f'CREATE DATABASE "{self.database["NAME"]}"')
+            self.env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + self.database["NAME"]
 
     def manage(self, *args) -> str:
         return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True,
@@ -122,6 +132,8 @@ class Project:
 
     def __exit__(self, *exc):
         stop(self.process)
+        if self.database:
+            postgres_admin(self.database, f'DROP DATABASE IF EXISTS "{self.database["NAME"]}"')
 
 
 STANDALONE_SETTINGS = """
@@ -131,7 +143,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "rest_framework.authtoken"]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 ROOT_URLCONF = "bareproject.urls"
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH, "CONN_MAX_AGE": CONN_MAX_AGE}}
+DATABASES = {"default": DATABASE}
 USE_TZ = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["bareproject.auth.BearerToken"],
@@ -164,6 +176,35 @@ urlpatterns = [path("bare", Bare.as_view())]
 """
 
 
+def postgres_admin(database: dict, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(host=database.get("HOST") or None, port=database.get("PORT") or None,
+                         user=database.get("USER") or None, password=database.get("PASSWORD") or None,
+                         dbname="postgres", autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def standalone_database(folder: Path, conn_max_age: int) -> dict:
+    """The standalone's database: the same engine and server as the project's.
+
+    SQLite (the embedded default): Django's defaults, a connection per request, as in
+    issue 13's table. PostgreSQL: a database of its own on the project's server, with
+    connections kept like the project keeps them; a new PostgreSQL connection per
+    request would slow the yardstick and flatter every ratio."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(folder / "db.sqlite3"), "CONN_MAX_AGE": conn_max_age}
+    import dj_database_url
+
+    database = dj_database_url.parse(url, conn_max_age=max(conn_max_age, 60))
+    database["NAME"] = f"lb_bare_{os.getpid()}_{folder.name.rsplit('-', 1)[-1].lower()}"
+    database = {k: v for k, v in database.items() if k in {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT",
+                                                             "CONN_MAX_AGE"}}
+    postgres_admin(database, f'CREATE DATABASE "{database["NAME"]}"')
+    return database
+
+
 class Standalone:
     """A minimal Django + DRF project in a temporary folder: token auth, one row; gunicorn like serve.sh's."""
 
@@ -172,8 +213,8 @@ class Standalone:
         package = self.tmp / "bareproject"
         package.mkdir()
         (package / "__init__.py").write_text("")
-        (package / "settings.py").write_text(f"DB_PATH = {str(self.tmp / 'db.sqlite3')!r}\n"
-                                             f"CONN_MAX_AGE = {conn_max_age}\n" + STANDALONE_SETTINGS)
+        self.database = standalone_database(self.tmp, conn_max_age)
+        (package / "settings.py").write_text(f"DATABASE = {self.database!r}\n" + STANDALONE_SETTINGS)
         (package / "urls.py").write_text(STANDALONE_URLS)
         (package / "auth.py").write_text(STANDALONE_AUTH)
         (package / "wsgi.py").write_text("from django.core.wsgi import get_wsgi_application\n"
@@ -210,6 +251,8 @@ class Standalone:
     def __exit__(self, *exc):
         stop(self.process)
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.database["ENGINE"].endswith("postgresql"):
+            postgres_admin(self.database, f'DROP DATABASE IF EXISTS "{self.database["NAME"]}"')
 
 
 WRK_REPORT = """
@@ -342,9 +385,10 @@ def main(args) -> None:
         ]
         # On a shared machine the load of others drifts: every row is measured right after its
         # own run of the standalone view (the row above it), and its ratios are to that run.
+        rows = [e for e in endpoints[1:] if not args.only or any(word in e[0] for word in args.only)]
         for clients in (4, 50):
             print(f"\n{clients} connections\n{HEADER}")
-            for name, url, script in endpoints[1:]:
+            for name, url, script in rows:
                 baseline = wrk(endpoints[0][1], endpoints[0][2], clients, args.seconds, workdir)
                 result = wrk(url, script, clients, args.seconds, workdir)
                 print(row(endpoints[0][0], baseline, baseline))
@@ -378,4 +422,5 @@ if __name__ == "__main__":
     parser.add_argument("--upload-bytes", type=int, default=1024 * 1024)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--only", nargs="*", default=[], help="measure only the rows whose name contains a word")
     main(parser.parse_args())

@@ -248,6 +248,7 @@ LB_WORKER_GPU = env_str("LB_WORKER_GPU", "")
 LB_MAX_ATTEMPTS = env_int("LB_MAX_ATTEMPTS", 3)
 LB_HEARTBEAT_S = env_float("LB_HEARTBEAT_S", 5.0)
 LB_HEARTBEAT_TIMEOUT_S = env_float("LB_HEARTBEAT_TIMEOUT_S", 60.0)
+LB_LIVE_POOLS_MEMO_S = env_float("LB_LIVE_POOLS_MEMO_S", 2.0)  # how old the live pools behind a waiting reason may be
 LB_PENDING_DEADLINE_S = env_float("LB_PENDING_DEADLINE_S", 6 * 3600.0)
 LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)
 LB_RUN_GRACE_S = env_float("LB_RUN_GRACE_S", 120.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -31,6 +32,27 @@ def live_pools(*, now: datetime | None = None) -> set[str]:
     for served in live_workers(now=now).values_list("pools", flat=True):
         pools.update(served)
     return pools
+
+
+# The waiting reason shown on every status poll of a pending job reads the live pools
+# from a per-process memo: liveness already has LB_HEARTBEAT_TIMEOUT_S of slack, so a
+# second or two more costs nothing, and a status poll saves a query. The sweeper and
+# enqueue read live_pools() itself. This process's own register/stop forget the memo.
+_live_pools_memo: tuple[float, frozenset[str]] | None = None
+
+
+def live_pools_recent() -> frozenset[str]:
+    """``live_pools()``, at most ``LB_LIVE_POOLS_MEMO_S`` old (for display: waiting reasons)."""
+    global _live_pools_memo
+    memo, now = _live_pools_memo, time.monotonic()
+    if memo is None or now - memo[0] > settings.LB_LIVE_POOLS_MEMO_S:
+        memo = _live_pools_memo = (now, frozenset(live_pools()))
+    return memo[1]
+
+
+def forget_live_pools() -> None:
+    global _live_pools_memo
+    _live_pools_memo = None
 
 
 def vanished_workers(names: set[str], *, now: datetime | None = None) -> set[str]:
@@ -69,7 +91,7 @@ def waiting_reason(resource_class: str, *, live: set[str] | None = None) -> str:
     from jobs.selectors import pool_for
 
     pool = pool_for(resource_class)
-    live = live_pools() if live is None else live
+    live = live_pools_recent() if live is None else live
     return "" if pool in live else f"waiting for a worker in pool {pool}"
 
 

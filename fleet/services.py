@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from fleet.models import Worker
+from fleet.selectors import forget_live_pools
 
 
 def worker_register(*, name: str, host: str, pid: int, version: str, pools: list[str], gpus: list[dict],
@@ -20,6 +21,7 @@ def worker_register(*, name: str, host: str, pid: int, version: str, pools: list
                   "gpu_status": gpu_status, "telemetry": [], "current_job": None, "started_at": now,
                   "heartbeat_at": now, "stopped_at": None, "gone_at": None},
     )
+    forget_live_pools()
     return worker
 
 
@@ -32,8 +34,10 @@ def worker_heartbeat(*, name: str, telemetry: list[dict], current_job: str | Non
 def worker_stop(*, name: str) -> bool:
     """A clean shutdown: the worker is no longer counted in its pools at once."""
     now = timezone.now()
-    return bool(Worker.objects.filter(name=name, stopped_at__isnull=True).update(
+    stopped = bool(Worker.objects.filter(name=name, stopped_at__isnull=True).update(
         stopped_at=now, current_job=None, telemetry=[]))
+    forget_live_pools()
+    return stopped
 
 
 def workers_mark_gone(*, now: datetime | None = None) -> int:

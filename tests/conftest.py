@@ -196,6 +196,16 @@ def _no_ratelimit_by_default(settings, request):
         settings.LB_RATELIMIT_ENABLE = False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_live_pools_memo():
+    # The waiting reason's per-process memo of live pools must not carry one test's workers into the next.
+    from fleet.selectors import forget_live_pools
+
+    forget_live_pools()
+    yield
+    forget_live_pools()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "ratelimit: keeps the request-rate throttles enabled")
     os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")
