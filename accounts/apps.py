@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import schema  # noqa: F401  (registers the OpenAPI security schemes)
+        from accounts import token_cache
+
+        token_cache.connect_signals()

@@ -8,8 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from accounts import oidc
-from accounts.models import ApiToken
+from accounts import oidc, token_cache
 from accounts.services import hash_token, split_token
 
 # Writing last_used_at on every request would put a write on the hot path;
@@ -38,8 +37,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         prefix = split_token(raw)
         if prefix is None:
             return None  # not ours: maybe an OIDC JWT
-        # [:1], not .first(): the prefix is unique, and .first() would add an ORDER BY to compile and run.
-        token = next(iter(ApiToken.objects.select_related("user").filter(prefix=prefix)[:1]), None)
+        token = token_cache.token_by_prefix(prefix)
         if token is None or not hmac.compare_digest(token.token_hash, hash_token(raw)):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.revoked_at is not None:
@@ -52,7 +50,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("User inactive.")
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+            token_cache.remember(token)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

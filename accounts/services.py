@@ -60,7 +60,10 @@ def token_issue(*, user: AbstractBaseUser, name: str = "default",
 
 
 def token_revoke(*, token: ApiToken) -> None:
+    from accounts.token_cache import forget_token
+
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    forget_token(token.prefix)
 
 
 def token_revoke_own(*, user: AbstractBaseUser, token_id) -> ApiToken:
@@ -129,7 +132,10 @@ def oidc_sync_staff(*, user: AbstractBaseUser, claims: dict) -> None:
         return
     staff = staff_from_claims(claims)
     if user.is_staff != staff:
+        from accounts.token_cache import forget_user_tokens
+
         get_user_model().objects.filter(pk=user.pk).update(is_staff=staff)
+        forget_user_tokens(user.pk)
         user.is_staff = staff
 
 

@@ -124,6 +124,10 @@ class Project:
         self.manage("migrate", "--noinput")
         self.manage("bootstrap")
         self.token = self.manage("issue_token", "bench").strip().splitlines()[-1]
+        # Enqueue load comes from many submitters, as a busy platform's does: one user's
+        # enqueues serialise on that user's row lock, which keeps the per-user limits exact.
+        self.user_tokens = [word for word in self.manage("shell", "-c", ENQUEUE_USERS.format(count=ENQUEUE_USER_COUNT))
+                            .split() if word.startswith("lb_")]
         self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=self.env,
                                         start_new_session=True, stdout=open(self.tmp / "serve.log", "wb"),
                                         stderr=subprocess.STDOUT)
@@ -134,6 +138,14 @@ class Project:
         stop(self.process)
         if self.database:
             postgres_admin(self.database, f'DROP DATABASE IF EXISTS "{self.database["NAME"]}"')
+
+
+ENQUEUE_USER_COUNT = 50
+ENQUEUE_USERS = """
+from accounts.services import token_issue, user_get_or_create
+for i in range({count}):
+    print(token_issue(user=user_get_or_create(username=f"bench-{{i}}"), name="bench")[1])
+"""
 
 
 STANDALONE_SETTINGS = """
@@ -273,23 +285,39 @@ def lua_request(method: str, token: str, body_file: Path | None = None, content_
     return "\n".join(lines) + "\n" + WRK_REPORT
 
 
-def lua_mixed(token: str, paths: dict, bodies: dict) -> str:
-    """status 70 %, enqueue 20 %, upload 10 % of requests, chosen per request."""
-    return textwrap.dedent(f"""
+def lua_users(users: list[tuple[str, str]]) -> str:
+    """A Lua table of {token, enqueue body} for each submitter."""
+    return "local users = {" + ",".join(f'{{"Bearer {token}", {json.dumps(body)}}}' for token, body in users) + "}\n"
+
+
+def lua_enqueue(users: list[tuple[str, str]]) -> str:
+    """POST /api/jobs, each request from the next submitter, each with their own submission."""
+    return lua_users(users) + textwrap.dedent("""
+        local i = 0
+        request = function()
+          i = i % #users + 1
+          return wrk.format("POST", "/api/jobs", {["Authorization"] = users[i][1],
+                                                  ["Content-Type"] = "application/json"}, users[i][2])
+        end
+    """) + WRK_REPORT
+
+
+def lua_mixed(token: str, paths: dict, bodies: dict, users: list[tuple[str, str]]) -> str:
+    """status 70 %, enqueue 20 % (from the next submitter), upload 10 % of requests, chosen per request."""
+    return lua_users(users) + textwrap.dedent(f"""
         local h = {{["Authorization"] = "Bearer {token}"}}
         local function read(p) local f = io.open(p, "rb"); local d = f:read("*a"); f:close(); return d end
-        local enqueue_body = read("{bodies['enqueue'][0]}")
         local upload_body = read("{bodies['upload'][0]}")
+        local u = 0
         math.randomseed(os.time())
         request = function()
           local r = math.random(100)
           if r <= 70 then
             return wrk.format("GET", "{paths['status']}", h, nil)
           elseif r <= 90 then
-            h["Content-Type"] = "{bodies['enqueue'][1]}"
-            local req = wrk.format("POST", "{paths['enqueue']}", h, enqueue_body)
-            h["Content-Type"] = nil
-            return req
+            u = u % #users + 1
+            return wrk.format("POST", "{paths['enqueue']}", {{["Authorization"] = users[u][1],
+                              ["Content-Type"] = "application/json"}}, users[u][2])
           else
             h["Content-Type"] = "{bodies['upload'][1]}"
             local req = wrk.format("POST", "{paths['upload']}", h, upload_body)
@@ -347,12 +375,30 @@ def websocket_frames(port: int, viewers: int, seconds: float) -> dict:
     return {"frames": len(latencies), "p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "errors": errors}
 
 
+def median_row(rounds: list[tuple[dict, dict]]) -> tuple[dict, dict, dict]:
+    """The median of each figure over the rounds, for the standalone, the endpoint and their ratios."""
+    def med(values: list[float]) -> float:
+        values = sorted(values)
+        return values[len(values) // 2]
+
+    keys = ("p50", "p95", "p99", "rps")
+    base = {k: med([b[k] for b, _ in rounds]) for k in keys} | {"errors": sum(b["errors"] for b, _ in rounds)}
+    result = {k: med([r[k] for _, r in rounds]) for k in keys} | {"errors": sum(r["errors"] for _, r in rounds)}
+    ratios = {k: med([r[k] / b[k] for b, r in rounds]) for k in keys}
+    return base, result, ratios
+
+
+def ratio_row(name: str, r: dict, ratios: dict) -> str:
+    return (f"| {name:<33} | {r['p50']:6.1f} | {r['p95']:6.1f} | {r['p99']:6.1f} | {r['rps']:6.0f} | "
+            f"{r['errors']:6d} | {ratios['p50']:7.2f}x | {ratios['p95']:7.2f}x | {ratios['rps']:12.2f}x |")
+
+
 def main(args) -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (scripts/install.sh dev installs it)")
     workdir = Path(tempfile.mkdtemp(prefix="lb-bench-wrk-"))
-    # The yardstick is Django's defaults (a new database connection per request), as in issue 13's
-    # table; the second standalone keeps connections like the project does, to show what that alone buys.
+    # The yardstick: a bare DRF project on the same database engine and server (standalone_database);
+    # the second standalone keeps connections like the project does, to show what that alone buys.
     with Standalone(args.workers, args.threads) as bare, Standalone(args.workers, args.threads, 60) as kept, \
             Project(args.workers, args.threads) as project:
         headers = {"Authorization": f"Bearer {project.token}"}
@@ -362,37 +408,49 @@ def main(args) -> None:
         submission = requests.post(project.url + "/api/submissions", headers=headers, timeout=60,
                                    data={"benchmark": "toy", "method": "bench"},
                                    files={"archive": ("s.zip", archive, "application/zip")}).json()["id"]
-        (workdir / "enqueue.json").write_text(json.dumps({"submission": submission}))
+        small = archive_bytes(1024)
+        users = []
+        for token in project.user_tokens:
+            response = requests.post(project.url + "/api/submissions", headers={"Authorization": f"Bearer {token}"},
+                                     data={"benchmark": "toy", "method": "bench"}, timeout=60,
+                                     files={"archive": ("s.zip", small, "application/zip")})
+            assert response.status_code == 201, response.text[:500]
+            users.append((token, json.dumps({"submission": response.json()["id"]})))
         for path in ("/api/bench/bare", "/api/leaderboard?benchmark=toy"):
             check = requests.get(project.url + path, headers=headers, timeout=10)
             assert check.status_code == 200, check.text[:500]
         job = requests.post(project.url + "/api/jobs", headers=headers, json={"submission": submission},
                             timeout=60).json()["id"]
         print(f"web tier: scripts/serve.sh (nginx -> gunicorn gthread {args.workers}x{args.threads}, /ws/ -> uvicorn); "
-              f"standalone: gunicorn gthread {args.workers}x{args.threads}; "
+              f"standalone: gunicorn gthread {args.workers}x{args.threads}, database {bare.database['ENGINE']}"
+              f" (CONN_MAX_AGE {bare.database['CONN_MAX_AGE']}); "
               f"database {os.environ.get('DATABASE_URL', 'sqlite')}, queue {os.environ.get('REDIS_URL', 'sqlite')}; "
-              f"wrk {args.seconds:.0f} s per row; upload {len(upload_body) / 1e6:.2f} MB; {os.cpu_count()} CPUs")
+              f"{args.rounds} rounds of wrk {args.seconds:.0f} s per row, medians; enqueue from {len(users)} users; "
+              f"upload {len(upload_body) / 1e6:.2f} MB; {os.cpu_count()} CPUs")
         endpoints = [
             ("standalone bare DRF view (gunicorn)", bare.url + "/bare", lua_request("GET", bare.token)),
             ("standalone, persistent connections", kept.url + "/bare", lua_request("GET", kept.token)),
             ("project /api/bench/bare", project.url + "/api/bench/bare", lua_request("GET", project.token)),
             ("GET job status", f"{project.url}/api/jobs/{job}/status", lua_request("GET", project.token)),
             ("GET leaderboard JSON", project.url + "/api/leaderboard?benchmark=toy", lua_request("GET", project.token)),
-            ("POST /api/jobs (enqueue)", project.url + "/api/jobs",
-             lua_request("POST", project.token, workdir / "enqueue.json", "application/json")),
+            ("POST /api/jobs (enqueue)", project.url + "/api/jobs", lua_enqueue(users)),
             ("POST submission 1 MB", project.url + "/api/submissions",
              lua_request("POST", project.token, workdir / "upload.bin", upload_type)),
         ]
-        # On a shared machine the load of others drifts: every row is measured right after its
-        # own run of the standalone view (the row above it), and its ratios are to that run.
+        # Warm every server and endpoint first (imports, per-thread connections), as a deployed tier is.
+        for _, url, script in endpoints:
+            wrk(url, script, 50, args.warmup_seconds, workdir)
+        # On a shared machine the load of others drifts: each round of a row measures the standalone
+        # view and then the endpoint, and the row reports the median of each figure and of each ratio.
         rows = [e for e in endpoints[1:] if not args.only or any(word in e[0] for word in args.only)]
         for clients in (4, 50):
             print(f"\n{clients} connections\n{HEADER}")
             for name, url, script in rows:
-                baseline = wrk(endpoints[0][1], endpoints[0][2], clients, args.seconds, workdir)
-                result = wrk(url, script, clients, args.seconds, workdir)
-                print(row(endpoints[0][0], baseline, baseline))
-                print(row(name, result, baseline), flush=True)
+                rounds = [(wrk(endpoints[0][1], endpoints[0][2], clients, args.seconds, workdir),
+                           wrk(url, script, clients, args.seconds, workdir)) for _ in range(args.rounds)]
+                base, result, ratios = median_row(rounds)
+                print(row(endpoints[0][0], base, base))
+                print(ratio_row(name, result, ratios), flush=True)
         if args.ws_viewers:
             ws = websocket_frames(project.port, args.ws_viewers, args.ws_seconds)
             print(f"\nWebSocket /ws/inference through the same port, {args.ws_viewers} viewers for {args.ws_seconds:.0f} s: "
@@ -402,8 +460,7 @@ def main(args) -> None:
             bare_result = wrk(bare.url + "/bare", lua_request("GET", bare.token), 50, args.seconds, workdir)
             script = lua_mixed(project.token, {"status": f"/api/jobs/{job}/status", "enqueue": "/api/jobs",
                                                "upload": "/api/submissions"},
-                               {"enqueue": (workdir / "enqueue.json", "application/json"),
-                                "upload": (workdir / "upload.bin", upload_type)})
+                               {"upload": (workdir / "upload.bin", upload_type)}, users)
             result = wrk(project.url, script, 50, args.mixed_seconds, workdir)
             print(f"\nmixed: 50 connections for {args.mixed_seconds:.0f} s (status 70 %, enqueue 20 %, upload 10 %)\n"
                   f"{HEADER}")
@@ -415,7 +472,9 @@ def main(args) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=10, help="wrk duration of each row")
+    parser.add_argument("--seconds", type=float, default=4, help="wrk duration of each measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="standalone/endpoint pairs per row (medians)")
+    parser.add_argument("--warmup-seconds", type=float, default=2)
     parser.add_argument("--mixed-seconds", type=float, default=0)
     parser.add_argument("--ws-viewers", type=int, default=50)
     parser.add_argument("--ws-seconds", type=float, default=10)

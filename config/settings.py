@@ -297,6 +297,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# API tokens (with their user) are read from the shared cache for this long; every write path
+# forgets them at once (accounts/token_cache.py), so this only bounds out-of-band edits. 0: off.
+LB_TOKEN_CACHE_S = env_int("LB_TOKEN_CACHE_S", 60)
 SPECTACULAR_SETTINGS = {
     "TITLE": "leaders-board API",
     "DESCRIPTION": "Upload submissions, run jobs, read results and leaderboards.",

@@ -29,8 +29,3 @@ def _client_from_proxy(app):
 application = WSGIBodyLimit(django_wsgi_app)
 if settings.LB_BEHIND_PROXY:
     application = _client_from_proxy(application)
-
-if os.environ.get("LB_EXP_FREEZE"):
-    import gc
-    gc.collect()
-    gc.freeze()

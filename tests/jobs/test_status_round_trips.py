@@ -1,6 +1,7 @@
-"""A status poll is two statements, the token and the job, even for a pending job that says
-why it waits: the live pools behind the reason come from a per-process memo, which this
-process's own worker register/stop forget at once (other processes: LB_LIVE_POOLS_MEMO_S)."""
+"""A status poll is one statement, the job, even for a pending job that says why it waits:
+the token comes from the shared cache (accounts/token_cache.py), and the live pools behind
+the reason from a per-process memo, which this process's own worker register/stop forget
+at once (other processes: LB_LIVE_POOLS_MEMO_S)."""
 
 from __future__ import annotations
 
@@ -25,14 +26,13 @@ def _poll(client, job) -> tuple[dict, list[str]]:
     return response.json(), [q["sql"] for q in captured.captured_queries]
 
 
-def test_a_pending_job_poll_is_the_token_and_the_job(pending_job, as_alice, live_worker):
+def test_a_pending_job_poll_is_one_statement(pending_job, as_alice, live_worker):
     first, _ = _poll(as_alice, pending_job)
     assert first["reason"] == "waiting for a worker in pool default"
 
     again, statements = _poll(as_alice, pending_job)
     assert again["reason"] == "waiting for a worker in pool default"
-    assert len(statements) == 2, "\n".join(statements)
-    assert "accounts_apitoken" in statements[0] and "jobs_job" in statements[1]
+    assert len(statements) == 1 and "jobs_job" in statements[0], "\n".join(statements)
 
 
 def test_a_worker_registered_here_changes_the_reason_at_once(pending_job, as_alice, live_worker, settings):
