@@ -6,17 +6,20 @@ In one run:
   ships: nginx on one port, gunicorn for HTTP, uvicorn for ``/ws/``) on a fresh
   LB_DATA_DIR with the toy benchmark and ``LB_BENCH_VIEWS=1``;
 * creates a standalone bare DRF project in a temporary folder (DRF token auth,
-  one row, nothing else) and starts it under gunicorn with the same workers;
-* drives each endpoint with ``wrk`` (closed loop, ``--seconds`` per row) at 4
-  and 50 connections and prints P50/P95/P99, req/s and errors, each as a ratio
-  to the standalone view measured just before it in the same run;
+  one row, nothing else) and starts it under gunicorn with the same workers, on
+  the project's database engine (``standalone_database``);
+* warms every server and endpoint, then drives each endpoint with ``wrk`` (closed
+  loop) at 4 and 50 connections, in ``--rounds`` rounds of (standalone view,
+  endpoint), ``--seconds`` each, and prints the median P50/P95/P99, req/s and
+  errors, and the median of each ratio to the standalone view;
+* enqueue load comes from 50 submitters, each with a submission of their own;
 * WebSocket frames through the same port with 50 viewers (bench/ws_latency.py);
 * ``--mixed-seconds``: 50 connections mixing status, enqueue and upload.
 
 DATABASE_URL / REDIS_URL are passed through to the project (unset: the embedded
 SQLite defaults). Every server listens on 127.0.0.1 only.
 
-    .venv/bin/python bench/api_latency.py --seconds 10 --mixed-seconds 120
+    .venv/bin/python bench/api_latency.py --mixed-seconds 120
 """
 
 from __future__ import annotations
