@@ -70,3 +70,21 @@ def test_with_the_cache_off_every_request_reads_the_token(alice, settings, ttl):
     client = client_for(alice)
     _me(client)
     assert len(_token_reads(_me(client)[2])) == 1
+
+
+def test_with_the_cache_down_tokens_come_from_the_database(alice, settings):
+    from tests.conftest import free_port
+
+    # A Redis nobody listens on: every cache call fails, as during a Redis restart.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    client = client_for(alice)
+    with CaptureQueriesContext(connection) as captured:
+        listed = client.get("/api/jobs")
+    assert listed.status_code == 200, listed.content
+    assert len(_token_reads([q["sql"] for q in captured.captured_queries])) == 1
+
+    token = ApiToken.objects.get(user=alice)
+    assert client.delete(f"/api/tokens/{token.pk}").status_code == 200
+    refused = client.get("/api/jobs")
+    assert refused.status_code == 401 and refused.json()["error"] == "token_revoked"
