@@ -300,6 +300,9 @@ REST_FRAMEWORK = {
 # API tokens (with their user) are read from the shared cache for this long; every write path
 # forgets them at once (accounts/token_cache.py), so this only bounds out-of-band edits. 0: off.
 LB_TOKEN_CACHE_S = env_int("LB_TOKEN_CACHE_S", 60)
+# Boards are served from the shared cache until a write changes them or a phase boundary
+# passes (leaderboard/board_cache.py); this bounds changes no write path reports. 0: off.
+LB_BOARD_CACHE_S = env_int("LB_BOARD_CACHE_S", 300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "leaders-board API",
     "DESCRIPTION": "Upload submissions, run jobs, read results and leaderboards.",

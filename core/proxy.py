@@ -9,6 +9,7 @@ header unless the peer address is a trusted proxy.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Callable
 
@@ -18,8 +19,14 @@ from django.http import HttpRequest, HttpResponse
 FORWARDED_PROTO = "HTTP_X_FORWARDED_PROTO"
 
 
-def _networks() -> list[ipaddress._BaseNetwork]:
-    return [ipaddress.ip_network(item, strict=False) for item in settings.LB_TRUSTED_PROXIES]
+@functools.lru_cache(maxsize=8)
+def _parsed(items: tuple[str, ...]) -> tuple[ipaddress._BaseNetwork, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in items)
+
+
+def _networks() -> tuple[ipaddress._BaseNetwork, ...]:
+    # Parsed once per value: behind the proxy every request carries X-Forwarded-Proto.
+    return _parsed(tuple(settings.LB_TRUSTED_PROXIES))
 
 
 def is_trusted_proxy(address: str) -> bool:

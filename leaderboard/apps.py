@@ -15,3 +15,6 @@ class LeaderboardConfig(AppConfig):
         job_completed.connect(receivers.enter_completed_job, dispatch_uid="leaderboard.enter_completed_job")
         pages.add_public_check(receivers.job_is_public)
         pages.add_board(receivers.JobBoard)
+        from leaderboard import board_cache
+
+        board_cache.connect_signals()

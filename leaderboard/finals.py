@@ -21,6 +21,7 @@ from django.utils import timezone
 from benchmarks import registry
 from jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from leaderboard import phases, ranking
+from leaderboard.board_cache import board_changed
 from core.errors import Conflict, InvalidInput, NotFound
 from leaderboard.models import Entry, FinalMark, Phase, PhaseAudit, PhaseState, RankedPart
 
@@ -88,6 +89,7 @@ def final_mark(*, user: AbstractBaseUser, entry_id: int, job_id: str | None = No
             raise Conflict(f"You have marked {len(marked)} of {phase.final_max} entries final ({names}); "
                            "unmark one first.", code="final_limit_reached")
         FinalMark.objects.create(benchmark=entry.benchmark, phase_id=phase.pk, owner=user, entry=entry, job=job)
+    board_changed(entry.benchmark)
     return finals_summary(user=user, phase=phase)
 
 
@@ -98,6 +100,7 @@ def final_unmark(*, user: AbstractBaseUser, entry_id: int) -> dict:
     entry = _own_entry(user, entry_id)
     phase = _phase_for_marks(entry)
     _marks(phase, user).filter(entry=entry).delete()
+    board_changed(entry.benchmark)
     return finals_summary(user=user, phase=phase)
 
 
@@ -151,6 +154,7 @@ def phase_close(*, slug: str, actor: AbstractBaseUser | None, now: datetime | No
                 Phase.objects.filter(pk=phase.pk, ends_at__gt=now).update(ends_at=now)
                 phase.ends_at = now
         PhaseAudit.objects.create(benchmark=slug, phase=phase, action="close", actor=actor, at=now)
+        board_changed(slug)
     revealed = phase.leads_to_reveal and phase_reveal(phase=phase, actor=actor, now=now)
     waiting = 0 if revealed else phases.phase_jobs(phase).filter(status__in=ACTIVE_STATUSES).count()
     return CloseOutcome(phase=phase, revealed=revealed, waiting_jobs=waiting)
@@ -206,6 +210,7 @@ def phase_reveal(*, phase: Phase, actor: AbstractBaseUser | None = None, now: da
         if not Phase.objects.filter(pk=phase.pk, revealed_at__isnull=True).update(revealed_at=now, revealed_by=actor):
             return False
         FinalMark.objects.bulk_create(defaults)
+        board_changed(phase.benchmark)
         PhaseAudit.objects.create(benchmark=phase.benchmark, phase=phase, action="reveal", actor=actor, at=now,
                                   detail={"finals": len(existing), "by_default": len(defaults),
                                           "jobs": [str(m.job_id) for m in existing + defaults]})

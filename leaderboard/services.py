@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
+from leaderboard.board_cache import board_changed
 from leaderboard.models import Entry, EntryAudit
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def entry_hide(*, entry: Entry, actor: AbstractBaseUser, reason: str) -> Entry:
     Entry.objects.filter(pk=entry.pk).update(hidden=True, hidden_reason=reason, hidden_by=actor,
                                              hidden_at=timezone.now())
     EntryAudit.objects.create(entry=entry, action="hide", reason=reason, actor=actor)
+    board_changed(entry.benchmark)
     entry.refresh_from_db()
     return entry
 
@@ -35,6 +37,7 @@ def entry_hide(*, entry: Entry, actor: AbstractBaseUser, reason: str) -> Entry:
 def entry_unhide(*, entry: Entry, actor: AbstractBaseUser, reason: str = "") -> Entry:
     Entry.objects.filter(pk=entry.pk).update(hidden=False)
     EntryAudit.objects.create(entry=entry, action="unhide", reason=reason, actor=actor)
+    board_changed(entry.benchmark)
     entry.refresh_from_db()
     return entry
 
@@ -43,6 +46,7 @@ def entry_unhide(*, entry: Entry, actor: AbstractBaseUser, reason: str = "") -> 
 def entry_set_baseline(*, entry: Entry, actor: AbstractBaseUser, baseline: bool) -> Entry:
     Entry.objects.filter(pk=entry.pk).update(baseline=baseline)
     EntryAudit.objects.create(entry=entry, action="baseline" if baseline else "unbaseline", actor=actor)
+    board_changed(entry.benchmark)
     entry.refresh_from_db()
     return entry
 

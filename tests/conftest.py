@@ -206,6 +206,17 @@ def _fresh_live_pools_memo():
     forget_live_pools()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_boards():
+    # Cached boards outlive a test's rolled-back database in the shared cache: start each test with none.
+    from benchmarks import registry
+    from leaderboard.board_cache import forget_boards
+
+    for benchmark in registry.all_benchmarks():
+        forget_boards(benchmark.slug)
+    yield
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "ratelimit: keeps the request-rate throttles enabled")
     os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")

@@ -9,7 +9,7 @@ from benchmarks import registry
 from config import health
 from core.errors import InvalidInput, NotFound
 from core.pagination import ListPages
-from leaderboard import selectors
+from leaderboard import board_cache, selectors
 from leaderboard.api.renderers import BoardCSVRenderer
 from leaderboard.api.serializers import (BenchmarkSerializer, BoardSerializer, FinalMarkSerializer, FinalsSerializer,
                                          MeSerializer)
@@ -49,14 +49,14 @@ class LeaderboardView(APIView):
         if not slug:
             raise InvalidInput("Query parameter 'benchmark' is required.", code="benchmark_required")
         try:
-            board = selectors.board(slug, phase_id=request.query_params.get("phase"),
-                                    part=request.query_params.get("part"))
+            data = board_cache.board_data(slug, phase_id=request.query_params.get("phase"),
+                                          part=request.query_params.get("part"))
         except registry.UnknownBenchmark:
             raise NotFound(f"Unknown benchmark {slug!r}.") from None
         headers = {}
         if request.accepted_renderer.format == "csv":
             headers["Content-Disposition"] = f'attachment; filename="{slug}-leaderboard.csv"'
-        return Response(board.as_dict(), headers=headers)
+        return Response(data, headers=headers)
 
     def handle_exception(self, exc):
         # Errors are JSON {error, detail} whatever format the board was asked in.
