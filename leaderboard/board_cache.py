@@ -83,7 +83,9 @@ def board_data(slug: str, *, phase_id: str | None = None, part: str | None = Non
     """``selectors.board(...).as_dict()``, from the cache while the board has not changed."""
     now = now or timezone.now()
     ttl = settings.LB_BOARD_CACHE_S
-    if ttl <= 0:
+    part = "public" if part == "public" else None  # the only part a board knows; anything else is the default
+    if ttl <= 0 or (phase_id not in (None, "") and not str(phase_id).isdigit()):
+        # (a malformed phase id is the selector's 404; it never becomes a cache key)
         return selectors.board(slug, phase_id=phase_id, part=part, now=now).as_dict()
     try:
         key = f"lb:board:{_namespace()}:{slug}:{_version(slug)}:{phase_id or ''}:{part or ''}"
