@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from accounts import oidc, token_cache
+from accounts.models import ApiToken
 from accounts.services import hash_token, split_token
 
 # Writing last_used_at on every request would put a write on the hot path;
@@ -50,7 +51,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("User inactive.")
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
             token_cache.remember(token)
         return token.user, token

@@ -2,8 +2,8 @@
 
 A board is read far more often than it changes. Its data is kept in the shared cache
 (Redis in production, the file cache embedded) under the benchmark's *board version*,
-which every write that changes a board replaces, after its transaction commits
-(:func:`board_changed`):
+which every write that changes a board replaces, at the write and again after its
+transaction commits (:func:`board_changed`):
 
 * a completed job (``leaderboard.receivers``), an entry hidden, shown or made a
   baseline (``leaderboard.services``), a final mark, a close or a reveal
@@ -31,6 +31,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from benchmarks import registry
 from leaderboard import phases, selectors
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def next_boundary(slug: str, now: datetime) -> datetime | None:
 def board_data(slug: str, *, phase_id: str | None = None, part: str | None = None,
                now: datetime | None = None) -> dict:
     """``selectors.board(...).as_dict()``, from the cache while the board has not changed."""
+    registry.get(slug)  # an unknown slug is a 404 before it can make a cache key
     now = now or timezone.now()
     ttl = settings.LB_BOARD_CACHE_S
     part = "public" if part == "public" else None  # the only part a board knows; anything else is the default

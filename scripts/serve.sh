@@ -51,7 +51,7 @@ else
 fi
 
 "$py" -m gunicorn config.wsgi:application --bind "$http_bind" \
-  --worker-class "${LB_WEB_WORKER_CLASS:-gthread}" --workers "$http_workers" --threads "$http_threads" \
+  --worker-class gthread --workers "$http_workers" --threads "$http_threads" \
   --backlog 2048 --keep-alive 75 --graceful-timeout 20 --log-level warning &
 pids+=($!)
 "$py" -m uvicorn config.asgi:application "${ws_bind[@]}" --workers "$ws_workers" \

@@ -80,3 +80,13 @@ def test_with_the_cache_off_every_read_computes(anonymous, alice, scored, settin
     scored(alice, "m1", 0.7, 0.7)
     _board(anonymous)
     assert _board(anonymous)[1] > 0
+
+
+def test_an_unknown_benchmark_is_a_404_and_no_cache_key(anonymous):
+    from django.core.cache import cache
+
+    from leaderboard.board_cache import _version_key
+
+    response = anonymous.get("/api/leaderboard", {"benchmark": "no-such-board"})
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+    assert cache.get(_version_key("no-such-board")) is None
