@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
@@ -88,37 +90,76 @@ class EnqueueCheck:
 
 
 def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
-    """Two round trips inside the enqueue transaction: lock the owner's row (so two
-    racing requests see each other's jobs), then read the submission's benchmark
-    and both limit counts in one statement. They cannot share a statement: on
-    PostgreSQL a statement's snapshot predates the lock it waits for, so its
-    counts would miss the racing job. SQLite ignores FOR UPDATE; its IMMEDIATE
-    transactions serialise the writers instead."""
+    """Inside the enqueue transaction: lock the owner's row (so two racing requests
+    see each other's jobs), then read the submission's benchmark and both limit
+    counts in one statement.
+
+    They cannot be one statement: on PostgreSQL a statement's snapshot predates the
+    lock it waits for, so its counts would miss the racing job. They are one round
+    trip: PostgreSQL runs the statements of one query string in order, each with a
+    snapshot of its own (READ COMMITTED), so the counts see what the lock waited for.
+    SQLite ignores FOR UPDATE; its IMMEDIATE transactions serialise the writers.
+
+    Written as SQL because it is the enqueue's hot path: compiling the same statements
+    through the ORM cost several times their database time (docs/performance.md). The
+    filters are those ``active_job_count``, ``job_rate_usage`` and
+    ``core.visibility.visible`` spell with the ORM; tests/jobs/test_enqueue_check.py
+    holds the two spellings to the same answers.
+    """
     try:
-        uuid.UUID(str(submission_id))
+        submission_uuid = uuid.UUID(str(submission_id))
     except ValueError:
         raise NotFound(f"No submission {submission_id} visible to you.") from None
     limit, window = job_rate_limit()
-    get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").first()
-    mine = Job.objects.filter(owner=OuterRef("pk")).order_by().values("owner")
-    count = Count("id")
-    row = (
-        get_user_model().objects.filter(pk=owner.pk).annotate(
-            lb_benchmark=Subquery(_visible(Submission.objects.filter(pk=submission_id), owner).values("benchmark")[:1]),
-            lb_active=Subquery(mine.filter(status__in=ACTIVE_STATUSES).annotate(n=count).values("n")),
-            lb_used=Subquery(mine.filter(counts_against_quota(), created_at__gte=timezone.now() - window)
-                             .annotate(n=count).values("n")),
-        ).values_list("lb_benchmark", "lb_active", "lb_used").first()
-    )
-    benchmark, active, used = row if row else (None, 0, 0)
-    active, used = active or 0, used or 0
+    since = timezone.now() - window
+    check_sql = _enqueue_check_sql(visible_to_all=owner.is_staff)
+    params = [
+        Submission._meta.pk.get_db_prep_value(submission_uuid, connection),
+        *([] if owner.is_staff else [owner.pk]),
+        owner.pk, *ACTIVE_STATUSES,
+        owner.pk, Job._meta.get_field("created_at").get_db_prep_value(since, connection),
+        JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM,
+    ]
+    with connection.cursor() as cursor:
+        if _lock_and_check_in_one_trip():
+            cursor.execute(f"{_lock_owner_sql()}; {check_sql}", [owner.pk, *params])
+            cursor.nextset()
+        else:
+            if connection.features.has_select_for_update:
+                cursor.execute(_lock_owner_sql(), [owner.pk])
+            cursor.execute(check_sql, params)
+        benchmark, active, used = cursor.fetchone()
     frees_at = None
     if used >= limit:  # the refusal path only: when does the next slot free?
-        counted = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=timezone.now() - window)
+        counted = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=since)
         oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
         frees_at = oldest + window
     return EnqueueCheck(benchmark=benchmark, active=active,
                         rate=RateUsage(limit=limit, window=window, used=used, frees_at=frees_at))
+
+
+def _lock_and_check_in_one_trip() -> bool:
+    # Several statements in one execute need psycopg's client-side binding (Django's default).
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+
+
+@lru_cache(maxsize=None)
+def _lock_owner_sql() -> str:
+    users = get_user_model()._meta
+    return f'SELECT "{users.pk.column}" FROM "{users.db_table}" WHERE "{users.pk.column}" = %s FOR UPDATE'
+
+
+@lru_cache(maxsize=None)
+def _enqueue_check_sql(*, visible_to_all: bool) -> str:
+    jobs, submissions = Job._meta.db_table, Submission._meta.db_table
+    statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+    mine = "" if visible_to_all else " AND s.owner_id = %s"
+    return (
+        f"SELECT (SELECT s.benchmark FROM \"{submissions}\" s WHERE s.id = %s{mine}), "
+        f"(SELECT COUNT(*) FROM \"{jobs}\" j WHERE j.owner_id = %s AND j.status IN ({statuses})), "
+        f"(SELECT COUNT(*) FROM \"{jobs}\" j WHERE j.owner_id = %s AND j.created_at >= %s "
+        "AND NOT j.status = %s AND NOT (j.status = %s AND j.failure_kind = %s))"
+    )
 
 
 def job_rate_usage(*, owner: AbstractBaseUser) -> RateUsage:

@@ -1,0 +1,80 @@
+"""The enqueue check is SQL of its own (the hot path); it must count exactly what the ORM spellings count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import NotFound
+from jobs.models import FailureKind, Job, JobStatus
+from jobs.selectors import active_job_count, enqueue_check_locked, job_rate_usage
+from submissions.models import Submission
+
+
+def _submission(user) -> Submission:
+    return Submission.objects.create(owner=user, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1,
+                                     archive="x.zip")
+
+
+def _job(user, submission, status, **fields) -> Job:
+    return Job.objects.create(submission=submission, owner=user, benchmark="toy", resource_class="small",
+                              status=status, **fields)
+
+
+@pytest.fixture
+def history(alice, bob, settings):
+    """alice: one job in every state that counts differently, one outside the rate window; bob: one pending job."""
+    settings.LB_RATE_JOBS_HOUR = "100/h"
+    mine, theirs = _submission(alice), _submission(bob)
+    for status in (JobStatus.PENDING, JobStatus.RUNNING, JobStatus.COMPLETED, JobStatus.CANCELLED):
+        _job(alice, mine, status)
+    _job(alice, mine, JobStatus.FAILED, failure_kind=FailureKind.PLATFORM)
+    _job(alice, mine, JobStatus.FAILED, failure_kind=FailureKind.SUBMISSION)
+    old = _job(alice, mine, JobStatus.COMPLETED)
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    _job(bob, theirs, JobStatus.PENDING)
+    return mine, theirs
+
+
+def _check(user, submission_id):
+    with transaction.atomic():
+        return enqueue_check_locked(owner=user, submission_id=submission_id)
+
+
+@pytest.mark.django_db
+def test_the_counts_match_the_orm_spellings(alice, history):
+    mine, _ = history
+    check = _check(alice, mine.pk)
+    assert check.benchmark == "toy"
+    assert check.active == active_job_count(owner=alice) == 2  # pending + running
+    # pending, running, completed, failed by the user's code; not cancelled, not the platform's failure, not old
+    assert check.rate.used == job_rate_usage(owner=alice).used == 4
+    assert check.rate.limit == 100 and not check.rate.exhausted
+
+
+@pytest.mark.django_db
+def test_someone_elses_submission_is_invisible_except_to_staff(alice, staff, history):
+    _, theirs = history
+    assert _check(alice, theirs.pk).benchmark is None
+    assert _check(staff, theirs.pk).benchmark == "toy"
+    assert _check(staff, theirs.pk).active == active_job_count(owner=staff) == 0
+
+
+@pytest.mark.django_db
+def test_at_the_rate_limit_it_says_when_a_slot_frees(alice, history, settings):
+    mine, _ = history
+    settings.LB_RATE_JOBS_HOUR = "4/h"
+    usage = job_rate_usage(owner=alice)
+    check = _check(alice, mine.pk)
+    assert check.rate.exhausted and usage.exhausted
+    assert check.rate.frees_at == usage.frees_at
+
+
+@pytest.mark.django_db
+def test_a_malformed_or_unknown_submission_id(alice, history):
+    with pytest.raises(NotFound):
+        _check(alice, "not-a-uuid")
+    assert _check(alice, "00000000-0000-0000-0000-000000000000").benchmark is None
