@@ -15,13 +15,14 @@ The clock changes a board too: the current phase, its state and whether the boar
 hidden change at phase boundaries. A cached board is used only until the next boundary
 after it was computed, and the phase's own part (state, seconds left) is computed on
 every read. ``LB_BOARD_CACHE_S`` bounds what no write path reports (a user renamed in a
-shell). The namespace carries the database's name, so installations (and test stacks)
-that share one Redis never read each other's boards.
+shell). Keys carry the database's name (``cache_keys``).
+
+The phases that admission reads on every enqueue and upload are cached the same way
+(``phases.admission_phases``) and forgotten with the boards.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from datetime import datetime
@@ -33,16 +34,13 @@ from django.utils import timezone
 
 from benchmarks import registry
 from leaderboard import phases, selectors
+from leaderboard.cache_keys import namespace
 
 logger = logging.getLogger(__name__)
 
 
-def _namespace() -> str:
-    return hashlib.sha1(str(connection.settings_dict.get("NAME", "")).encode()).hexdigest()[:8]
-
-
 def _version_key(slug: str) -> str:
-    return f"lb:board-version:{_namespace()}:{slug}"
+    return f"lb:board-version:{namespace()}:{slug}"
 
 
 def _version(slug: str) -> str:
@@ -55,9 +53,10 @@ def _version(slug: str) -> str:
 
 
 def forget_boards(slug: str) -> None:
-    """Every cached board of ``slug`` is stale from now on."""
+    """Every cached board of ``slug``, and its cached phases, are stale from now on."""
     try:
         cache.set(_version_key(slug), uuid.uuid4().hex, timeout=None)
+        phases.forget_phases(slug)
     except Exception:  # the cache is down: nothing can be read from it either
         logger.warning("could not mark the board of %s changed", slug, exc_info=True)
 
@@ -90,7 +89,7 @@ def board_data(slug: str, *, phase_id: str | None = None, part: str | None = Non
         # (a malformed phase id is the selector's 404; it never becomes a cache key)
         return selectors.board(slug, phase_id=phase_id, part=part, now=now).as_dict()
     try:
-        key = f"lb:board:{_namespace()}:{slug}:{_version(slug)}:{phase_id or ''}:{part or ''}"
+        key = f"lb:board:{namespace()}:{slug}:{_version(slug)}:{phase_id or ''}:{part or ''}"
         hit = cache.get(key)
     except Exception:
         logger.warning("board cache unavailable; computing the board of %s", slug, exc_info=True)

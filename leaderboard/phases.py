@@ -7,20 +7,57 @@ always running, with no limits: it behaves as before phases existed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import Conflict, LimitExceeded, NotFound
+from leaderboard.cache_keys import namespace
 from leaderboard.models import Phase, PhaseState, RankedPart
+
+logger = logging.getLogger(__name__)
 
 
 def phases_of(slug: str) -> list[Phase]:
     return list(Phase.objects.filter(benchmark=slug).order_by("starts_at"))
+
+
+def _phases_key(slug: str) -> str:
+    return f"lb:phases:{namespace()}:{slug}"
+
+
+def admission_phases(slug: str) -> list[Phase]:
+    """``phases_of``, from the shared cache: every enqueue and upload asks which phase runs.
+
+    Phases change only through writes that call ``board_cache.board_changed`` (the phase
+    signals, close, reveal), which forgets this entry at the write and after its commit,
+    as it does the boards; the clock is applied to the rows on every read. With the cache
+    down, the rows come from the database."""
+    key = _phases_key(slug)
+    try:
+        cached = cache.get(key)
+    except Exception:
+        logger.warning("phase cache unavailable; reading the phases of %s", slug, exc_info=True)
+        return phases_of(slug)
+    if cached is not None:
+        return cached
+    rows = phases_of(slug)
+    try:
+        cache.set(key, rows, timeout=settings.LB_BOARD_CACHE_S)
+    except Exception:
+        logger.warning("could not cache the phases of %s", slug, exc_info=True)
+    return rows
+
+
+def forget_phases(slug: str) -> None:
+    cache.delete(_phases_key(slug))
 
 
 def implicit_phase(slug: str) -> Phase:
@@ -53,7 +90,7 @@ def board_phase(slug: str, phase_id: str | int | None, *, now: datetime | None =
 def running_phase(slug: str, *, now: datetime | None = None) -> Phase:
     """The phase that accepts work now, or the 409 that says why none does."""
     now = now or timezone.now()
-    phases = phases_of(slug)
+    phases = admission_phases(slug)
     phase = current_phase(slug, now=now, phases=phases)
     state = phase.state(now)
     if state == PhaseState.RUNNING:
