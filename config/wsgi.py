@@ -12,6 +12,7 @@ prepare_data_dir()  # before the apps load: SQLite files need their folder
 django_wsgi_app = get_wsgi_application()
 
 from core.bodylimit import WSGIBodyLimit  # noqa: E402
+from core.wsgi_input import block_reads  # noqa: E402
 
 
 def _client_from_proxy(app):
@@ -26,6 +27,6 @@ def _client_from_proxy(app):
     return wrapped
 
 
-application = WSGIBodyLimit(django_wsgi_app)
+application = WSGIBodyLimit(block_reads(django_wsgi_app))
 if settings.LB_BEHIND_PROXY:
     application = _client_from_proxy(application)
