@@ -111,7 +111,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers, so "count then insert"
-    # checks (the per-user concurrency limit) cannot both pass.
+    # checks (the per-user concurrency limit) cannot both pass; the backend
+    # queues them on a file lock instead of SQLite's sleeping busy handler.
+    DATABASES["default"]["ENGINE"] = "config.sqlite_backend"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
