@@ -6,7 +6,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from core.pagination import NewestFirst
-from submissions.api.serializers import SubmissionCreateSerializer, SubmissionSerializer
+from submissions.api.serializers import SubmissionCreateSerializer, SubmissionSerializer, submission_data
 from submissions.selectors import submission_for
 from submissions.services import submission_create
 from submissions.throttles import SubmissionsPerDay, SubmissionsPerHour
@@ -36,7 +36,7 @@ class SubmissionListCreateView(GenericAPIView):
             upload_name=archive.name if archive else "",
             files=request.FILES.getlist("files"),
         )
-        return Response(SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+        return Response(submission_data(submission), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: SubmissionSerializer(many=True)}, operation_id="submissions_list")
     def get(self, request):
@@ -53,4 +53,4 @@ class SubmissionListCreateView(GenericAPIView):
 class SubmissionDetailView(APIView):
     @extend_schema(responses={200: SubmissionSerializer}, operation_id="submissions_retrieve")
     def get(self, request, pk):
-        return Response(SubmissionSerializer(submission_for(user=request.user, submission_id=pk)).data)
+        return Response(submission_data(submission_for(user=request.user, submission_id=pk)))
