@@ -20,11 +20,18 @@ except ImportError:  # not served by gunicorn (tests, manage.py runserver): noth
     Body = LengthReader = None
 
 
+SOCKET_READ_BYTES = 64 * 1024
+
+
 class BlockReadBody:
     """A ``wsgi.input`` whose ``read(n)`` reads ``n`` bytes from gunicorn's ``LengthReader`` at once."""
 
     def __init__(self, body):
         self._body = body
+        # The reader pulls the socket 8 KiB per recv(); a block takes one recv where the data is there.
+        unreader = getattr(body.reader, "unreader", None)
+        if getattr(unreader, "mxchunk", 0) and unreader.mxchunk < SOCKET_READ_BYTES:
+            unreader.mxchunk = SOCKET_READ_BYTES
 
     def read(self, size: int | None = None) -> bytes:
         body = self._body

@@ -72,3 +72,23 @@ def test_only_length_delimited_gunicorn_bodies_are_wrapped():
         wrapped({"wsgi.input": body}, None)
     assert isinstance(seen[0], BlockReadBody)
     assert seen[1] is chunked_body and seen[2] is plain
+
+
+def test_the_socket_is_read_a_block_per_recv():
+    import socket
+
+    from gunicorn.http.unreader import SocketUnreader
+
+    from core.wsgi_input import SOCKET_READ_BYTES
+
+    sender, receiver = socket.socketpair()
+    try:
+        unreader = SocketUnreader(receiver)
+        assert unreader.mxchunk == 8192  # gunicorn's
+        sender.sendall(b"y" * 100_000)
+        body = BlockReadBody(Body(LengthReader(unreader, 100_000)))
+        assert unreader.mxchunk == SOCKET_READ_BYTES == 64 * 1024
+        assert b"".join(_read_all(body, 65536)) == b"y" * 100_000
+    finally:
+        sender.close()
+        receiver.close()
