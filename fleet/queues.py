@@ -72,6 +72,15 @@ class PoolSqliteStorage(_PoolsMixin, SqliteStorage):
         super().__init__(name, **kwargs)
         self._init_pools(pools, all_pools)
 
+    def _create_connection(self):
+        # Huey leaves SQLite's default, synchronous=FULL: an fsync of the WAL on every
+        # enqueue, each one waited for by the web request. NORMAL, as the Django database
+        # runs (config/settings.py), survives a crash of any process; a power cut can lose
+        # the last queue items, and the sweeper queues pending jobs again (jobs_sweep).
+        connection = super()._create_connection()
+        connection.execute("pragma synchronous=NORMAL")
+        return connection
+
     def enqueue_pool(self, pool: str, data: bytes) -> None:
         self.sql("insert into task (queue, data, priority) values (?, ?, ?)",
                  (self.pool_queue(pool), self.to_blob(data), 0), commit=True)
