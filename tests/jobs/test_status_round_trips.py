@@ -46,3 +46,18 @@ def test_a_worker_registered_here_changes_the_reason_at_once(pending_job, as_ali
 
     worker_stop(name="host-a:101")
     assert _poll(as_alice, pending_job)[0]["reason"] == "waiting for a worker in pool default"
+
+
+def test_the_poll_shows_what_the_orm_loads(pending_job, as_alice, as_bob, as_staff):
+    import json
+
+    from rest_framework.renderers import JSONRenderer
+
+    from jobs.api.serializers import job_status_data
+    from jobs.models import Job
+
+    expected = json.loads(JSONRenderer().render(job_status_data(Job.objects.get(pk=pending_job.pk))))
+    assert _poll(as_alice, pending_job)[0] == expected
+    assert _poll(as_staff, pending_job)[0] == expected  # staff see every job
+    assert as_bob.get(f"/api/jobs/{pending_job.pk}/status").status_code == 404
+    assert as_alice.get("/api/jobs/not-a-uuid/status").status_code == 404
