@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.db import prepared_cursor
 from core.errors import NotFound
 from core.visibility import get_visible, visible
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
@@ -111,19 +112,18 @@ class EnqueueCheck:
 def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
     """Inside the enqueue transaction: lock the owner's row (so two racing requests
     see each other's jobs), then read the submission's benchmark and both limit
-    counts in one statement.
+    counts in one statement, one scan of the owner's jobs.
 
     They cannot be one statement: on PostgreSQL a statement's snapshot predates the
-    lock it waits for, so its counts would miss the racing job. They are one round
-    trip: PostgreSQL runs the statements of one query string in order, each with a
-    snapshot of its own (READ COMMITTED), so the counts see what the lock waited for.
-    SQLite ignores FOR UPDATE; its IMMEDIATE transactions serialise the writers.
+    lock it waits for, so its counts would miss the racing job; the second statement
+    takes its snapshot after the lock is granted (READ COMMITTED). SQLite ignores
+    FOR UPDATE; its IMMEDIATE transactions serialise the writers.
 
-    Written as SQL because it is the enqueue's hot path: compiling the same statements
-    through the ORM cost several times their database time (docs/performance.md). The
-    filters are those ``active_job_count``, ``job_rate_usage`` and
-    ``core.visibility.visible`` spell with the ORM; tests/jobs/test_enqueue_check.py
-    holds the two spellings to the same answers.
+    Written as SQL, prepared once per connection (core.db), because it is the enqueue's
+    hot path: compiling the statements through the ORM, and planning them on the server,
+    cost several times their execution (docs/performance.md). The filters are those
+    ``active_job_count``, ``job_rate_usage`` and ``core.visibility.visible`` spell with
+    the ORM; tests/jobs/test_enqueue_check.py holds the two spellings to the same answers.
     """
     try:
         submission_uuid = uuid.UUID(str(submission_id))
@@ -131,22 +131,18 @@ def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCh
         raise NotFound(f"No submission {submission_id} visible to you.") from None
     limit, window = job_rate_limit()
     since = timezone.now() - window
-    check_sql = _enqueue_check_sql(visible_to_all=owner.is_staff)
     params = [
         Submission._meta.pk.get_db_prep_value(submission_uuid, connection),
         *([] if owner.is_staff else [owner.pk]),
-        owner.pk, *ACTIVE_STATUSES,
-        owner.pk, Job._meta.get_field("created_at").get_db_prep_value(since, connection),
+        *ACTIVE_STATUSES,
+        Job._meta.get_field("created_at").get_db_prep_value(since, connection),
         JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM,
+        owner.pk,
     ]
-    with connection.cursor() as cursor:
-        if _lock_and_check_in_one_trip():
-            cursor.execute(f"{_lock_owner_sql()}; {check_sql}", [owner.pk, *params])
-            cursor.nextset()
-        else:
-            if connection.features.has_select_for_update:
-                cursor.execute(_lock_owner_sql(), [owner.pk])
-            cursor.execute(check_sql, params)
+    with prepared_cursor() as cursor:
+        if connection.features.has_select_for_update:
+            cursor.execute(_lock_owner_sql(), [owner.pk])
+        cursor.execute(_enqueue_check_sql(visible_to_all=owner.is_staff), params)
         benchmark, active, used = cursor.fetchone()
     frees_at = None
     if used >= limit:  # the refusal path only: when does the next slot free?
@@ -155,11 +151,6 @@ def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCh
         frees_at = oldest + window
     return EnqueueCheck(benchmark=benchmark, active=active,
                         rate=RateUsage(limit=limit, window=window, used=used, frees_at=frees_at))
-
-
-def _lock_and_check_in_one_trip() -> bool:
-    # Several statements in one execute need psycopg's client-side binding (Django's default).
-    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
 @lru_cache(maxsize=None)
@@ -173,11 +164,13 @@ def _enqueue_check_sql(*, visible_to_all: bool) -> str:
     jobs, submissions = Job._meta.db_table, Submission._meta.db_table
     statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
     mine = "" if visible_to_all else " AND s.owner_id = %s"
+    # Aggregates without GROUP BY give one row even when the owner has no jobs.
     return (
         f"SELECT (SELECT s.benchmark FROM \"{submissions}\" s WHERE s.id = %s{mine}), "
-        f"(SELECT COUNT(*) FROM \"{jobs}\" j WHERE j.owner_id = %s AND j.status IN ({statuses})), "
-        f"(SELECT COUNT(*) FROM \"{jobs}\" j WHERE j.owner_id = %s AND j.created_at >= %s "
-        "AND NOT j.status = %s AND NOT (j.status = %s AND j.failure_kind = %s))"
+        f"COUNT(CASE WHEN j.status IN ({statuses}) THEN 1 END), "
+        "COUNT(CASE WHEN j.created_at >= %s AND NOT j.status = %s "
+        "AND NOT (j.status = %s AND j.failure_kind = %s) THEN 1 END) "
+        f"FROM \"{jobs}\" j WHERE j.owner_id = %s"
     )
 
 

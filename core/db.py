@@ -1,0 +1,98 @@
+"""Hot-path SQL: prepared statements on PostgreSQL and a plain INSERT of a model row.
+
+The enqueue runs the same few statements thousands of times per connection. Django's
+PostgreSQL cursor binds parameters on the client, so the server parses and plans each
+one again: for the enqueue check that was two thirds of its database time
+(docs/performance.md). :func:`prepared_cursor` binds on the server and prepares each
+statement once per connection (psycopg's ``prepare=True``); later executions skip the
+parse and the plan.
+
+psycopg prepares nothing while the connection's ``prepare_threshold`` is None (Django's
+default, for transaction-pooling proxies). The settings raise it out of reach, so that
+psycopg prepares only what asks for it; ``LB_DB_PREPARED=0`` keeps None, and these
+statements then run unprepared with server-side binding. Everything else Django runs
+keeps its client-side binding either way.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
+
+try:
+    import psycopg
+except ImportError:  # SQLite-only installs
+    psycopg = None
+
+
+if psycopg is not None:
+    class _PreparingCursor(psycopg.Cursor):
+        """A server-binding cursor whose every statement is prepared (once per connection)."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            # psycopg records the query only on unprepared executions; Django's query
+            # capture (tests, DEBUG) reads it from there.
+            self._query = pgq
+            return super()._send_query_prepared(name, pgq, binary=binary)
+
+
+@contextmanager
+def prepared_cursor(using: str = DEFAULT_DB_ALIAS) -> Iterator:
+    """A cursor for hand-written hot statements (``%s`` placeholders, one statement per execute).
+
+    On PostgreSQL each statement is prepared on first use; elsewhere this is Django's cursor
+    (SQLite's driver caches its compiled statements already). Either way the cursor goes
+    through Django's wrappers, so query capture and execute wrappers see its statements."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or psycopg is None:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection._prepare_cursor(_PreparingCursor(connection.connection))  # Django's own wrapping
+    with cursor:
+        yield cursor
+
+
+def insert_row(instance: Model, using: str = DEFAULT_DB_ALIAS) -> None:
+    """``instance.save(force_insert=True)`` as one prepared INSERT of every column.
+
+    For hot paths only: the ORM compiles the same INSERT on every save, which cost more
+    CPU than the database spent on it. Sends ``pre_save`` and ``post_save`` as ``save``
+    does. The model must take its primary key from Python (a UUID default) and have no
+    parent models or database-computed columns."""
+    model = type(instance)
+    fields = _insert_fields(model)
+    pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    connection = connections[using]
+    values = [field.get_db_prep_save(field.pre_save(instance, True), connection=connection) for field in fields]
+    with prepared_cursor(using) as cursor:
+        cursor.execute(_insert_sql(model, connection.vendor), values)
+    instance._state.adding = False
+    instance._state.db = using
+    post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using)
+
+
+@lru_cache(maxsize=None)
+def _insert_fields(model: type[Model]) -> tuple:
+    meta = model._meta
+    if meta.parents or meta.pk.db_returning or any(f.db_returning for f in meta.local_concrete_fields):
+        raise TypeError(f"insert_row cannot insert {meta.label}: it has parents or database-computed columns")
+    return tuple(meta.local_concrete_fields)
+
+
+@lru_cache(maxsize=None)
+def _insert_sql(model: type[Model], vendor: str) -> str:
+    fields = _insert_fields(model)
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    return f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({", ".join(["%s"] * len(fields))})'
