@@ -79,6 +79,9 @@ class Job(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "status"]),
+            # The enqueue's rate window (jobs.selectors.enqueue_check_locked) reads only the
+            # owner's recent jobs, however long their history.
+            models.Index(fields=["owner", "created_at"]),
             models.Index(fields=["benchmark", "status"]),
         ]
 

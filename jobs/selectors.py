@@ -112,7 +112,7 @@ class EnqueueCheck:
 def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
     """Inside the enqueue transaction: lock the owner's row (so two racing requests
     see each other's jobs), then read the submission's benchmark and both limit
-    counts in one statement, one scan of the owner's jobs.
+    counts in one statement, one scan of the owner's jobs that can count.
 
     They cannot be one statement: on PostgreSQL a statement's snapshot predates the
     lock it waits for, so its counts would miss the racing job; the second statement
@@ -131,13 +131,13 @@ def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCh
         raise NotFound(f"No submission {submission_id} visible to you.") from None
     limit, window = job_rate_limit()
     since = timezone.now() - window
+    since_value = Job._meta.get_field("created_at").get_db_prep_value(since, connection)
     params = [
         Submission._meta.pk.get_db_prep_value(submission_uuid, connection),
         *([] if owner.is_staff else [owner.pk]),
         *ACTIVE_STATUSES,
-        Job._meta.get_field("created_at").get_db_prep_value(since, connection),
-        JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM,
-        owner.pk,
+        since_value, JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM,
+        owner.pk, *ACTIVE_STATUSES, since_value,
     ]
     with prepared_cursor() as cursor:
         if connection.features.has_select_for_update:
@@ -164,13 +164,15 @@ def _enqueue_check_sql(*, visible_to_all: bool) -> str:
     jobs, submissions = Job._meta.db_table, Submission._meta.db_table
     statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
     mine = "" if visible_to_all else " AND s.owner_id = %s"
-    # Aggregates without GROUP BY give one row even when the owner has no jobs.
+    # One scan of the owner's jobs that can count: the active ones and the rate window's
+    # (indexes owner+status and owner+created_at), not their whole history. Aggregates
+    # without GROUP BY give one row even when there is none.
     return (
         f"SELECT (SELECT s.benchmark FROM \"{submissions}\" s WHERE s.id = %s{mine}), "
         f"COUNT(CASE WHEN j.status IN ({statuses}) THEN 1 END), "
         "COUNT(CASE WHEN j.created_at >= %s AND NOT j.status = %s "
         "AND NOT (j.status = %s AND j.failure_kind = %s) THEN 1 END) "
-        f"FROM \"{jobs}\" j WHERE j.owner_id = %s"
+        f"FROM \"{jobs}\" j WHERE j.owner_id = %s AND (j.status IN ({statuses}) OR j.created_at >= %s)"
     )
 
 
