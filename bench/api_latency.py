@@ -12,7 +12,11 @@ In one run:
   loop) at 4 and 50 connections, in ``--rounds`` rounds of (standalone view,
   endpoint), ``--seconds`` each, and prints the median P50/P95/P99, req/s and
   errors, and the median of each ratio to the standalone view;
-* enqueue load comes from 50 submitters, each with a submission of their own;
+* enqueue load comes from ``--enqueue-users`` submitters (500), each with a submission
+  of their own: enough that none queues more jobs over a run than the default
+  limits allow one person (``LB_RATE_JOBS_HOUR`` 120/h), as on a busy platform.
+  The limits are lifted so that nothing is refused; with 50 submitters each
+  piled up about 300 pending jobs, which the enqueue's limit check reads;
 * WebSocket frames through the same port with 50 viewers (bench/ws_latency.py);
 * ``--mixed-seconds``: 50 connections mixing status, enqueue and upload.
 
@@ -98,7 +102,8 @@ def multipart(fields: dict, archive: bytes, boundary: str = "lb-bench-boundary")
 class Project:
     """The production tier, started by scripts/serve.sh."""
 
-    def __init__(self, workers: int, threads: int):
+    def __init__(self, workers: int, threads: int, enqueue_users: int = 500):
+        self.enqueue_users = enqueue_users
         self.tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -129,7 +134,7 @@ class Project:
         self.token = self.manage("issue_token", "bench").strip().splitlines()[-1]
         # Enqueue load comes from many submitters, as a busy platform's does: one user's
         # enqueues serialise on that user's row lock, which keeps the per-user limits exact.
-        self.user_tokens = [word for word in self.manage("shell", "-c", ENQUEUE_USERS.format(count=ENQUEUE_USER_COUNT))
+        self.user_tokens = [word for word in self.manage("shell", "-c", ENQUEUE_USERS.format(count=self.enqueue_users))
                             .split() if word.startswith("lb_")]
         self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=self.env,
                                         start_new_session=True, stdout=open(self.tmp / "serve.log", "wb"),
@@ -143,7 +148,6 @@ class Project:
             postgres_admin(self.database, f'DROP DATABASE IF EXISTS "{self.database["NAME"]}"')
 
 
-ENQUEUE_USER_COUNT = 50
 ENQUEUE_USERS = """
 from accounts.services import token_issue, user_get_or_create
 for i in range({count}):
@@ -331,6 +335,49 @@ def lua_mixed(token: str, paths: dict, bodies: dict, users: list[tuple[str, str]
     """) + WRK_REPORT
 
 
+# Where a row's CPU goes: processes by role, read from /proc around each wrk run (Linux).
+CPU_ROLES = ("standalone", "web tier", "database", "redis")
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _role(comm: str, cmdline: str) -> str | None:
+    if "bareproject" in cmdline:
+        return "standalone"
+    if comm.startswith("nginx") or "config.wsgi" in cmdline or "config.asgi" in cmdline:
+        return "web tier"
+    if comm.startswith("postgres"):
+        return "database"
+    if comm.startswith("redis"):
+        return "redis"
+    return None
+
+
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) so far of every process with a role, by pid."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+            cmdline = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        comm, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        role = _role(comm, cmdline)
+        if role:
+            found[int(entry.name)] = (role, (int(fields[11]) + int(fields[12])) / _TICK)
+    return found
+
+
+def cpu_per_request(before: dict, after: dict, requests_done: int) -> dict[str, float]:
+    """ms of CPU per request by role between two :func:`cpu_seconds` readings."""
+    spent = dict.fromkeys(CPU_ROLES, 0.0)
+    for pid, (role, seconds) in after.items():
+        spent[role] += seconds - before.get(pid, (role, 0.0))[1]
+    return {role: 1000 * value / max(requests_done, 1) for role, value in spent.items()}
+
+
 def wrk(url: str, script: str, connections: int, seconds: float, workdir: Path) -> dict:
     path = workdir / f"wrk-{time.monotonic_ns()}.lua"
     path.write_text(script)
@@ -338,6 +385,7 @@ def wrk(url: str, script: str, connections: int, seconds: float, workdir: Path) 
     # not while the next row is being measured.
     os.sync()
     threads = min(2, connections)
+    cpu_before = cpu_seconds()
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:.0f}s",
                           "--timeout", "30s", "-s", str(path), url],
                          capture_output=True, text=True, check=True).stdout
@@ -347,7 +395,8 @@ def wrk(url: str, script: str, connections: int, seconds: float, workdir: Path) 
     requests_done, duration_us, p50, p95, p99, socket_errors, status_errors = match.groups()
     return {"requests": int(requests_done), "rps": int(requests_done) / (int(duration_us) / 1e6),
             "p50": float(p50), "p95": float(p95), "p99": float(p99),
-            "errors": int(socket_errors) + int(status_errors)}
+            "errors": int(socket_errors) + int(status_errors),
+            "cpu": cpu_per_request(cpu_before, cpu_seconds(), int(requests_done))}
 
 
 HEADER = ("| endpoint                          | P50 ms | P95 ms | P99 ms |  req/s | errors | P50/bare | P95/bare "
@@ -394,6 +443,27 @@ def median_row(rounds: list[tuple[dict, dict]]) -> tuple[dict, dict, dict]:
     return base, result, ratios
 
 
+def print_cpu_table(cpu_rows: list) -> None:
+    """Machine CPU per request by role (medians over the rounds): what the ratios are made of.
+    The standalone's figure is its gunicorn and its database; wrk's own CPU is not counted."""
+    print("\nCPU per request, ms (medians of the rounds; each standalone row is measured with the row below it;\n"
+          "the standalone's web tier column is its gunicorn and its database together)\n"
+          "| connections | endpoint                          | web tier | database | redis | total | vs standalone |\n"
+          "|-------------|-----------------------------------|----------|----------|-------|-------|---------------|")
+
+    def med(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    for clients, name, rounds in cpu_rows:
+        base = med([b["cpu"]["standalone"] + b["cpu"]["database"] for b, _ in rounds])
+        parts = {role: med([r["cpu"][role] for _, r in rounds]) for role in ("web tier", "database", "redis")}
+        total = med([sum(r["cpu"][role] for role in ("web tier", "database", "redis")) for _, r in rounds])
+        print(f"| {clients:11d} | {'standalone bare view':<33} | {base:8.2f} |          |       | {base:5.2f} |"
+              f"         1.00x |")
+        print(f"| {clients:11d} | {name:<33} | {parts['web tier']:8.2f} | {parts['database']:8.2f} | "
+              f"{parts['redis']:5.2f} | {total:5.2f} | {total / base:12.2f}x |", flush=True)
+
+
 def ratio_row(name: str, r: dict, ratios: dict) -> str:
     return (f"| {name:<33} | {r['p50']:6.1f} | {r['p95']:6.1f} | {r['p99']:6.1f} | {r['rps']:6.0f} | "
             f"{r['errors']:6d} | {ratios['p50']:7.2f}x | {ratios['p95']:7.2f}x | {ratios['rps']:12.2f}x |")
@@ -406,7 +476,7 @@ def main(args) -> None:
     # The yardstick: a bare DRF project on the same database engine and server (standalone_database);
     # the second standalone keeps connections like the project does, to show what that alone buys.
     with Standalone(args.workers, args.threads) as bare, Standalone(args.workers, args.threads, 60) as kept, \
-            Project(args.workers, args.threads) as project:
+            Project(args.workers, args.threads, args.enqueue_users) as project:
         headers = {"Authorization": f"Bearer {project.token}"}
         archive = archive_bytes(args.upload_bytes)
         upload_body, upload_type = multipart({"benchmark": "toy", "method": "bench"}, archive)
@@ -450,6 +520,7 @@ def main(args) -> None:
         # On a shared machine the load of others drifts: each round of a row measures the standalone
         # view and then the endpoint, and the row reports the median of each figure and of each ratio.
         rows = [e for e in endpoints[1:] if not args.only or any(word in e[0] for word in args.only)]
+        cpu_rows = []
         for clients in (4, 50):
             print(f"\n{clients} connections\n{HEADER}")
             for name, url, script in rows:
@@ -458,6 +529,8 @@ def main(args) -> None:
                 base, result, ratios = median_row(rounds)
                 print(row(endpoints[0][0], base, base))
                 print(ratio_row(name, result, ratios), flush=True)
+                cpu_rows.append((clients, name, rounds))
+        print_cpu_table(cpu_rows)
         if args.ws_viewers:
             ws = websocket_frames(project.port, args.ws_viewers, args.ws_seconds)
             print(f"\nWebSocket /ws/inference through the same port, {args.ws_viewers} viewers for {args.ws_seconds:.0f} s: "
@@ -488,5 +561,6 @@ if __name__ == "__main__":
     parser.add_argument("--upload-bytes", type=int, default=1024 * 1024)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--enqueue-users", type=int, default=500, help="submitters the enqueue load comes from")
     parser.add_argument("--only", nargs="*", default=[], help="measure only the rows whose name contains a word")
     main(parser.parse_args())
