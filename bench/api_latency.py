@@ -144,6 +144,7 @@ class Project:
 
     def __exit__(self, *exc):
         stop(self.process)
+        shutil.rmtree(self.tmp, ignore_errors=True)  # a run stores gigabytes of uploads
         if self.database:
             postgres_admin(self.database, f'DROP DATABASE IF EXISTS "{self.database["NAME"]}"')
 
