@@ -78,3 +78,15 @@ def test_a_malformed_or_unknown_submission_id(alice, history):
     with pytest.raises(NotFound):
         _check(alice, "not-a-uuid")
     assert _check(alice, "00000000-0000-0000-0000-000000000000").benchmark is None
+
+
+@pytest.mark.django_db
+def test_an_active_job_older_than_the_rate_window_still_counts_as_active(alice, settings):
+    """The check reads only jobs that are active or inside the window: an old running job is the first kind."""
+    settings.LB_RATE_JOBS_HOUR = "100/h"
+    mine = _submission(alice)
+    old = _job(alice, mine, JobStatus.RUNNING)
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=5))
+    check = _check(alice, mine.pk)
+    assert check.active == active_job_count(owner=alice) == 1
+    assert check.rate.used == job_rate_usage(owner=alice).used == 0
