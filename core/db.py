@@ -16,12 +16,16 @@ keeps its client-side binding either way.
 
 from __future__ import annotations
 
+import json
+import uuid
 from contextlib import contextmanager
+from datetime import date, datetime, time
+from decimal import Decimal
 from functools import lru_cache
 from typing import Iterator
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.db.models.signals import post_save, pre_save
 
 try:
@@ -78,9 +82,47 @@ def insert_row(instance: Model, using: str = DEFAULT_DB_ALIAS) -> None:
     values = [field.get_db_prep_save(field.pre_save(instance, True), connection=connection) for field in fields]
     with prepared_cursor(using) as cursor:
         cursor.execute(_insert_sql(model, connection.vendor), values)
+    mark_inserted(instance, using)
+
+
+def mark_inserted(instance: Model, using: str = DEFAULT_DB_ALIAS) -> None:
+    """What ``save`` does once its INSERT is in: the instance is stored, ``post_save`` is sent."""
     instance._state.adding = False
     instance._state.db = using
-    post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using)
+    post_save.send(sender=type(instance), instance=instance, created=True, update_fields=None, raw=False,
+                   using=using)
+
+
+def row_json(instance: Model, using: str = DEFAULT_DB_ALIAS) -> str:
+    """The row :func:`insert_row` would write, as one JSON object of column -> value.
+
+    For a database function that inserts it itself (PostgreSQL's ``jsonb_populate_record``
+    turns it back into the table's row type), so that the statement need not name every
+    column. Sends ``pre_save`` as :func:`insert_row` does; call :func:`mark_inserted` once
+    the row is in. JSON columns are written as nested JSON, so their fields must use the
+    default encoder."""
+    model = type(instance)
+    fields = _insert_fields(model)
+    pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    connection = connections[using]
+    row = {}
+    for field in fields:
+        value = field.pre_save(instance, True)
+        if isinstance(field, JSONField):
+            if field.encoder is not None:
+                raise TypeError(f"row_json cannot write {field}: it has a custom JSON encoder")
+            row[field.column] = value
+        else:
+            row[field.column] = field.get_db_prep_save(value, connection=connection)
+    return json.dumps(row, default=_json_scalar, separators=(",", ":"))
+
+
+def _json_scalar(value):
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    raise TypeError(f"row_json cannot write {type(value).__name__}")
 
 
 @lru_cache(maxsize=None)

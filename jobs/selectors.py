@@ -9,13 +9,13 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.db import prepared_cursor
 from core.errors import NotFound
+from jobs.enqueue_sql import lock_owner_sql
 from core.visibility import get_visible, visible
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
 from submissions.models import Submission
@@ -110,14 +110,14 @@ class EnqueueCheck:
 
 
 def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
-    """Inside the enqueue transaction: lock the owner's row (so two racing requests
-    see each other's jobs), then read the submission's benchmark and both limit
+    """Inside the enqueue transaction: take the owner's enqueue lock (so two racing requests
+    see each other's jobs; ``jobs.enqueue_sql``), then read the submission's benchmark and both limit
     counts in one statement, one scan of the owner's jobs that can count.
 
     They cannot be one statement: on PostgreSQL a statement's snapshot predates the
     lock it waits for, so its counts would miss the racing job; the second statement
-    takes its snapshot after the lock is granted (READ COMMITTED). SQLite ignores
-    FOR UPDATE; its IMMEDIATE transactions serialise the writers.
+    takes its snapshot after the lock is granted (READ COMMITTED). SQLite has no such
+    lock; its IMMEDIATE transactions serialise the writers.
 
     Written as SQL, prepared once per connection (core.db), because it is the enqueue's
     hot path: compiling the statements through the ORM, and planning them on the server,
@@ -141,22 +141,22 @@ def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCh
     ]
     with prepared_cursor() as cursor:
         if connection.features.has_select_for_update:
-            cursor.execute(_lock_owner_sql(), [owner.pk])
+            cursor.execute(lock_owner_sql(connection.vendor), [owner.pk])
         cursor.execute(_enqueue_check_sql(visible_to_all=owner.is_staff), params)
         benchmark, active, used = cursor.fetchone()
+    return EnqueueCheck(benchmark=benchmark, active=active,
+                        rate=rate_usage_of(owner=owner, used=used, limit=limit, window=window, since=since))
+
+
+def rate_usage_of(*, owner: AbstractBaseUser, used: int, limit: int, window: timedelta,
+                  since: datetime) -> RateUsage:
+    """The rate usage an enqueue check counted, with when the next slot frees if it is used up."""
     frees_at = None
     if used >= limit:  # the refusal path only: when does the next slot free?
         counted = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=since)
         oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
         frees_at = oldest + window
-    return EnqueueCheck(benchmark=benchmark, active=active,
-                        rate=RateUsage(limit=limit, window=window, used=used, frees_at=frees_at))
-
-
-@lru_cache(maxsize=None)
-def _lock_owner_sql() -> str:
-    users = get_user_model()._meta
-    return f'SELECT "{users.pk.column}" FROM "{users.db_table}" WHERE "{users.pk.column}" = %s FOR UPDATE'
+    return RateUsage(limit=limit, window=window, used=used, frees_at=frees_at)
 
 
 @lru_cache(maxsize=None)

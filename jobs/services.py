@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from core.db import insert_row
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from jobs import selectors
+from jobs import enqueue_sql, selectors
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
-from jobs.signals import job_admitting
+from jobs.signals import job_admission_open, job_admitting
 from submissions.models import Submission
 
 logger = logging.getLogger(__name__)
@@ -84,30 +84,30 @@ def job_enqueue(
     if resource_class not in settings.LB_RESOURCE_CLASSES:
         known = ", ".join(sorted(settings.LB_RESOURCE_CLASSES))
         raise InvalidInput(f"Unknown resource_class {resource_class!r}; known: {known}.", code="bad_resource_class")
-    # Statements without an idempotency key: the owner's row lock, one statement
-    # reading the submission and both limits, the insert (then the commit and,
-    # after it, the queue push). A key adds one lookup (a replay ends there).
+    try:
+        submission_id = uuid.UUID(str(submission_id))
+    except ValueError:
+        raise NotFound(f"No submission {submission_id} visible to you.") from None
+    # A key adds one lookup first (a replay ends there).
     if job_id is not None:
         existing = Job.objects.filter(pk=job_id).first()
         if existing is not None:
             submission = selectors.submission_for(user=owner, submission_id=submission_id, fields=("id",))
             return _replay(existing, owner=owner, submission_id=submission.pk, resource_class=resource_class)
+    job = Job(id=job_id or uuid.uuid4(), submission_id=submission_id, owner=owner, benchmark="",
+              resource_class=resource_class, max_attempts=settings.LB_MAX_ATTEMPTS, queued_at=timezone.now())
     try:
+        if enqueue_sql.available() and _enqueued_in_one_statement(job, owner=owner):
+            return job, True
+        # The owner's lock, one statement reading the submission and both limits, the
+        # phase rules, the insert; then the commit and, after it, the queue push.
         with transaction.atomic():
             check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
             if check.benchmark is None:
                 raise NotFound(f"No submission {submission_id} visible to you.")
             job_admitting.send(sender=Job, owner=owner, benchmark=check.benchmark)  # e.g. phase dates and limits
             _check_limits(check)
-            job = Job(
-                id=job_id or uuid.uuid4(),
-                submission_id=submission_id,
-                owner=owner,
-                benchmark=check.benchmark,
-                resource_class=resource_class,
-                max_attempts=settings.LB_MAX_ATTEMPTS,
-                queued_at=timezone.now(),
-            )
+            job.benchmark = check.benchmark
             insert_row(job)  # save(force_insert=True), prepared: the ORM's compile was a fifth of the request
             _enqueue_after_commit(job.id, resource_class)
     except IntegrityError:
@@ -117,6 +117,30 @@ def job_enqueue(
             raise
         return _replay(existing, owner=owner, submission_id=submission_id, resource_class=resource_class)
     return job, True
+
+
+def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
+    """PostgreSQL: lock, check and insert as one statement (jobs/enqueue_sql.py) when the
+    submission's benchmark admits jobs without counting phase usage. False when its phase
+    rules must decide: the caller's transaction does, under the same lock."""
+    now = timezone.now()
+    open_sets = [set(answer) for _, answer in job_admission_open.send(sender=Job, now=now)]
+    open_benchmarks = set.intersection(*open_sets) if open_sets else None
+    limit, window = selectors.job_rate_limit()
+    outcome = enqueue_sql.enqueue_in_one_statement(
+        job=job, owner=owner, open_benchmarks=open_benchmarks, since=now - window,
+        max_active=settings.LB_MAX_ACTIVE_JOBS_PER_USER, rate_limit=limit)
+    if outcome.inserted:
+        _enqueue_after_commit(job.id, job.resource_class)
+        return True
+    if outcome.benchmark is None:
+        raise NotFound(f"No submission {job.submission_id} visible to you.")
+    if open_benchmarks is None or outcome.benchmark in open_benchmarks:  # so a limit refused it
+        _check_limits(selectors.EnqueueCheck(
+            benchmark=outcome.benchmark, active=outcome.active,
+            rate=selectors.rate_usage_of(owner=owner, used=outcome.used, limit=limit, window=window,
+                                         since=now - window)))
+    return False
 
 
 def _replay(existing: Job, *, owner, submission_id, resource_class: str) -> tuple[Job, bool]:

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from benchmarks import registry
 from core.errors import Conflict, LimitExceeded, NotFound
 from leaderboard.cache_keys import namespace
 from leaderboard.models import Phase, PhaseState, RankedPart
@@ -48,12 +49,31 @@ def admission_phases(slug: str) -> list[Phase]:
         return phases_of(slug)
     if cached is not None:
         return cached
+    return _read_and_cache(slug)
+
+
+def _read_and_cache(slug: str) -> list[Phase]:
     rows = phases_of(slug)
     try:
-        cache.set(key, rows, timeout=settings.LB_BOARD_CACHE_S)
+        cache.set(_phases_key(slug), rows, timeout=settings.LB_BOARD_CACHE_S)
     except Exception:
         logger.warning("could not cache the phases of %s", slug, exc_info=True)
     return rows
+
+
+def admission_phases_of_all(slugs: list[str]) -> dict[str, list[Phase]]:
+    """:func:`admission_phases` for several benchmarks: one cache read for all of them."""
+    keys = {_phases_key(slug): slug for slug in slugs}
+    try:
+        cached = cache.get_many(list(keys))
+    except Exception:
+        logger.warning("phase cache unavailable; reading the phases of %s", ", ".join(slugs), exc_info=True)
+        return {slug: phases_of(slug) for slug in slugs}
+    found = {keys[key]: rows for key, rows in cached.items()}
+    for slug in slugs:
+        if slug not in found:
+            found[slug] = _read_and_cache(slug)
+    return found
 
 
 def forget_phases(slug: str) -> None:
@@ -186,6 +206,18 @@ def admit_job(*, owner: AbstractBaseUser, benchmark: str) -> Phase:
                             code="phase_daily_limit", headers={"Retry-After": str(retry_after)},
                             extra={"limit": phase.max_per_day, "resets_at": resets.isoformat()})
     return phase
+
+
+def open_to_jobs(*, now: datetime) -> set[str]:
+    """The benchmarks whose running phase admits a job without counting the owner's jobs:
+    :func:`admit_job` would pass for any owner. Others are decided by :func:`admit_job`."""
+    slugs = [benchmark.slug for benchmark in registry.all_benchmarks()]
+    open_now = set()
+    for slug, rows in admission_phases_of_all(slugs).items():
+        phase = current_phase(slug, now=now, phases=rows)
+        if phase.state(now) == PhaseState.RUNNING and not _has_limits(phase):
+            open_now.add(slug)
+    return open_now
 
 
 def limits_of(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> list[dict]:

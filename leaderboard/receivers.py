@@ -22,6 +22,10 @@ def admit_job(sender, *, owner, benchmark: str, **kwargs) -> None:
     phases.admit_job(owner=owner, benchmark=benchmark)  # phase dates and per-phase limits
 
 
+def open_to_jobs(sender, *, now, **kwargs) -> set[str]:
+    return phases.open_to_jobs(now=now)  # running, and no per-phase limit to count
+
+
 def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs) -> None:
     """A completed job puts its method on the board; once the benchmark's private
     part is public, the job's MLflow run gets its private metrics too."""

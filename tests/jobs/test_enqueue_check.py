@@ -9,34 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import NotFound
-from jobs.models import FailureKind, Job, JobStatus
+from jobs.models import Job, JobStatus
 from jobs.selectors import active_job_count, enqueue_check_locked, job_rate_usage
-from submissions.models import Submission
-
-
-def _submission(user) -> Submission:
-    return Submission.objects.create(owner=user, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1,
-                                     archive="x.zip")
-
-
-def _job(user, submission, status, **fields) -> Job:
-    return Job.objects.create(submission=submission, owner=user, benchmark="toy", resource_class="small",
-                              status=status, **fields)
-
-
-@pytest.fixture
-def history(alice, bob, settings):
-    """alice: one job in every state that counts differently, one outside the rate window; bob: one pending job."""
-    settings.LB_RATE_JOBS_HOUR = "100/h"
-    mine, theirs = _submission(alice), _submission(bob)
-    for status in (JobStatus.PENDING, JobStatus.RUNNING, JobStatus.COMPLETED, JobStatus.CANCELLED):
-        _job(alice, mine, status)
-    _job(alice, mine, JobStatus.FAILED, failure_kind=FailureKind.PLATFORM)
-    _job(alice, mine, JobStatus.FAILED, failure_kind=FailureKind.SUBMISSION)
-    old = _job(alice, mine, JobStatus.COMPLETED)
-    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
-    _job(bob, theirs, JobStatus.PENDING)
-    return mine, theirs
+from tests.jobs.conftest import make_job, make_submission
 
 
 def _check(user, submission_id):
@@ -84,8 +59,8 @@ def test_a_malformed_or_unknown_submission_id(alice, history):
 def test_an_active_job_older_than_the_rate_window_still_counts_as_active(alice, settings):
     """The check reads only jobs that are active or inside the window: an old running job is the first kind."""
     settings.LB_RATE_JOBS_HOUR = "100/h"
-    mine = _submission(alice)
-    old = _job(alice, mine, JobStatus.RUNNING)
+    mine = make_submission(alice)
+    old = make_job(alice, mine, JobStatus.RUNNING)
     Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=5))
     check = _check(alice, mine.pk)
     assert check.active == active_job_count(owner=alice) == 1

@@ -1,17 +1,27 @@
-"""Enqueue costs three statements of its own: the owner's row lock, one read of the submission and both limits,
-the insert; on PostgreSQL each is prepared once per connection (core.db). The phase check (leaderboard.phases)
-reads the benchmark's phases from the shared cache, so only the first enqueue after a phase change looks them up."""
+"""What an enqueue costs the database.
+
+PostgreSQL: one statement (``lb_job_enqueue``, jobs/enqueue_sql.py) takes the owner's lock,
+reads the submission and both limits and inserts, in its own transaction: no BEGIN, no
+COMMIT. A benchmark whose phase has per-phase limits is decided in a transaction instead
+(the lock, the check, the phase usage, the insert). SQLite: that transaction, without the
+lock statement (its IMMEDIATE transaction is the lock). Phases come from the shared cache;
+statements are prepared once per connection on PostgreSQL (core.db)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jobs.models import Job
+from leaderboard.models import Phase
 from tests.conftest import client_for, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's enqueue paths")
 
 
 def _statements(captured) -> list[str]:
@@ -20,9 +30,9 @@ def _statements(captured) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(control)]
 
 
-def test_enqueue_is_three_statements_and_the_limits_still_hold(alice, settings):
-    from jobs.services import job_enqueue
+def test_enqueue_is_one_statement_on_postgresql_and_the_limits_still_hold(alice, settings):
     from core.errors import LimitExceeded, NotFound
+    from jobs.services import job_enqueue
 
     settings.LB_MAX_ACTIVE_JOBS_PER_USER = 2
     submission_id = upload(client_for(alice)).json()["id"]
@@ -31,25 +41,47 @@ def test_enqueue_is_three_statements_and_the_limits_still_hold(alice, settings):
     statements = _statements(captured)
     assert created and Job.objects.filter(pk=job.pk, benchmark="toy").exists()
     own = [sql for sql in statements if "leaderboard_phase" not in sql]
-    assert len(statements) <= len(own) + 1, "\n".join(statements)  # + the phase lookup (no phase limits here)
-    if connection.vendor == "postgresql":  # the lock, then the check under it, then the insert
-        assert len(own) == 3 and own[0].upper().endswith("FOR UPDATE"), "\n".join(statements)
-    else:  # SQLite's IMMEDIATE transaction is its lock
-        assert len(own) == 2 and "FOR UPDATE" not in own[0].upper(), "\n".join(statements)
-    assert own[-1].upper().startswith("INSERT")
+    assert len(statements) <= len(own) + 1, "\n".join(statements)  # + the phase lookup on a cold cache
+    if connection.vendor == "postgresql":
+        assert len(own) == 1 and "lb_job_enqueue(" in own[0], "\n".join(statements)
+    else:  # the check, then the insert, in an IMMEDIATE transaction
+        assert len(own) == 2 and own[-1].upper().startswith("INSERT"), "\n".join(statements)
 
     with CaptureQueriesContext(connection) as captured:
         job_enqueue(owner=alice, submission_id=submission_id)
-    expected = 3 if connection.vendor == "postgresql" else 2
+    expected = 1 if connection.vendor == "postgresql" else 2
     assert len(_statements(captured)) == expected, "the phases come from the cache: " + "\n".join(_statements(captured))
     with pytest.raises(LimitExceeded) as refused:
         job_enqueue(owner=alice, submission_id=submission_id)
     assert refused.value.code == "too_many_active_jobs"
     with pytest.raises(NotFound):
         job_enqueue(owner=alice, submission_id="00000000-0000-0000-0000-000000000000")
+    assert Job.objects.filter(owner=alice).count() == 2
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@on_postgresql
+def test_a_phase_with_limits_is_decided_in_the_locked_transaction(alice):
+    from core.errors import LimitExceeded
+    from jobs.services import job_enqueue
+
+    now = timezone.now()
+    Phase.objects.create(benchmark="toy", name="Final", starts_at=now - timedelta(hours=1),
+                         ends_at=now + timedelta(days=1), max_per_day=1)
+    submission_id = upload(client_for(alice)).json()["id"]
+    with CaptureQueriesContext(connection) as captured:
+        job, created = job_enqueue(owner=alice, submission_id=submission_id)
+    own = [sql for sql in _statements(captured) if 'FROM "leaderboard_phase"' not in sql]  # a cold phase cache
+    assert created and Job.objects.filter(owner=alice).count() == 1
+    assert "lb_job_enqueue(" in own[0], "\n".join(own)  # it read the benchmark: not open, nothing inserted
+    assert "pg_advisory_xact_lock" in own[1], "\n".join(own)  # the same lock, then the check
+    assert '"jobs_job"."benchmark" = ' in own[3] and "COUNT(" in own[3], "\n".join(own)  # the phase usage
+    assert own[-1].upper().startswith("INSERT") and len(own) == 5, "\n".join(own)
+    with pytest.raises(LimitExceeded) as refused:
+        job_enqueue(owner=alice, submission_id=submission_id)
+    assert refused.value.code == "phase_daily_limit"
+
+
+@on_postgresql
 def test_the_enqueue_statements_are_prepared_once_per_connection(alice):
     """The server parses and plans them once; later enqueues on the connection execute the prepared plan."""
     from jobs.services import job_enqueue
@@ -60,6 +92,4 @@ def test_the_enqueue_statements_are_prepared_once_per_connection(alice):
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
-    assert sum("FOR UPDATE" in sql for sql in prepared) == 1, prepared
-    assert sum(sql.startswith('INSERT INTO "jobs_job"') for sql in prepared) == 1, prepared
-    assert sum("COUNT(CASE WHEN" in sql for sql in prepared) == 1, prepared
+    assert sum("lb_job_enqueue(" in sql for sql in prepared) == 1, prepared
