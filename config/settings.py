@@ -192,7 +192,8 @@ TRACKING_BACKOFF_S = env_float("LB_TRACKING_BACKOFF_S", 2.0)
 # --- Storage --------------------------------------------------------------
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Flushed to disk before the row that names it is written (core/storage.py).
+        "BACKEND": "core.storage.DurableFileSystemStorage",
         "OPTIONS": {"location": str(DATA_DIR / "submissions"), "base_url": None},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
