@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from core.db import prepared_cursor
 from core.errors import NotFound
-from jobs.enqueue_sql import lock_owner_sql
 from core.visibility import get_visible, visible
+from jobs.enqueue_sql import lock_owner_sql
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
 from submissions.models import Submission
 from submissions.selectors import submission_for  # noqa: F401  (jobs' services read it here)
@@ -152,7 +152,7 @@ def rate_usage_of(*, owner: AbstractBaseUser, used: int, limit: int, window: tim
                   since: datetime) -> RateUsage:
     """The rate usage an enqueue check counted, with when the next slot frees if it is used up."""
     frees_at = None
-    if used >= limit:  # the refusal path only: when does the next slot free?
+    if used >= limit:  # the refusal path only: the (used - limit)-th oldest must leave the window first
         counted = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=since)
         oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
         frees_at = oldest + window
@@ -180,14 +180,9 @@ def job_rate_usage(*, owner: AbstractBaseUser) -> RateUsage:
     """How many of the owner's jobs count in the current window: one COUNT on the
     hot path, and one more row only when the owner is at the limit."""
     limit, window = job_rate_limit()
-    counted = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=timezone.now() - window)
-    used = counted.count()
-    frees_at = None
-    if used >= limit:
-        # The (used - limit)-th oldest must leave the window before one more fits.
-        oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
-        frees_at = oldest + window
-    return RateUsage(limit=limit, window=window, used=used, frees_at=frees_at)
+    since = timezone.now() - window
+    used = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=since).count()
+    return rate_usage_of(owner=owner, used=used, limit=limit, window=window, since=since)
 
 
 # --- Pools (fleet): each resource class names the pool whose queue its jobs go to.

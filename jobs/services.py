@@ -127,8 +127,9 @@ def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
     open_sets = [set(answer) for _, answer in job_admission_open.send(sender=Job, now=now)]
     open_benchmarks = set.intersection(*open_sets) if open_sets else None
     limit, window = selectors.job_rate_limit()
+    since = now - window
     outcome = enqueue_sql.enqueue_in_one_statement(
-        job=job, owner=owner, open_benchmarks=open_benchmarks, since=now - window,
+        job=job, owner=owner, open_benchmarks=open_benchmarks, since=since,
         max_active=settings.LB_MAX_ACTIVE_JOBS_PER_USER, rate_limit=limit)
     if outcome.inserted:
         _enqueue_after_commit(job.id, job.resource_class)
@@ -138,8 +139,7 @@ def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
     if open_benchmarks is None or outcome.benchmark in open_benchmarks:  # so a limit refused it
         _check_limits(selectors.EnqueueCheck(
             benchmark=outcome.benchmark, active=outcome.active,
-            rate=selectors.rate_usage_of(owner=owner, used=outcome.used, limit=limit, window=window,
-                                         since=now - window)))
+            rate=selectors.rate_usage_of(owner=owner, used=outcome.used, limit=limit, window=window, since=since)))
     return False
 
 
