@@ -17,7 +17,11 @@ import pytest
 
 from tests.support.webtier import start_web_tier
 
-LIMIT = 8 * 1024 * 1024
+# What "sent" counts includes what the server's kernel has taken into its receive
+# buffer and not yet handed to nginx or gunicorn: up to about 2 MiB on loopback here.
+# At 8 MiB that alone came to 1.25 x the limit (a CI failure); at 64 MiB it is 1.03 x,
+# so the bound measures the server rather than the kernel.
+LIMIT = 64 * 1024 * 1024
 OFFERED = 3 * 1024**3
 BLOCK = 64 * 1024
 BOUNDARY = "lb-oversized-boundary"
