@@ -132,12 +132,18 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "core.redis_cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
 else:
-    # A file cache is shared by every process on the machine, which the
-    # rate limiter needs; LocMem would give each process its own counters.
+    # A disk cache is shared by every process on the machine, which the rate
+    # limiter needs (LocMem would give each process its own counters). DiskCache
+    # keeps entries in SQLite files: Django's FileBasedCache listed its whole
+    # folder on every set and culled a third of its entries past 300, so with
+    # more than 300 active tokens every request missed (docs/performance.md).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "diskcache.DjangoCache",
             "LOCATION": str(DATA_DIR / "cache"),
+            "SHARDS": 4,
+            "DATABASE_TIMEOUT": 0.25,  # a write waits this long for a shard's lock, then retries
+            "OPTIONS": {"size_limit": env_int("LB_CACHE_SIZE_MB", 256) * 2**20},
         }
     }
 

@@ -1,5 +1,5 @@
 """The one way request rates are limited: DRF throttles on the shared cache
-(Redis when ``REDIS_URL`` is set, else a file cache every process shares).
+(Redis when ``REDIS_URL`` is set, else a disk cache every process shares).
 
 Rates are Django settings read on each request (``LB_RATE_*``), so tests and
 operators change them without touching DRF's class attributes; and a throttle
