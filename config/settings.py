@@ -139,7 +139,7 @@ else:
     # more than 300 active tokens every request missed (docs/performance.md).
     CACHES = {
         "default": {
-            "BACKEND": "diskcache.DjangoCache",
+            "BACKEND": "core.disk_cache.PersistentDiskCache",
             "LOCATION": str(DATA_DIR / "cache"),
             "SHARDS": 4,
             "DATABASE_TIMEOUT": 0.25,  # a write waits this long for a shard's lock, then retries
