@@ -75,14 +75,21 @@ def insert_row(instance: Model, using: str = DEFAULT_DB_ALIAS) -> None:
     CPU than the database spent on it. Sends ``pre_save`` and ``post_save`` as ``save``
     does. The model must take its primary key from Python (a UUID default) and have no
     parent models or database-computed columns."""
+    _, values = row_values(instance, using)
+    with prepared_cursor(using) as cursor:
+        cursor.execute(_insert_sql(type(instance), connections[using].vendor), values)
+    mark_inserted(instance, using)
+
+
+def row_values(instance: Model, using: str = DEFAULT_DB_ALIAS) -> tuple[tuple, list]:
+    """The columns :func:`insert_row` writes and their database values, for a statement
+    that inserts the row itself. Sends ``pre_save`` as ``save`` does; call
+    :func:`mark_inserted` once the row is in."""
     model = type(instance)
-    fields = _insert_fields(model)
+    fields = insert_fields(model)
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
     connection = connections[using]
-    values = [field.get_db_prep_save(field.pre_save(instance, True), connection=connection) for field in fields]
-    with prepared_cursor(using) as cursor:
-        cursor.execute(_insert_sql(model, connection.vendor), values)
-    mark_inserted(instance, using)
+    return fields, [field.get_db_prep_save(field.pre_save(instance, True), connection=connection) for field in fields]
 
 
 def mark_inserted(instance: Model, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -102,7 +109,7 @@ def row_json(instance: Model, using: str = DEFAULT_DB_ALIAS) -> str:
     the row is in. JSON columns are written as nested JSON, so their fields must use the
     default encoder."""
     model = type(instance)
-    fields = _insert_fields(model)
+    fields = insert_fields(model)
     pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
     connection = connections[using]
     row = {}
@@ -126,7 +133,7 @@ def _json_scalar(value):
 
 
 @lru_cache(maxsize=None)
-def _insert_fields(model: type[Model]) -> tuple:
+def insert_fields(model: type[Model]) -> tuple:
     meta = model._meta
     if meta.parents or meta.pk.db_returning or any(f.db_returning for f in meta.local_concrete_fields):
         raise TypeError(f"insert_row cannot insert {meta.label}: it has parents or database-computed columns")
@@ -135,6 +142,6 @@ def _insert_fields(model: type[Model]) -> tuple:
 
 @lru_cache(maxsize=None)
 def _insert_sql(model: type[Model], vendor: str) -> str:
-    fields = _insert_fields(model)
+    fields = insert_fields(model)
     columns = ", ".join(f'"{field.column}"' for field in fields)
     return f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({", ".join(["%s"] * len(fields))})'

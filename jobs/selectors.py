@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.db import prepared_cursor
 from core.errors import NotFound
 from core.visibility import get_visible, visible
-from jobs.enqueue_sql import lock_owner_sql
+from jobs.enqueue_sql import enqueue_check_params, enqueue_check_sql, lock_owner_sql
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
 from submissions.models import Submission
 from submissions.selectors import submission_for  # noqa: F401  (jobs' services read it here)
@@ -132,17 +132,12 @@ def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCh
     limit, window = job_rate_limit()
     since = timezone.now() - window
     since_value = Job._meta.get_field("created_at").get_db_prep_value(since, connection)
-    params = [
-        Submission._meta.pk.get_db_prep_value(submission_uuid, connection),
-        *([] if owner.is_staff else [owner.pk]),
-        *ACTIVE_STATUSES,
-        since_value, JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM,
-        owner.pk, *ACTIVE_STATUSES, since_value,
-    ]
+    params = enqueue_check_params(owner=owner, since_value=since_value,
+                                  submission_pk=Submission._meta.pk.get_db_prep_value(submission_uuid, connection))
     with prepared_cursor() as cursor:
         if connection.features.has_select_for_update:
             cursor.execute(lock_owner_sql(connection.vendor), [owner.pk])
-        cursor.execute(_enqueue_check_sql(visible_to_all=owner.is_staff), params)
+        cursor.execute(enqueue_check_sql(visible_to_all=owner.is_staff), params)
         benchmark, active, used = cursor.fetchone()
     return EnqueueCheck(benchmark=benchmark, active=active,
                         rate=rate_usage_of(owner=owner, used=used, limit=limit, window=window, since=since))
@@ -157,23 +152,6 @@ def rate_usage_of(*, owner: AbstractBaseUser, used: int, limit: int, window: tim
         oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
         frees_at = oldest + window
     return RateUsage(limit=limit, window=window, used=used, frees_at=frees_at)
-
-
-@lru_cache(maxsize=None)
-def _enqueue_check_sql(*, visible_to_all: bool) -> str:
-    jobs, submissions = Job._meta.db_table, Submission._meta.db_table
-    statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    mine = "" if visible_to_all else " AND s.owner_id = %s"
-    # One scan of the owner's jobs that can count: the active ones and the rate window's
-    # (indexes owner+status and owner+created_at), not their whole history. Aggregates
-    # without GROUP BY give one row even when there is none.
-    return (
-        f"SELECT (SELECT s.benchmark FROM \"{submissions}\" s WHERE s.id = %s{mine}), "
-        f"COUNT(CASE WHEN j.status IN ({statuses}) THEN 1 END), "
-        "COUNT(CASE WHEN j.created_at >= %s AND NOT j.status = %s "
-        "AND NOT (j.status = %s AND j.failure_kind = %s) THEN 1 END) "
-        f"FROM \"{jobs}\" j WHERE j.owner_id = %s AND (j.status IN ({statuses}) OR j.created_at >= %s)"
-    )
 
 
 def job_rate_usage(*, owner: AbstractBaseUser) -> RateUsage:

@@ -19,7 +19,6 @@ from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from jobs import enqueue_sql, selectors
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
 from jobs.signals import job_admission_open, job_admitting
-from submissions.models import Submission
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +119,7 @@ def job_enqueue(
 
 
 def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
-    """PostgreSQL: lock, check and insert as one statement (jobs/enqueue_sql.py) when the
+    """Lock, check and insert as one statement (jobs/enqueue_sql.py) when the
     submission's benchmark admits jobs without counting phase usage. False when its phase
     rules must decide: the caller's transaction does, under the same lock."""
     now = timezone.now()

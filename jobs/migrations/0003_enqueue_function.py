@@ -3,8 +3,8 @@
 A PL/pgSQL function because the lock must come before the counts: each statement in
 it takes its snapshot when it starts (READ COMMITTED), so the counts, read after the
 owner's lock is granted, include the job of a request that held the lock before. One
-plain statement would count from a snapshot taken before its lock wait. Other engines
-have no such function; their enqueue is the transaction in jobs/services.py.
+plain statement would count from a snapshot taken before its lock wait. SQLite needs no
+function: a writing statement takes its write lock before it reads (jobs/enqueue_sql.py).
 """
 
 from django.db import migrations

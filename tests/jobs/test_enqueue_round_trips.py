@@ -1,11 +1,12 @@
 """What an enqueue costs the database.
 
-PostgreSQL: one statement (``lb_job_enqueue``, jobs/enqueue_sql.py) takes the owner's lock,
-reads the submission and both limits and inserts, in its own transaction: no BEGIN, no
-COMMIT. A benchmark whose phase has per-phase limits is decided in a transaction instead
-(the lock, the check, the phase usage, the insert). SQLite: that transaction, without the
-lock statement (its IMMEDIATE transaction is the lock). Phases come from the shared cache;
-statements are prepared once per connection on PostgreSQL (core.db)."""
+One statement (jobs/enqueue_sql.py) reads the submission and both limits and inserts, in its
+own transaction: no BEGIN, no COMMIT. On PostgreSQL it is ``lb_job_enqueue``, which takes the
+owner's lock first; on SQLite an ``INSERT ... SELECT ... RETURNING``, under SQLite's write lock.
+A benchmark whose phase has per-phase limits is decided in a transaction instead (the lock,
+the check, the phase usage, the insert; on SQLite the IMMEDIATE transaction is the lock).
+Phases come from the shared cache; statements are prepared once per connection on PostgreSQL
+(core.db)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _statements(captured) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(control)]
 
 
-def test_enqueue_is_one_statement_on_postgresql_and_the_limits_still_hold(alice, settings):
+def test_enqueue_is_one_statement_and_the_limits_still_hold(alice, settings):
     from core.errors import LimitExceeded, NotFound
     from jobs.services import job_enqueue
 
@@ -42,15 +43,15 @@ def test_enqueue_is_one_statement_on_postgresql_and_the_limits_still_hold(alice,
     assert created and Job.objects.filter(pk=job.pk, benchmark="toy").exists()
     own = [sql for sql in statements if "leaderboard_phase" not in sql]
     assert len(statements) <= len(own) + 1, "\n".join(statements)  # + the phase lookup on a cold cache
+    assert len(own) == 1, "\n".join(statements)
     if connection.vendor == "postgresql":
-        assert len(own) == 1 and "lb_job_enqueue(" in own[0], "\n".join(statements)
-    else:  # the check, then the insert, in an IMMEDIATE transaction
-        assert len(own) == 2 and own[-1].upper().startswith("INSERT"), "\n".join(statements)
+        assert "lb_job_enqueue(" in own[0], own[0]
+    else:
+        assert own[0].startswith('INSERT INTO "jobs_job"') and own[0].endswith("RETURNING benchmark"), own[0]
 
     with CaptureQueriesContext(connection) as captured:
         job_enqueue(owner=alice, submission_id=submission_id)
-    expected = 1 if connection.vendor == "postgresql" else 2
-    assert len(_statements(captured)) == expected, "the phases come from the cache: " + "\n".join(_statements(captured))
+    assert len(_statements(captured)) == 1, "the phases come from the cache: " + "\n".join(_statements(captured))
     with pytest.raises(LimitExceeded) as refused:
         job_enqueue(owner=alice, submission_id=submission_id)
     assert refused.value.code == "too_many_active_jobs"
@@ -59,7 +60,6 @@ def test_enqueue_is_one_statement_on_postgresql_and_the_limits_still_hold(alice,
     assert Job.objects.filter(owner=alice).count() == 2
 
 
-@on_postgresql
 def test_a_phase_with_limits_is_decided_in_the_locked_transaction(alice):
     from core.errors import LimitExceeded
     from jobs.services import job_enqueue
@@ -72,8 +72,12 @@ def test_a_phase_with_limits_is_decided_in_the_locked_transaction(alice):
         job, created = job_enqueue(owner=alice, submission_id=submission_id)
     own = [sql for sql in _statements(captured) if 'FROM "leaderboard_phase"' not in sql]  # a cold phase cache
     assert created and Job.objects.filter(owner=alice).count() == 1
-    assert "lb_job_enqueue(" in own[0], "\n".join(own)  # it read the benchmark: not open, nothing inserted
-    assert "pg_advisory_xact_lock" in own[1], "\n".join(own)  # the same lock, then the check
+    if connection.vendor == "postgresql":
+        assert "lb_job_enqueue(" in own[0], "\n".join(own)  # it read the benchmark: not open, nothing inserted
+        assert "pg_advisory_xact_lock" in own[1], "\n".join(own)  # the same lock, then the check
+    else:  # the guarded insert inserted nothing; a read says why (a benchmark that is not open)
+        assert "RETURNING" in own[0] and own[1].startswith("SELECT (SELECT s.benchmark"), "\n".join(own)
+        assert own[2].startswith("SELECT (SELECT s.benchmark"), "\n".join(own)  # the check, in the transaction
     assert '"jobs_job"."benchmark" = ' in own[3] and "COUNT(" in own[3], "\n".join(own)  # the phase usage
     assert own[-1].upper().startswith("INSERT") and len(own) == 5, "\n".join(own)
     with pytest.raises(LimitExceeded) as refused:

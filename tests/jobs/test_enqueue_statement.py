@@ -1,6 +1,7 @@
-"""On PostgreSQL the enqueue is one statement (jobs/enqueue_sql.py, function ``lb_job_enqueue``):
-it must count what the ORM spellings count, store what the ORM would store, refuse at each
-limit without inserting, and serialise with the transaction path on the same lock."""
+"""The enqueue is one statement (jobs/enqueue_sql.py: PostgreSQL's function ``lb_job_enqueue``,
+SQLite's ``INSERT ... SELECT ... RETURNING``): it must count what the ORM spellings count, store
+what the ORM would store, refuse at each limit without inserting, and serialise with the
+transaction path on the same lock."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -18,8 +19,6 @@ from jobs.enqueue_sql import enqueue_in_one_statement
 from jobs.models import Job, JobStatus
 from jobs.selectors import active_job_count, enqueue_check_locked, job_rate_usage
 from tests.jobs.conftest import make_submission
-
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement enqueue is PostgreSQL's")
 
 LIMITLESS = 10**6
 
