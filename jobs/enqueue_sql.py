@@ -102,6 +102,11 @@ def _call(params: list) -> tuple:
         return cursor.fetchone()
 
 
+# A job the rate counts (selectors.counts_against_quota): its parameters are _COUNTED_PARAMS.
+_COUNTED = "NOT j.status = %s AND NOT (j.status = %s AND j.failure_kind = %s)"
+_COUNTED_PARAMS = (JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM)
+
+
 @lru_cache(maxsize=None)
 def enqueue_check_sql(*, visible_to_all: bool) -> str:
     """The submission's benchmark and the owner's two limit counts, as one row (no lock, no write)."""
@@ -114,8 +119,7 @@ def enqueue_check_sql(*, visible_to_all: bool) -> str:
     return (
         f"SELECT (SELECT s.benchmark FROM \"{submissions}\" s WHERE s.id = %s{mine}), "
         f"COUNT(CASE WHEN j.status IN ({statuses}) THEN 1 END), "
-        "COUNT(CASE WHEN j.created_at >= %s AND NOT j.status = %s "
-        "AND NOT (j.status = %s AND j.failure_kind = %s) THEN 1 END) "
+        f"COUNT(CASE WHEN j.created_at >= %s AND {_COUNTED} THEN 1 END) "
         f"FROM \"{jobs}\" j WHERE j.owner_id = %s AND (j.status IN ({statuses}) OR j.created_at >= %s)"
     )
 
@@ -123,15 +127,14 @@ def enqueue_check_sql(*, visible_to_all: bool) -> str:
 def enqueue_check_params(*, owner: AbstractBaseUser, submission_pk, since_value) -> list:
     """The parameters of :func:`enqueue_check_sql` (database values: ``get_db_prep_value``'d)."""
     return [submission_pk, *([] if owner.is_staff else [owner.pk]), *ACTIVE_STATUSES,
-            since_value, JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM,
-            owner.pk, *ACTIVE_STATUSES, since_value]
+            since_value, *_COUNTED_PARAMS, owner.pk, *ACTIVE_STATUSES, since_value]
 
 
 @lru_cache(maxsize=None)
 def _sqlite_insert_sql(*, visible_to_all: bool, open_count: int | None) -> str:
     """INSERT of every column, the benchmark taken from the submission, if the job is admitted."""
     jobs, submissions = Job._meta.db_table, Submission._meta.db_table
-    fields, _ = _job_columns()
+    fields = insert_fields(Job)
     columns = ", ".join(f'"{field.column}"' for field in fields)
     values = ", ".join("s.benchmark" if field.name == "benchmark" else "%s" for field in fields)
     statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
@@ -141,30 +144,22 @@ def _sqlite_insert_sql(*, visible_to_all: bool, open_count: int | None) -> str:
         f'INSERT INTO "{jobs}" ({columns}) SELECT {values} FROM "{submissions}" s '
         f"WHERE s.id = %s{mine}{is_open} "
         f'AND (SELECT COUNT(*) FROM "{jobs}" j WHERE j.owner_id = %s AND j.status IN ({statuses})) < %s '
-        f'AND (SELECT COUNT(*) FROM "{jobs}" j WHERE j.owner_id = %s AND j.created_at >= %s AND NOT j.status = %s '
-        "AND NOT (j.status = %s AND j.failure_kind = %s)) < %s "
+        f'AND (SELECT COUNT(*) FROM "{jobs}" j WHERE j.owner_id = %s AND j.created_at >= %s AND {_COUNTED}) < %s '
         "RETURNING benchmark"
     )
-
-
-@lru_cache(maxsize=None)
-def _job_columns() -> tuple[tuple, int]:
-    fields = insert_fields(Job)
-    return fields, next(i for i, field in enumerate(fields) if field.name == "benchmark")
 
 
 def _sqlite_enqueue(*, job: Job, owner: AbstractBaseUser, open_benchmarks: Iterable[str] | None,
                     since: datetime, max_active: int, rate_limit: int) -> Outcome:
     opened = None if open_benchmarks is None else sorted(open_benchmarks)
-    _, values = row_values(job)
-    _, benchmark_at = _job_columns()
+    fields, values = row_values(job)
     submission_pk = Submission._meta.pk.get_db_prep_value(job.submission_id, connection)
     since_value = Job._meta.get_field("created_at").get_db_prep_value(since, connection)
     params = [
-        *values[:benchmark_at], *values[benchmark_at + 1:],
+        *(value for field, value in zip(fields, values) if field.name != "benchmark"),  # it comes from s
         submission_pk, *([] if owner.is_staff else [owner.pk]), *(opened or []),
         owner.pk, *ACTIVE_STATUSES, max_active,
-        owner.pk, since_value, JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM, rate_limit,
+        owner.pk, since_value, *_COUNTED_PARAMS, rate_limit,
     ]
     insert = _sqlite_insert_sql(visible_to_all=owner.is_staff, open_count=None if opened is None else len(opened))
     # Inside a caller's transaction, a savepoint (a taken key leaves it usable); else no BEGIN at all.
