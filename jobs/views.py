@@ -23,7 +23,7 @@ from jobs.services import job_cancel, job_enqueue, job_rerun
 from submissions.api.serializers import SubmissionCreateSerializer
 from submissions.services import submission_create
 from submissions.throttles import throttle_uploads
-from submissions.upload import _PathPreservingParser
+from submissions.upload import read_form
 
 PAGE_SIZE = 20
 
@@ -39,9 +39,7 @@ def _parse_keeping_paths(request) -> None:
     """Parse a multipart body keeping folder paths in file names (``src/model.py``),
     as the API does, then run the CSRF check on what was parsed."""
     if request.content_type == "multipart/form-data":
-        data, files = _PathPreservingParser(request.META, request, request.upload_handlers,
-                                            request.encoding or "utf-8").parse()
-        request._post, request._files = data, files
+        request._post, request._files = read_form(request)
 
 
 @csrf_exempt  # checked below, once the body is parsed our way
