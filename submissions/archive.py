@@ -26,6 +26,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
+from zlib_ng.zlib_ng import crc32
+
 from core.errors import InvalidInput
 
 CODE_EXTENSIONS = {".py", ".yaml", ".yml", ".json", ".txt", ".md", ".toml", ".cfg", ".ini", ".csv"}
@@ -229,9 +231,30 @@ def _zip_entries(upload: IO[bytes], limits: Limits, compressed_size: int) -> Ite
             )
         try:
             with archive.open(info) as member:
-                yield info.filename, member, info.file_size
+                yield info.filename, _CrcChecked(member, info), info.file_size
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:
             raise UploadRejected(f"{info.filename}: cannot be read ({exc}).", code="corrupt_archive") from None
+
+
+class _CrcChecked:
+    """A zip member read through, its CRC-32 checked at the end with zlib-ng's crc32.
+
+    zipfile checks it with zlib's, which cost a quarter of a 1 MiB upload's hashing
+    (0.37 ms/MiB against 0.02 for zlib-ng's; docs/performance.md), so zipfile's own
+    check is switched off (``ZipExtFile._update_crc`` skips a member whose expected CRC
+    is None; were that attribute to go, zipfile would check it again, only slower)."""
+
+    def __init__(self, member: zipfile.ZipExtFile, info: zipfile.ZipInfo):
+        self._member, self._info, self._crc = member, info, 0
+        member._expected_crc = None
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._member.read(size)
+        if data:
+            self._crc = crc32(data, self._crc)
+        elif self._crc != self._info.CRC:
+            raise UploadRejected(f"{self._info.filename}: bad CRC-32, the archive is damaged.", code="corrupt_archive")
+        return data
 
 
 def _tar_entries(upload: IO[bytes], limits: Limits, compressed_size: int) -> Iterator[tuple[str, IO[bytes], int]]:

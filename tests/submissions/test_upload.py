@@ -189,3 +189,17 @@ def test_others_submission_is_404(as_alice, as_bob):
     submission_id = upload(as_alice).json()["id"]
     assert as_bob.get(f"/api/submissions/{submission_id}").status_code == 404
     assert as_alice.get(f"/api/submissions/{submission_id}").status_code == 200
+
+
+def test_a_damaged_zip_member_is_refused_by_its_crc(as_alice):
+    """A stored member whose bytes changed after zipping (its CRC-32 no longer matches) is a 400, not a 500."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, content in toy_files(extra={"data/w.bin": b"\x00" * 4096}).items():
+            archive.writestr(name, content)
+    damaged = buffer.getvalue().replace(b"\x00" * 4096, b"\x00" * 2048 + b"\x01" + b"\x00" * 2047, 1)
+    response = as_alice.post("/api/submissions", {
+        "benchmark": "toy", "method": "m", "archive": SimpleUploadedFile("s.zip", damaged)}, format="multipart")
+    assert response.status_code == 400 and response.json()["error"] == "corrupt_archive"
+    assert "data/w.bin" in response.json()["detail"]
+    assert not Submission.objects.exists()
