@@ -14,6 +14,9 @@ class JobCreateSerializer(serializers.Serializer):
     resource_class = serializers.CharField(required=False, max_length=32)
 
 
+JOB_CREATE_FORM = JobCreateSerializer()  # validates every enqueue (core.validation)
+
+
 # A plain Serializer, not a ModelSerializer: status is the hottest endpoint, and deriving
 # fields from the model on every call costs more than the query. Integer bounds are
 # declared, so the published schema does not depend on the database backend.

@@ -6,8 +6,9 @@ from rest_framework.views import APIView
 
 from core.errors import Conflict
 from core.pagination import NewestFirst
+from core.validation import validated
 from jobs import logs
-from jobs.api.serializers import (JobCreateSerializer, JobListQuerySerializer, JobLogQuerySerializer,
+from jobs.api.serializers import (JOB_CREATE_FORM, JobCreateSerializer, JobListQuerySerializer, JobLogQuerySerializer,
                                   JobLogSerializer, JobResultSerializer, JobStatusSerializer, job_status_data)
 from jobs.models import JobStatus
 from jobs.selectors import job_for, job_status_for, jobs_of
@@ -24,13 +25,12 @@ class JobListCreateView(GenericAPIView):
     @extend_schema(request=JobCreateSerializer, responses={201: JobStatusSerializer, 200: JobStatusSerializer},
                    operation_id="jobs_create")
     def post(self, request):
-        form = JobCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        data = validated(JOB_CREATE_FORM, request.data)
         job, created = job_enqueue(
             owner=request.user,
-            submission_id=form.validated_data["submission"],
-            job_id=form.validated_data.get("job_id"),
-            resource_class=form.validated_data.get("resource_class"),
+            submission_id=data["submission"],
+            job_id=data.get("job_id"),
+            resource_class=data.get("resource_class"),
         )
         return Response(job_status_data(job), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -13,6 +13,9 @@ class SubmissionCreateSerializer(serializers.Serializer):
     )
 
 
+SUBMISSION_CREATE_FORM = SubmissionCreateSerializer()  # validates every upload (core.validation)
+
+
 class FileEntrySerializer(serializers.Serializer):
     path = serializers.CharField()
     size = serializers.IntegerField()

@@ -6,7 +6,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from core.pagination import NewestFirst
-from submissions.api.serializers import SubmissionCreateSerializer, SubmissionSerializer, submission_data
+from core.validation import validated
+from submissions.api.serializers import (SUBMISSION_CREATE_FORM, SubmissionCreateSerializer, SubmissionSerializer,
+                                         submission_data)
 from submissions.selectors import submission_for
 from submissions.services import submission_create
 from submissions.throttles import SubmissionsPerDay, SubmissionsPerHour
@@ -22,9 +24,7 @@ class SubmissionListCreateView(GenericAPIView):
     @extend_schema(request={"multipart/form-data": SubmissionCreateSerializer},
                    responses={201: SubmissionSerializer}, operation_id="submissions_create")
     def post(self, request):
-        form = SubmissionCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = validated(SUBMISSION_CREATE_FORM, request.data)
         archive = request.FILES.get("archive")
         submission = submission_create(
             owner=request.user,
