@@ -82,8 +82,12 @@ class PoolSqliteStorage(_PoolsMixin, SqliteStorage):
         return connection
 
     def enqueue_pool(self, pool: str, data: bytes) -> None:
-        self.sql("insert into task (queue, data, priority) values (?, ?, ?)",
-                 (self.pool_queue(pool), self.to_blob(data), 0), commit=True)
+        # One INSERT on the autocommit connection is its own transaction: huey's
+        # sql(commit=True) wraps it in BEGIN EXCLUSIVE ... COMMIT, three statements
+        # with the queue's write lock held between them.
+        with self.lock:
+            self.conn.execute("insert into task (queue, data, priority) values (?, ?, ?)",
+                              (self.pool_queue(pool), self.to_blob(data), 0))
 
     def pool_size(self, pool: str) -> int:
         return self.sql("select count(id) from task where queue=?", (self.pool_queue(pool),), results=True)[0][0]
