@@ -1,13 +1,15 @@
-"""Streaming upload handling.
+"""Streaming upload handling: the form parser and the upload handlers behind it.
 
-Two things Django does not do for us:
+Three things Django does not do for us:
 
 * Refuse an oversized request while it streams (a 10 GB upload must not be
-  written whole). The handlers count bytes across the whole request and stop
-  with a 413 at the limit, before anything reaches storage.
+  written whole). The handlers count each file's bytes across the whole request
+  and stop with a 413 at the limit, before anything reaches storage.
 * Keep the relative path that ``files`` uploads carry in their filename
   (``src/model.py``). Django strips directories from upload names; we keep
   them on ``relative_path`` and validate them ourselves (``archive.py``).
+* Parse multipart bodies fast: :func:`read_form` lets python-multipart find the
+  parts and feeds them to the same upload handlers Django's parser would.
 """
 
 from __future__ import annotations
