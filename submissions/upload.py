@@ -166,6 +166,9 @@ class _FormReader:
             "on_header_end": self._header_end, "on_headers_finished": self._headers_finished, "on_end": self._end,
         })
         try:
+            first = stream.read(READ_BYTES)
+            if first:
+                parser.write(_without_preamble(first, boundary))
             while chunk := stream.read(READ_BYTES):
                 parser.write(chunk)
         except MultipartParseError as exc:
@@ -271,6 +274,16 @@ class _FormReader:
 
     def _end(self) -> None:
         self.ended = True
+
+
+def _without_preamble(first: bytes, boundary: bytes) -> bytes:
+    """The body's first block from its first delimiter on: RFC 2046 allows text before it,
+    which python-multipart refuses (a preamble longer than one block still is)."""
+    delimiter = b"--" + boundary
+    if first.startswith(delimiter):
+        return first
+    found = first.find(b"\r\n" + delimiter)
+    return first[found + 2:] if found >= 0 else first
 
 
 def _file_name(raw: bytes) -> str | None:

@@ -94,3 +94,11 @@ def test_an_upload_over_the_limit_is_a_413_whatever_handler_holds_it(as_alice, s
     response = post(as_alice, form(*fields(), part("archive", archive, "s.zip")))
     assert response.status_code == 413 and response.json()["error"] == "upload_too_large"
     assert not Submission.objects.exists()
+
+
+def test_a_preamble_before_the_first_boundary_is_ignored(as_alice):
+    """RFC 2046 allows text before the first delimiter; Django's parser skipped it, so does ours."""
+    body = b"This is a multi-part message in MIME format.\r\n" + form(*fields(), part("archive", zip_bytes(toy_files()),
+                                                                                       "s.zip"))
+    response = post(as_alice, body)
+    assert response.status_code == 201, response.json()
