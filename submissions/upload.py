@@ -130,14 +130,15 @@ def read_form(request, stream=None) -> tuple[QueryDict, MultiValueDict]:
         content_length = int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
         content_length = 0
+    source = request if stream is None else stream  # an HttpRequest reads its own body
     handlers = request.upload_handlers
     for handler in handlers:  # e.g. refuse a declared length over the limit before reading
-        handled = handler.handle_raw_input(stream, meta, content_length, boundary, "utf-8")
+        handled = handler.handle_raw_input(source, meta, content_length, boundary, "utf-8")
         if handled is not None:  # Django's protocol: this handler parsed the body itself
             return handled[0], handled[1]
     form = _FormReader(handlers)
     try:
-        form.read(request if stream is None else stream, boundary)
+        form.read(source, boundary)
     except BaseException:
         form.close_files()
         raise
