@@ -1,9 +1,9 @@
 """scripts/serve.sh: requests on kept-alive client connections are spread over all the HTTP workers.
 
-The proxy does not keep connections to gunicorn open: a kept-alive upstream connection
-stays with the worker that accepted it, and at a run's start one worker accepted them all,
-so one core served every request while the other idled (docs/performance.md). A fresh
-connection per request is accepted by whichever worker is free."""
+A kept-alive connection from the proxy stays with the gunicorn worker that accepted it, and
+after a burst one worker held all the connections nginx reused, so one core served every
+request while the other idled (docs/performance.md). The proxy retires each connection after
+a few requests, and a new one is accepted by whichever worker is free."""
 
 from __future__ import annotations
 
