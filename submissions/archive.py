@@ -23,6 +23,7 @@ import tarfile
 import tempfile
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator
 
@@ -249,7 +250,10 @@ class _CrcChecked:
         member._expected_crc = None
 
     def read(self, size: int = -1) -> bytes:
-        data = self._member.read(size)
+        try:
+            data = self._member.read(size)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # raised in the reader, not by open()
+            raise UploadRejected(f"{self._info.filename}: cannot be read ({exc}).", code="corrupt_archive") from None
         if data:
             self._crc = crc32(data, self._crc)
         elif self._crc != self._info.CRC:

@@ -203,3 +203,20 @@ def test_a_damaged_zip_member_is_refused_by_its_crc(as_alice):
     assert response.status_code == 400 and response.json()["error"] == "corrupt_archive"
     assert "data/w.bin" in response.json()["detail"]
     assert not Submission.objects.exists()
+
+
+def test_a_damaged_deflated_member_is_refused(as_alice):
+    """A deflated member whose compressed bytes are garbage is a 400 naming it, not a 500."""
+    data = bytes(range(256)) * 64
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in toy_files(extra={"data/w.bin": data}).items():
+            archive.writestr(name, content)
+    raw = buffer.getvalue()
+    start = raw.index(b"data/w.bin") + len("data/w.bin")  # the member's compressed bytes follow its local header
+    damaged = raw[:start + 4] + b"\xff" * 64 + raw[start + 68:]
+    response = as_alice.post("/api/submissions", {
+        "benchmark": "toy", "method": "m", "archive": SimpleUploadedFile("s.zip", damaged)}, format="multipart")
+    assert response.status_code == 400 and response.json()["error"] == "corrupt_archive"
+    assert "data/w.bin" in response.json()["detail"]
+    assert not Submission.objects.exists()
