@@ -7,7 +7,7 @@ limits pass. The statement is its own transaction, so the lock is held until the
 committed: no BEGIN, no COMMIT, one prepared statement where the transaction in
 ``jobs.services`` takes five round trips (docs/performance.md).
 
-SQLite: ``INSERT ... SELECT ... RETURNING`` with the same conditions. A statement that
+SQLite: ``INSERT ... SELECT`` with the same conditions (then the benchmark it took is read). A statement that
 writes takes SQLite's one write lock before it reads anything (in WAL mode, at the newest
 snapshot), so its counts include every committed job and no other writer runs until it
 is done; the transaction path's BEGIN IMMEDIATE takes the same lock. The transaction held
@@ -130,6 +130,9 @@ def enqueue_check_params(*, owner: AbstractBaseUser, submission_pk, since_value)
             since_value, *_COUNTED_PARAMS, owner.pk, *ACTIVE_STATUSES, since_value]
 
 
+_SUBMISSION_BENCHMARK_SQL = f'SELECT benchmark FROM "{Submission._meta.db_table}" WHERE id = %s'
+
+
 @lru_cache(maxsize=None)
 def _sqlite_insert_sql(*, visible_to_all: bool, open_count: int | None) -> str:
     """INSERT of every column, the benchmark taken from the submission, if the job is admitted."""
@@ -144,8 +147,7 @@ def _sqlite_insert_sql(*, visible_to_all: bool, open_count: int | None) -> str:
         f'INSERT INTO "{jobs}" ({columns}) SELECT {values} FROM "{submissions}" s '
         f"WHERE s.id = %s{mine}{is_open} "
         f'AND (SELECT COUNT(*) FROM "{jobs}" j WHERE j.owner_id = %s AND j.status IN ({statuses})) < %s '
-        f'AND (SELECT COUNT(*) FROM "{jobs}" j WHERE j.owner_id = %s AND j.created_at >= %s AND {_COUNTED}) < %s '
-        "RETURNING benchmark"
+        f'AND (SELECT COUNT(*) FROM "{jobs}" j WHERE j.owner_id = %s AND j.created_at >= %s AND {_COUNTED}) < %s'
     )
 
 
@@ -165,15 +167,20 @@ def _sqlite_enqueue(*, job: Job, owner: AbstractBaseUser, open_benchmarks: Itera
     # Inside a caller's transaction, a savepoint (a taken key leaves it usable); else no BEGIN at all.
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
         with prepared_cursor() as cursor:
+            # No RETURNING: a statement that returns rows commits only once they have been
+            # fetched, so SQLite's write lock stayed held from execute() to fetchone(), while
+            # the thread waited to get the GIL back; the other workers' enqueues slept in
+            # SQLite's busy handler (1, 2, 5 ms...) meanwhile. Without it the statement
+            # commits inside execute(), with the GIL released (docs/performance.md).
             cursor.execute(insert, params)
-            inserted = cursor.fetchone()
-            if inserted is None:  # why not: read after the fact, for the refusal or the fallback
-                cursor.execute(enqueue_check_sql(visible_to_all=owner.is_staff),
-                               enqueue_check_params(owner=owner, submission_pk=submission_pk,
-                                                    since_value=since_value))
-                benchmark, active, used = cursor.fetchone()
-                return Outcome(benchmark=benchmark, active=active, used=used, inserted=False)
-    job.benchmark = inserted[0]
-    mark_inserted(job)
-    return Outcome(benchmark=job.benchmark, active=None, used=None, inserted=True)
+            if cursor.rowcount == 1:  # the benchmark it took from the submission, which never changes
+                cursor.execute(_SUBMISSION_BENCHMARK_SQL, [submission_pk])
+                job.benchmark = cursor.fetchone()[0]
+                mark_inserted(job)
+                return Outcome(benchmark=job.benchmark, active=None, used=None, inserted=True)
+            # Why not: read after the fact, for the refusal or the fallback.
+            cursor.execute(enqueue_check_sql(visible_to_all=owner.is_staff),
+                           enqueue_check_params(owner=owner, submission_pk=submission_pk, since_value=since_value))
+            benchmark, active, used = cursor.fetchone()
+            return Outcome(benchmark=benchmark, active=active, used=used, inserted=False)
 

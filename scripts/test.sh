@@ -17,5 +17,6 @@ echo "=== pass 2: SQLite + SQLite Huey (embedded defaults) ==="
 env -u DATABASE_URL -u REDIS_URL "${pytest[@]}" \
   tests/architecture tests/core tests/accounts tests/submissions tests/jobs/test_api.py tests/jobs/test_pipeline.py \
   tests/jobs/test_enqueue_statement.py tests/jobs/test_enqueue_round_trips.py tests/jobs/test_enqueue_check.py \
+  tests/jobs/test_job_indexes.py \
   tests/leaderboard tests/fleet \
   tests/e2e -k "not redis"

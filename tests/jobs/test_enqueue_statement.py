@@ -1,10 +1,11 @@
 """The enqueue is one statement (jobs/enqueue_sql.py: PostgreSQL's function ``lb_job_enqueue``,
-SQLite's ``INSERT ... SELECT ... RETURNING``): it must count what the ORM spellings count, store
+SQLite's ``INSERT ... SELECT``): it must count what the ORM spellings count, store
 what the ORM would store, refuse at each limit without inserting, and serialise with the
 transaction path on the same lock."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import uuid
@@ -129,3 +130,34 @@ def test_both_enqueue_paths_take_the_same_owner_lock(alice):
     assert waited, "the one-statement enqueue did not wait for the transaction path's lock"
     assert outcomes[0].active == 1 and not outcomes[0].inserted
     assert Job.objects.filter(owner=alice).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_the_insert_has_committed_when_its_execute_returns(alice):
+    """SQLite commits a statement that returns rows only once they are fetched: with RETURNING, the
+    write lock stayed held from execute() to fetchone(), across the wait for the GIL, and the other
+    workers' writers slept in SQLite's busy handler meanwhile. Probed from another connection that
+    may not wait at all, right after the INSERT's execute() returns."""
+    if connections["default"].vendor != "sqlite":
+        pytest.skip("SQLite's write lock; PostgreSQL's function commits within its one call")
+    submission = make_submission(alice)
+    probes = []
+
+    def probe_the_write_lock(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith(f'INSERT INTO "{Job._meta.db_table}"'):
+            other = sqlite3.connect(connections["default"].settings_dict["NAME"], timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                probes.append("free")
+            except sqlite3.OperationalError as error:
+                probes.append(str(error))
+            finally:
+                other.close()
+        return result
+
+    with connections["default"].execute_wrapper(probe_the_write_lock):
+        job, outcome = _enqueue(alice, submission.pk)
+    assert outcome.inserted and job.benchmark == "toy"
+    assert probes == ["free"]
