@@ -7,13 +7,13 @@ limits pass. The statement is its own transaction, so the lock is held until the
 committed: no BEGIN, no COMMIT, one prepared statement where the transaction in
 ``jobs.services`` takes five round trips (docs/performance.md).
 
-SQLite: ``INSERT ... SELECT`` with the same conditions (then the benchmark it took is read). A statement that
-writes takes SQLite's one write lock before it reads anything (in WAL mode, at the newest
-snapshot), so its counts include every committed job and no other writer runs until it
-is done; the transaction path's BEGIN IMMEDIATE takes the same lock. The transaction held
-that lock through the Python of its check, phase rules and insert (1.3-1.4 ms an enqueue
-under load), and 50 clients queued on it: 700 enqueues a second, against 825-850 as one
-statement (docs/performance.md).
+SQLite: ``INSERT ... SELECT`` with the same conditions, then a read of the benchmark it
+took. A statement that writes takes SQLite's one write lock before it reads anything (in
+WAL mode, at the newest snapshot), so its counts include every committed job and no other
+writer runs until it is done; the transaction path's BEGIN IMMEDIATE takes the same lock.
+The transaction held that lock through the Python of its check, phase rules and insert
+(1.3-1.4 ms an enqueue under load), and 50 clients queued on it: 700 enqueues a second,
+against 825-850 as one statement (docs/performance.md).
 
 When it inserts nothing the caller learns why: no visible submission, a limit, or a
 benchmark whose phase rules count the owner's jobs, which the transaction path then
