@@ -102,7 +102,7 @@ def multipart(fields: dict, archive: bytes, boundary: str = "lb-bench-boundary")
 class Project:
     """The production tier, started by scripts/serve.sh."""
 
-    def __init__(self, workers: int, threads: int, enqueue_users: int = 500):
+    def __init__(self, worker_class: str, workers: int, threads: int, enqueue_users: int = 500):
         self.enqueue_users = enqueue_users
         self.tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))
         self.port = free_port()
@@ -112,7 +112,8 @@ class Project:
                     "LB_RATE_JOBS_HOUR": "100000000/h", "PYTHONPATH": str(ROOT), "PYTHON": PY,
                     "LB_LOG_LEVEL": os.environ.get("LB_LOG_LEVEL", "WARNING"),
                     "LB_QUEUE_NAME": f"lb-bench-{os.getpid()}", "DJANGO_SETTINGS_MODULE": "config.settings",
-                    "LB_WEB_PORT": str(self.port), "LB_WEB_WORKERS": str(workers), "LB_WEB_THREADS": str(threads)}
+                    "LB_WEB_PORT": str(self.port), "LB_WEB_WORKER_CLASS": worker_class, "LB_WEB_WORKERS": str(workers),
+                    "LB_WEB_THREADS": str(threads)}
         # On PostgreSQL the project gets a fresh database of its own on the given server, dropped at the end.
         self.database = None
         url = os.environ.get("DATABASE_URL", "")
@@ -228,7 +229,7 @@ def standalone_database(folder: Path, conn_max_age: int) -> dict:
 class Standalone:
     """A minimal Django + DRF project in a temporary folder: token auth, one row; gunicorn like serve.sh's."""
 
-    def __init__(self, workers: int, threads: int, conn_max_age: int = 0):
+    def __init__(self, worker_class: str, workers: int, threads: int, conn_max_age: int = 0):
         self.tmp = Path(tempfile.mkdtemp(prefix="lb-bare-"))
         package = self.tmp / "bareproject"
         package.mkdir()
@@ -243,7 +244,7 @@ class Standalone:
         self.env.update({"DJANGO_SETTINGS_MODULE": "bareproject.settings", "PYTHONPATH": str(self.tmp)})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.workers, self.threads = workers, threads
+        self.worker_class, self.workers, self.threads = worker_class, workers, threads
 
     def __enter__(self):
         script = textwrap.dedent("""
@@ -259,7 +260,7 @@ class Standalone:
                                     text=True).stdout.strip().splitlines()[-1]
         self.process = subprocess.Popen(
             [PY, "-m", "gunicorn", "bareproject.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--worker-class", "gthread", "--workers", str(self.workers), "--threads", str(self.threads),
+             "--worker-class", self.worker_class, "--workers", str(self.workers), "--threads", str(self.threads),
              "--backlog", "2048", "--keep-alive", "75", "--log-level", "warning"],
             cwd=self.tmp, env=self.env, start_new_session=True, stdout=open(self.tmp / "server.log", "wb"),
             stderr=subprocess.STDOUT)
@@ -476,8 +477,9 @@ def main(args) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lb-bench-wrk-"))
     # The yardstick: a bare DRF project on the same database engine and server (standalone_database);
     # the second standalone keeps connections like the project does, to show what that alone buys.
-    with Standalone(args.workers, args.threads) as bare, Standalone(args.workers, args.threads, 60) as kept, \
-            Project(args.workers, args.threads, args.enqueue_users) as project:
+    server = (args.worker_class, args.workers, args.threads)
+    with Standalone(*server) as bare, Standalone(*server, 60) as kept, \
+            Project(*server, args.enqueue_users) as project:
         headers = {"Authorization": f"Bearer {project.token}"}
         archive = archive_bytes(args.upload_bytes)
         upload_body, upload_type = multipart({"benchmark": "toy", "method": "bench"}, archive)
@@ -498,8 +500,9 @@ def main(args) -> None:
             assert check.status_code == 200, check.text[:500]
         job = requests.post(project.url + "/api/jobs", headers=headers, json={"submission": submission},
                             timeout=60).json()["id"]
-        print(f"web tier: scripts/serve.sh (nginx -> gunicorn gthread {args.workers}x{args.threads}, /ws/ -> uvicorn); "
-              f"standalone: gunicorn gthread {args.workers}x{args.threads}, database {bare.database['ENGINE']}"
+        gunicorn = f"gunicorn {args.worker_class} {args.workers}x{args.threads}"
+        print(f"web tier: scripts/serve.sh (nginx -> {gunicorn}, /ws/ -> uvicorn); "
+              f"standalone: {gunicorn}, database {bare.database['ENGINE']}"
               f" (CONN_MAX_AGE {bare.database['CONN_MAX_AGE']}); "
               f"database {os.environ.get('DATABASE_URL', 'sqlite')}, queue {os.environ.get('REDIS_URL', 'sqlite')}; "
               f"{args.rounds} rounds of wrk {args.seconds:.0f} s per row, medians; enqueue from {len(users)} users; "
@@ -561,8 +564,10 @@ if __name__ == "__main__":
     parser.add_argument("--ws-viewers", type=int, default=50)
     parser.add_argument("--ws-seconds", type=float, default=10)
     parser.add_argument("--upload-bytes", type=int, default=1024 * 1024)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=4)
+    # serve.sh's defaults; the standalone runs with the same.
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2) + 1)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--enqueue-users", type=int, default=500, help="submitters the enqueue load comes from")
     parser.add_argument("--only", nargs="*", default=[], help="measure only the rows whose name contains a word")
     main(parser.parse_args())

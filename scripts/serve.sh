@@ -2,10 +2,16 @@
 # The production web tier: the one definition that make run, compose, the
 # Dockerfile, the end-to-end tests and bench/api_latency.py all start.
 #
-#   plain HTTP   -> gunicorn, config.wsgi (WSGI; gthread workers: uploads stream in)
+#   plain HTTP   -> gunicorn, config.wsgi (WSGI; sync workers, one request at a time each)
 #   /ws/...      -> uvicorn, config.asgi  (ASGI; Channels WebSockets only)
 #   one client port, LB_WEB_PORT: nginx routes by path, refuses oversized bodies
-#   before reading them (JSON 413) and streams accepted bodies unbuffered.
+#   before reading them (JSON 413), and hands gunicorn only whole requests: a slow
+#   client costs nginx a connection, never a worker.
+#
+# Sync workers, 2 x cores + 1 of them (gunicorn's advice): each takes the next request
+# from one accept queue, so no request waits behind another in a busy worker while one
+# is free. Threaded workers kept connections and queues of their own and shared a GIL:
+# at 50 clients their P95 was twice their P50 (docs/performance.md).
 #
 # LB_WEB_PROXY=none leaves the proxy to someone else (compose's proxy service):
 # gunicorn then listens on LB_WEB_HOST:LB_WEB_PORT and uvicorn on LB_WS_PORT.
@@ -21,8 +27,10 @@ host="${LB_WEB_HOST:-127.0.0.1}"
 port="${LB_WEB_PORT:-8000}"
 proxy="${LB_WEB_PROXY:-nginx}"
 cores="$(nproc 2>/dev/null || echo 2)"
-http_workers="${LB_WEB_WORKERS:-$cores}"
-http_threads="${LB_WEB_THREADS:-4}"
+http_workers="${LB_WEB_WORKERS:-$((2 * cores + 1))}"
+http_class="${LB_WEB_WORKER_CLASS:-sync}"   # gthread (with LB_WEB_THREADS) where no buffering proxy is in front
+http_threads="${LB_WEB_THREADS:-1}"
+http_timeout="${LB_WEB_TIMEOUT:-120}"       # a worker busy this long with one request is restarted
 ws_workers="${LB_WS_WORKERS:-1}"
 
 run_dir="${LB_WEB_RUN_DIR:-}"
@@ -51,7 +59,7 @@ else
 fi
 
 "$py" -m gunicorn config.wsgi:application --bind "$http_bind" \
-  --worker-class gthread --workers "$http_workers" --threads "$http_threads" \
+  --worker-class "$http_class" --workers "$http_workers" --threads "$http_threads" --timeout "$http_timeout" \
   --backlog 2048 --keep-alive 75 --graceful-timeout 20 --log-level warning &
 pids+=($!)
 "$py" -m uvicorn config.asgi:application "${ws_bind[@]}" --workers "$ws_workers" \
@@ -95,7 +103,7 @@ CONF
   "$nginx_bin" -p "$run_dir" -c "$run_dir/nginx.conf" -e stderr -g 'daemon off;' &
   pids+=($!)
 fi
-echo "web tier on $host:$port (HTTP: gunicorn ${http_workers}x${http_threads}; /ws/: uvicorn x$ws_workers; proxy: $proxy)" >&2
+echo "web tier on $host:$port (HTTP: gunicorn $http_class ${http_workers}x${http_threads}; /ws/: uvicorn x$ws_workers; proxy: $proxy)" >&2
 
 # Any part exiting takes the tier down (a supervisor restarts it whole).
 set +e

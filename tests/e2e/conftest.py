@@ -53,7 +53,7 @@ class Stack:
     def start_web(self) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        env = {**self.env, "PYTHON": PYTHON, "LB_WEB_PORT": str(port), "LB_WEB_WORKERS": "1", "LB_WEB_THREADS": "4"}
+        env = {**self.env, "PYTHON": PYTHON, "LB_WEB_PORT": str(port), "LB_WEB_WORKERS": "3"}
         self.web = subprocess.Popen(
             [str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=env, stdout=open(self.tmp / "web.log", "ab"),
             stderr=subprocess.STDOUT, start_new_session=True)

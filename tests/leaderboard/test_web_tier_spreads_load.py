@@ -1,9 +1,9 @@
 """scripts/serve.sh: requests on kept-alive client connections are spread over all the HTTP workers.
 
-A kept-alive connection from the proxy stays with the gunicorn worker that accepted it, and
+A kept-alive connection from the proxy stayed with the gunicorn worker that accepted it, and
 after a burst one worker held all the connections nginx reused, so one core served every
-request while the other idled (docs/performance.md). The proxy retires each connection after
-a few requests, and a new one is accepted by whichever worker is free."""
+request while the other idled (docs/performance.md). The proxy now opens one connection to
+gunicorn per request, and each is accepted by whichever sync worker is free."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ CLIENTS, REQUESTS_EACH = 4, 150
 
 @pytest.fixture
 def tier(tmp_path):
-    tier = start_web_tier(tmp_path, LB_WEB_WORKERS="2", LB_WEB_THREADS="4")
+    tier = start_web_tier(tmp_path, LB_WEB_WORKERS="2")
     yield tier
     tier.stop()
 
