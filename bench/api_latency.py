@@ -566,7 +566,7 @@ if __name__ == "__main__":
     parser.add_argument("--upload-bytes", type=int, default=1024 * 1024)
     # serve.sh's defaults; the standalone runs with the same.
     parser.add_argument("--worker-class", default="sync")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2) + 1)
+    parser.add_argument("--workers", type=int, default=min(2 * (os.cpu_count() or 2) + 1, 12))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--enqueue-users", type=int, default=500, help="submitters the enqueue load comes from")
     parser.add_argument("--only", nargs="*", default=[], help="measure only the rows whose name contains a word")

@@ -8,7 +8,7 @@
 #   before reading them (JSON 413), and hands gunicorn only whole requests: a slow
 #   client costs nginx a connection, never a worker.
 #
-# Sync workers, 2 x cores + 1 of them (gunicorn's advice): each takes the next request
+# Sync workers, 2 x cores + 1 of them (gunicorn's advice; at most 12 by default): each takes the next request
 # from one accept queue, so no request waits behind another in a busy worker while one
 # is free. Threaded workers kept connections and queues of their own and shared a GIL:
 # at 50 clients their P95 was twice their P50 (docs/performance.md).
@@ -27,7 +27,10 @@ host="${LB_WEB_HOST:-127.0.0.1}"
 port="${LB_WEB_PORT:-8000}"
 proxy="${LB_WEB_PROXY:-nginx}"
 cores="$(nproc 2>/dev/null || echo 2)"
-http_workers="${LB_WEB_WORKERS:-$((2 * cores + 1))}"
+# At most 12 by default: each worker holds a database connection (PostgreSQL allows 100
+# unless told otherwise), and a many-core GPU host would otherwise start dozens.
+default_workers=$((2 * cores + 1)); [ "$default_workers" -le 12 ] || default_workers=12
+http_workers="${LB_WEB_WORKERS:-$default_workers}"
 http_class="${LB_WEB_WORKER_CLASS:-sync}"   # gthread (with LB_WEB_THREADS) where no buffering proxy is in front
 http_threads="${LB_WEB_THREADS:-1}"
 http_timeout="${LB_WEB_TIMEOUT:-120}"       # a worker busy this long with one request is restarted
