@@ -19,6 +19,7 @@ schema:
 # Execute the lab notebooks (experiments/00-04) top to bottom into experiments/_executed/.
 # The test suite runs the same (tests/experiments/); a notebook that raises fails both.
 notebooks:
+	.venv/bin/python -m pip install -q -r requirements/notebooks.txt
 	.venv/bin/python experiments/run.py
 
 # Open the lab notebooks in JupyterLab (installed on demand: not needed by the tests).
