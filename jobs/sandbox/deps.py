@@ -1,82 +1,153 @@
-"""Installing a submission's ``requirements.txt``: its own step, its own network, a cache.
+"""Installing a submission's ``requirements.txt``: download outside, install inside, offline.
 
-The packages go into ``cache_root/<sha256 of the file>/`` with
-``pip install --prefix``, run by the platform interpreter *inside the
-sandbox* (building an sdist runs arbitrary code too) with the network on,
-for this step only. Because pip resolves against the platform environment,
-what the platform already has (torch, anomalib, …) counts as satisfied and
-is not downloaded again; a constraints file pins every platform package to
-its installed version, so a submission can add packages but not swap the
-platform's for others (pip then fails with a clear resolution error).
+1. The worker reduces the file to plain requirement specifiers, resolves them
+   against the platform environment and downloads wheels into a per-job
+   wheelhouse (``deps_fetch``): nothing of the submission runs there, and only
+   the variables in ``pass_env`` (``LB_DEPS_PASS_ENV``) reach those pip processes.
+2. ``pip install --no-index --find-links WHEELHOUSE --prefix`` runs in the
+   sandbox the run uses (the runner passes the same object), **without
+   network** and with none of the worker's environment. With source builds
+   allowed (``LB_DEPS_ALLOW_SOURCE_BUILDS``), sdists are built there too.
+3. The worker validates what the install left (``deps_cache.validate_layer``)
+   and only then renames it into ``cache_root/<key>/`` and writes the marker
+   beside it. The key covers the owner, the requirements and the platform's
+   pins: no one's build output runs in another's job. The cache is capped
+   (``LB_DEPS_CACHE_MAX_GB``) with least-recently-used eviction.
 
-The runner then passes the returned ``site-packages`` folder to the run as
-``RunSpec.extra_ro_dirs=[deps]`` and puts it first on ``PYTHONPATH``
-(``env["PYTHONPATH"] = f"{deps}:{project_root}"``): the backends mount
-extra read-only dirs at their host paths, so the host path is valid inside.
+Platform packages count as satisfied and a constraints file pins each to its
+installed version, so a submission can add packages but not replace torch & co.
+The runner passes the returned ``site-packages`` folder to the run as
+``RunSpec.extra_ro_dirs=[deps]`` and puts it first on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import os
 import shutil
-import sysconfig
 import tempfile
+import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Mapping, Sequence
 
-from .base import ResourceClass, RunSpec
+from . import deps_cache
+from .base import ResourceClass, RunSpec, Sandbox, SandboxUnavailable
+from .deps_cache import LayerRefused, site_packages
+from .deps_fetch import DEFAULT_PASS_ENV, DependencyInstallError, download_env, fetch, parse_requirements
 
-COMPLETE_MARKER = ".lb-complete"
-CONSTRAINTS_NAME = ".lb-platform-constraints.txt"
-# pip's own settings from the worker (mirror, proxy, certificates) are passed
-# on; nothing else of the worker's environment is.
-PASSED_ENV_PREFIXES = ("PIP_", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
-                       "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE")
+__all__ = ["DEFAULT_PASS_ENV", "DependencyInstallError", "ensure_requirements", "site_packages"]
+
 INSTALL_CLASS = ResourceClass(name="install", timeout_s=600, memory_mb=4096, cpus=2.0, max_procs=512,
                               max_output_mb=8192)
+# The sandboxed pip's whole environment: nothing of the worker's (no PIP_*, proxy or secret).
+INSTALL_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "{tmp}", "TMPDIR": "{tmp}", "LANG": "C.UTF-8",
+               "PYTHONNOUSERSITE": "1", "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+               "PIP_NO_INPUT": "1"}
 
 
-class DependencyInstallError(RuntimeError):
-    """``pip install -r requirements.txt`` failed; the message ends with pip's last lines."""
+def ensure_requirements(requirements_file: Path, *, cache_root: Path, owner_key: str, sandbox: Sandbox,
+                        log: BinaryIO, timeout_s: int = 600, debug: bool = False,
+                        pass_env: Sequence[str] = DEFAULT_PASS_ENV, allow_source_builds: bool = False,
+                        cache_max_gb: float | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """Install ``requirements_file`` for ``owner_key`` (once per owner and content) with
+    ``sandbox``; the layer's ``site-packages`` folder, or ``None`` when nothing is installed.
 
-
-def ensure_requirements(requirements_file: Path, *, cache_root: Path, sandbox_name: str, log: BinaryIO,
-                        timeout_s: int = 600) -> Path | None:
-    """Install ``requirements_file`` (once per content hash); the site-packages folder, or
-    ``None`` when there is nothing to install."""
+    Raises :class:`DependencyInstallError` (``.kind`` submission or platform) and
+    :class:`SandboxUnavailable` for the ``none`` backend unless ``debug``."""
+    if getattr(sandbox, "name", None) == "none" and not debug:
+        # The run's rule (jobs.sandbox.get_sandbox): unconfined code only in development.
+        raise SandboxUnavailable("LB_SANDBOX=none would install requirements unconfined; refused when DEBUG is off")
     requirements_file = Path(requirements_file)
-    if not requirements_file.is_file() or not _has_requirements(requirements_file.read_text(errors="replace")):
+    if not requirements_file.is_file():
         return None
-    digest = hashlib.sha256(requirements_file.read_bytes()).hexdigest()
-    target = Path(cache_root) / digest
-    if (target / COMPLETE_MARKER).exists():
-        _note(log, f"dependencies: cache hit for requirements.txt ({digest[:12]}), nothing to install")
-        return site_packages(target)
-    Path(cache_root).mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-", dir=cache_root))
+    requirements = parse_requirements(requirements_file.read_text(errors="replace"))
+    if not requirements:
+        return None
+    cache_root = Path(cache_root)
+    cache_root.mkdir(parents=True, exist_ok=True)
+    constraints = _platform_constraints()
+    key = deps_cache.layer_key(owner_key=owner_key, requirements="\n".join(requirements), constraints=constraints,
+                               source_builds=allow_source_builds)
+    if deps_cache.is_complete(cache_root, key):
+        deps_cache.touch(cache_root, key)
+        _note(log, f"dependencies: cache hit ({key[:12]}), nothing to install")
+        return _mountable(cache_root, key)
+    if os.path.lexists(cache_root / key):
+        deps_cache.remove_layer(cache_root, key)  # a crashed install's layer without its marker
+    work = Path(tempfile.mkdtemp(prefix=".work-", dir=cache_root))
     try:
-        _install(requirements_file, staging, sandbox_name, log, timeout_s)
-        (staging / CONSTRAINTS_NAME).unlink(missing_ok=True)
-        (staging / COMPLETE_MARKER).write_text(digest)
-        try:
-            staging.rename(target)  # atomic: a concurrent installer of the same file may win
-        except OSError:
-            if not (target / COMPLETE_MARKER).exists():
-                raise
+        _build_layer(requirements, constraints, key, cache_root=cache_root, work=work, sandbox=sandbox, log=log,
+                     timeout_s=timeout_s, env=download_env(pass_env, os.environ if environ is None else environ,
+                                                            work / "home"),
+                     allow_source_builds=allow_source_builds)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return site_packages(target)
+        shutil.rmtree(work, ignore_errors=True)
+    if cache_max_gb is not None:
+        for evicted in deps_cache.evict(cache_root, int(cache_max_gb * 2**30), keep={key}):
+            _note(log, f"dependencies: evicted cached layer {evicted[:12]} (cache over {cache_max_gb:g} GB)")
+    return _mountable(cache_root, key)
 
 
-def site_packages(prefix: Path) -> Path:
-    """Where ``pip install --prefix PREFIX`` puts pure-Python packages for this interpreter."""
-    return Path(sysconfig.get_path("purelib", vars={"base": str(prefix), "platbase": str(prefix)}))
+def _build_layer(requirements: list[str], constraints: str, key: str, *, cache_root: Path, work: Path,
+                 sandbox: Sandbox, log: BinaryIO, timeout_s: int, env: dict[str, str],
+                 allow_source_builds: bool) -> None:
+    inputs = work / "in"
+    wheelhouse = inputs / "wheels"
+    (work / "home").mkdir(parents=True)
+    wheelhouse.mkdir(parents=True)
+    (inputs / "requirements.txt").write_text("\n".join(requirements) + "\n")
+    (inputs / "constraints.txt").write_text(constraints)
+    _note(log, "dependencies: downloading (by the worker, wheels only" + (", sources allowed" if allow_source_builds
+                                                                         else "") + ")")
+    started = time.monotonic()
+    fetched = fetch(requirements, constraints=inputs / "constraints.txt", wheelhouse=wheelhouse, work=work, env=env,
+                    log=log, allow_source_builds=allow_source_builds, timeout_s=timeout_s)
+    remaining = max(30, int(timeout_s - (time.monotonic() - started)))
+    staging = work / "layer"
+    _install(inputs, staging, sandbox, log, remaining, source_builds=bool(fetched.sdists))
+    try:
+        size = deps_cache.validate_layer(staging)
+    except LayerRefused as exc:
+        raise DependencyInstallError(f"the installed packages were refused: {exc}") from None
+    try:
+        os.rename(staging, cache_root / key)
+    except OSError:
+        if not deps_cache.is_complete(cache_root, key):  # else a concurrent install of the same layer won
+            raise DependencyInstallError("another install of the same layer is under way; try again",
+                                         kind="platform") from None
+        return
+    deps_cache.write_marker(cache_root, key, size)
 
 
-def _has_requirements(text: str) -> bool:
-    return any(line.strip() and not line.strip().startswith("#") for line in text.splitlines())
+def _install(inputs: Path, staging: Path, sandbox: Sandbox, log: BinaryIO, timeout_s: int, *,
+             source_builds: bool) -> None:
+    argv = ["{python}", "-m", "pip", "install", "--prefix", "{output}", "--no-index", "--find-links",
+            "{code}/wheels", "--no-cache-dir", "--progress-bar", "off", "--no-warn-script-location",
+            "-r", "{code}/requirements.txt", "-c", "{code}/constraints.txt"]
+    if not source_builds:
+        argv.append("--only-binary=:all:")
+    spec = RunSpec(argv=argv, code_dir=inputs, output_dir=staging, dataset_dir=None, env=dict(INSTALL_ENV),
+                   resources=ResourceClass(**{**INSTALL_CLASS.__dict__, "timeout_s": timeout_s}), network=False)
+    _note(log, f"dependencies: installing in sandbox {sandbox.name!r} without network"
+               + (" (building sources)" if source_builds else ""))
+    outcome = sandbox.run(spec, log=log)
+    if outcome.kind == "sandbox_error":
+        raise DependencyInstallError(f"the sandbox could not start the install: {outcome.reason}", kind="platform")
+    if not outcome.ok:
+        tail = _log_tail(log)
+        missing = [line for line in tail.splitlines() if "No matching distribution found for" in line]
+        hint = (f"{missing[-1].split('for', 1)[1].strip()} is not available offline: a package built from "
+                f"source needs it; list it in requirements.txt\n") if missing else ""
+        raise DependencyInstallError(f"installing requirements.txt failed: {outcome.reason}\n{hint}{tail}")
+    _note(log, f"dependencies: installed in {outcome.duration_s:.1f} s")
+
+
+def _mountable(cache_root: Path, key: str) -> Path | None:
+    try:
+        return deps_cache.mountable_site_packages(cache_root, key)
+    except LayerRefused as exc:
+        deps_cache.remove_layer(cache_root, key)
+        raise DependencyInstallError(f"the cached dependency layer was refused: {exc}") from None
 
 
 def _platform_constraints() -> str:
@@ -86,29 +157,6 @@ def _platform_constraints() -> str:
         if name:
             pins[name.lower()] = f"{name}=={dist.version}"
     return "\n".join(sorted(pins.values())) + "\n"
-
-
-def _install(requirements_file: Path, staging: Path, sandbox_name: str, log: BinaryIO, timeout_s: int) -> None:
-    from . import get_sandbox  # late import: the package imports this module's siblings
-
-    (staging / CONSTRAINTS_NAME).write_text(_platform_constraints())
-    env = {key: value for key, value in os.environ.items() if key.startswith(PASSED_ENV_PREFIXES)}
-    env.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "{tmp}", "LANG": "C.UTF-8"})
-    spec = RunSpec(
-        argv=["{python}", "-m", "pip", "install", "--prefix", "{output}", "--no-input",
-              "--disable-pip-version-check", "--no-warn-script-location", "--no-cache-dir",
-              "--progress-bar", "off", "-r", "{code}/" + requirements_file.name,
-              "-c", "{output}/" + CONSTRAINTS_NAME],
-        code_dir=requirements_file.parent, output_dir=staging, dataset_dir=None, env=env,
-        resources=ResourceClass(**{**INSTALL_CLASS.__dict__, "timeout_s": timeout_s}), network=True,
-    )
-    _note(log, "dependencies: installing requirements.txt (network on for this step only)")
-    sandbox = get_sandbox(sandbox_name, debug=True)  # the caller already vetted the backend
-    outcome = sandbox.run(spec, log=log)
-    if not outcome.ok:
-        raise DependencyInstallError(
-            f"installing requirements.txt failed: {outcome.reason}\n{_log_tail(log)}")
-    _note(log, f"dependencies: installed in {outcome.duration_s:.1f} s")
 
 
 def _note(log: BinaryIO, text: str) -> None:

@@ -1,73 +1,49 @@
-"""Installing requirements.txt in its own sandboxed step, cached by the file's hash."""
+"""Installing requirements.txt: downloaded by the worker, installed offline in the sandbox, cached per owner."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from jobs.sandbox import ResourceClass, RunSpec, get_sandbox
 from jobs.sandbox.deps import DependencyInstallError, ensure_requirements
+from jobs.sandbox.deps_fetch import download_env, parse_requirements
 
-
-def build_wheel(folder: Path, name: str, version: str, *, requires: list[str] = ()) -> Path:
-    """A minimal pure-Python wheel, written by hand so the test needs no network or build backend."""
-    dist_info = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}/__init__.py": f"VERSION = {version!r}\n",
-        f"{dist_info}/METADATA": "Metadata-Version: 2.1\n"
-                                 f"Name: {name}\nVersion: {version}\n"
-                                 + "".join(f"Requires-Dist: {r}\n" for r in requires),
-        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={digest},{len(text.encode())}")
-    files[f"{dist_info}/RECORD"] = "\n".join(record + [f"{dist_info}/RECORD,,"]) + "\n"
-    wheel = folder / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for path, text in files.items():
-            archive.writestr(path, text)
-    return wheel
+from deps_packages import build_wheel, deps_sandbox, install, layers, package_index  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
-def submission(tmp_path: Path) -> Path:
+def submission(tmp_path: Path, package_index: Path) -> Path:
     code = tmp_path / "submission"
-    (code / "wheels").mkdir(parents=True)
-    # Depends on numpy, which the platform already has: it must not be reinstalled.
-    build_wheel(code / "wheels", "lbtinypkg", "0.1", requires=["numpy"])
-    (code / "requirements.txt").write_text("--no-index\n--find-links wheels\nlbtinypkg==0.1\n")
+    code.mkdir()
+    # Depends on numpy, which the platform already has: it must not be downloaded or installed again.
+    build_wheel(package_index, "lbtinypkg", "0.1", requires=["numpy"])
+    (code / "requirements.txt").write_text("lbtinypkg==0.1\n")
     return code
 
 
-@pytest.mark.parametrize("backend", ["bubblewrap", "none"])
-def test_install_then_cache_hit(backend, submission, tmp_path):
+@pytest.mark.parametrize("backend", ["bubblewrap", "docker", "none"])
+def test_install_then_cache_hit(backend, submission, deps_sandbox, tmp_path):
     cache = tmp_path / "deps-cache"
-    with open(tmp_path / "install.log", "ab") as log:
-        deps = ensure_requirements(submission / "requirements.txt", cache_root=cache, sandbox_name=backend,
-                                   log=log, timeout_s=120)
+    deps = install(submission / "requirements.txt", cache=cache, owner="alice", sandbox=deps_sandbox(backend),
+                   log_path=tmp_path / "install.log")
     assert deps is not None and (deps / "lbtinypkg" / "__init__.py").exists()
     assert not (deps / "numpy").exists(), "a platform package was installed again"
     first_log = (tmp_path / "install.log").read_text()
     assert "Successfully installed lbtinypkg-0.1" in first_log
+    assert "without network" in first_log and "numpy" not in "".join(p.name for p in cache.rglob("*.whl"))
 
-    with open(tmp_path / "again.log", "ab") as log:
-        again = ensure_requirements(submission / "requirements.txt", cache_root=cache, sandbox_name=backend,
-                                    log=log)
+    again = install(submission / "requirements.txt", cache=cache, owner="alice", sandbox=deps_sandbox(backend),
+                    log_path=tmp_path / "again.log")
     assert again == deps
     second_log = (tmp_path / "again.log").read_text()
     assert "cache hit" in second_log and "Successfully installed" not in second_log
 
 
-def test_installed_package_is_importable_in_the_run(submission, tmp_path):
-    with open(tmp_path / "install.log", "ab") as log:
-        deps = ensure_requirements(submission / "requirements.txt", cache_root=tmp_path / "cache",
-                                   sandbox_name="bubblewrap", log=log, timeout_s=120)
+def test_installed_package_is_importable_in_the_run(submission, deps_sandbox, tmp_path):
+    deps = install(submission / "requirements.txt", cache=tmp_path / "cache", owner="alice",
+                   sandbox=deps_sandbox("bubblewrap"), log_path=tmp_path / "install.log")
     (submission / "main.py").write_text("import lbtinypkg, numpy\nprint('tiny', lbtinypkg.VERSION)\n")
     spec = RunSpec(argv=["{python}", "main.py"], code_dir=submission, output_dir=tmp_path / "out",
                    dataset_dir=None, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(deps)},
@@ -78,28 +54,72 @@ def test_installed_package_is_importable_in_the_run(submission, tmp_path):
     assert "tiny 0.1" in (tmp_path / "run.log").read_text()
 
 
-def test_failure_names_the_cause(submission, tmp_path):
-    (submission / "requirements.txt").write_text("--no-index\n--find-links wheels\nlbtinypkg==9.9\n")
-    with open(tmp_path / "install.log", "ab") as log, pytest.raises(DependencyInstallError) as error:
-        ensure_requirements(submission / "requirements.txt", cache_root=tmp_path / "cache",
-                            sandbox_name="bubblewrap", log=log, timeout_s=120)
-    assert "exit code 1" in str(error.value)
-    assert "lbtinypkg==9.9" in str(error.value)  # pip's own message, from the log tail
+def test_failure_names_the_cause(submission, deps_sandbox, tmp_path):
+    (submission / "requirements.txt").write_text("lbtinypkg==9.9\n")
+    with pytest.raises(DependencyInstallError) as error:
+        install(submission / "requirements.txt", cache=tmp_path / "cache", owner="alice",
+                sandbox=deps_sandbox("bubblewrap"), log_path=tmp_path / "install.log")
+    assert error.value.kind == "submission"
+    assert "cannot install 'lbtinypkg'" in str(error.value)
+    assert "lbtinypkg==9.9" in str(error.value)  # pip's own message
     assert not list((tmp_path / "cache").iterdir()), "a failed install left something in the cache"
 
 
-def test_platform_packages_cannot_be_replaced(submission, tmp_path):
-    (submission / "requirements.txt").write_text("--no-index\n--find-links wheels\nnumpy==0.1\n")
-    build_wheel(submission / "wheels", "numpy", "0.1")
-    with open(tmp_path / "install.log", "ab") as log, pytest.raises(DependencyInstallError, match="ResolutionImpossible"):
-        ensure_requirements(submission / "requirements.txt", cache_root=tmp_path / "cache",
-                            sandbox_name="bubblewrap", log=log, timeout_s=120)
+def test_platform_packages_cannot_be_replaced(submission, package_index, deps_sandbox, tmp_path):
+    (submission / "requirements.txt").write_text("numpy==0.1\n")
+    build_wheel(package_index, "numpy", "0.1")
+    with pytest.raises(DependencyInstallError, match="numpy") as error:
+        install(submission / "requirements.txt", cache=tmp_path / "cache", owner="alice",
+                sandbox=deps_sandbox("bubblewrap"), log_path=tmp_path / "install.log")
+    assert error.value.kind == "submission"
+    assert layers(tmp_path / "cache") == []
 
 
-def test_no_or_empty_requirements(tmp_path):
+def test_no_or_empty_requirements(tmp_path, deps_sandbox):
     (tmp_path / "requirements.txt").write_text("# nothing\n\n")
     with open(tmp_path / "log", "ab") as log:
-        assert ensure_requirements(tmp_path / "requirements.txt", cache_root=tmp_path / "c",
-                                   sandbox_name="bubblewrap", log=log) is None
-        assert ensure_requirements(tmp_path / "missing.txt", cache_root=tmp_path / "c",
-                                   sandbox_name="bubblewrap", log=log) is None
+        for path in (tmp_path / "requirements.txt", tmp_path / "missing.txt"):
+            assert ensure_requirements(path, cache_root=tmp_path / "c", owner_key="alice",
+                                       sandbox=deps_sandbox("bubblewrap"), log=log) is None
+
+
+@pytest.mark.parametrize("line", [
+    "--index-url http://127.0.0.1:6379/simple", "--extra-index-url=http://10.0.0.1/", "-f /", "-e .",
+    "-r /etc/passwd", "-c /etc/passwd", "./localproject", "/abs/project", "lbtinypkg @ file:///etc/passwd",
+    "lbtinypkg @ http://127.0.0.1:5000/x.whl", "lbtinypkg===${DJANGO_SECRET_KEY}", "lbtinypkg --global-option=x",
+    "--trusted-host evil", "--pre",
+])
+def test_requirement_options_urls_and_paths_are_refused(line):
+    with pytest.raises(DependencyInstallError, match="only package requirements") as error:
+        parse_requirements(f"numpy\n{line}\n")
+    assert error.value.kind == "submission"
+
+
+def test_plain_requirements_are_kept():
+    text = ("# comment\nlbtinypkg[extra]>=0.1,<1 ; python_version >= '3'  # why\n"
+            "other==1.0 \\\n  --hash=sha256:" + "a" * 64 + "\n")
+    assert parse_requirements(text) == ['lbtinypkg[extra]<1,>=0.1; python_version >= "3"',
+                                        "other==1.0 --hash=sha256:" + "a" * 64]
+
+
+def test_requirements_cannot_make_the_worker_read_a_host_file(submission, deps_sandbox, tmp_path):
+    """``-r FILE`` would have the worker's pip read a host file and quote it in the job's log."""
+    secret = tmp_path / "hidden" / "gt.txt"
+    secret.parent.mkdir()
+    secret.write_text("GROUND-TRUTH-7f3a\n")
+    (submission / "requirements.txt").write_text(f"lbtinypkg==0.1\n-r {secret}\n")
+    with pytest.raises(DependencyInstallError):
+        install(submission / "requirements.txt", cache=tmp_path / "cache", owner="alice",
+                sandbox=deps_sandbox("bubblewrap"), log_path=tmp_path / "install.log")
+    log = (tmp_path / "install.log").read_text() if (tmp_path / "install.log").exists() else ""
+    assert "GROUND-TRUTH-7f3a" not in log
+
+
+def test_only_allowlisted_variables_reach_the_download(monkeypatch, tmp_path):
+    monkeypatch.setenv("LB_TEST_CANARY", "canary-2b1e")
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "not-for-pip")
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple")
+    env = download_env(["PIP_INDEX_URL", "SSL_CERT_FILE"], dict(__import__("os").environ), tmp_path)
+    assert env["PIP_INDEX_URL"] == "https://mirror.example/simple"
+    assert "LB_TEST_CANARY" not in env and "DJANGO_SECRET_KEY" not in env
+    assert "canary-2b1e" not in "".join(env.values())
