@@ -44,7 +44,26 @@ def sweep_jobs() -> dict[str, int]:
     counts = jobs_sweep()
     if any(counts.values()):
         logger.warning("sweeper: %s", counts)
+    _reap_containers()  # a job the sweep just re-queued may have left its container running
     return counts
+
+
+def _reap_containers(*, starting: bool = False) -> None:
+    """docker backend: remove the sandbox containers of jobs no longer running on a live worker
+    (jobs/containers.py). An engine that cannot answer is logged, never fatal to the worker."""
+    if settings.LB_SANDBOX != "docker":
+        return
+    from jobs.containers import containers_reap
+    from jobs.runner import worker_name
+
+    try:
+        removed = containers_reap(me=worker_name())
+    except Exception:
+        logger.exception("could not reap the sandbox containers of dead workers")
+        return
+    if starting:
+        logger.info("sandbox containers of dead workers removed at start-up: %d", len(removed),
+                    extra={"event": "sandbox_containers_checked", "worker": worker_name(), "removed": len(removed)})
 
 
 @on_startup()
@@ -56,5 +75,6 @@ def sweep_on_start() -> None:
 
     try:
         jobs_sweep()
+        _reap_containers(starting=True)  # before this worker takes a job: what a crashed one left running
     finally:
         close_old_connections()
