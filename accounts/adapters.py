@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.shortcuts import render
 
 from accounts import services
+from core.proxy import client_ip
 
 INVITE_SESSION_KEY = "lb_invite"
 
@@ -20,6 +21,10 @@ class InviteTaken(Exception):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's rate limits count per this address: the one core/proxy.py decided."""
+        return client_ip(request)
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         mode = settings.LB_SIGNUP
         if mode == "open":

@@ -70,10 +70,9 @@ class OIDCAuthentication(authentication.BaseAuthentication):
         if raw is None or split_token(raw) is not None:
             return None
         try:
-            user = oidc.user_from_jwt(raw)
+            return oidc.user_and_jwt(raw)  # request.auth: the verified JWT (its expiry bounds tokens made with it)
         except oidc.InvalidJWT as exc:
             raise exceptions.AuthenticationFailed(f"Invalid OIDC token: {exc}") from None
-        return user, None
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'

@@ -2,12 +2,20 @@
 
 The issuer's JWKS is fetched once and cached by :class:`jwt.PyJWKClient`,
 which fetches again when a token names a key id it has not seen (key
-rotation). Algorithms are fixed by settings; ``none`` is never accepted.
+rotation). Anyone can name an unknown key id, so that refresh happens at most
+once per ``OIDC_JWKS_MIN_REFRESH_S`` (per process): in between, an unknown
+key id is refused without a fetch. Algorithms are fixed by settings; ``none``
+is never accepted.
 """
 
 from __future__ import annotations
 
 import functools
+import math
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import jwt
 import requests
@@ -27,9 +35,47 @@ def _allowed_algorithms() -> list[str]:
     return [alg for alg in settings.OIDC_ALGORITHMS if alg.lower() != "none" and not alg.upper().startswith("HS")]
 
 
+@dataclass(frozen=True)
+class VerifiedJWT:
+    """``request.auth`` of a request signed in with an OIDC bearer JWT."""
+
+    claims: dict
+    expires_at: datetime
+
+
+class ThrottledJWKClient(jwt.PyJWKClient):
+    """A PyJWKClient that fetches the key set at most once per ``min_refresh_s``.
+
+    The set is fetched when its cache lifespan ends and when a token names a key id not
+    in it; a stranger can send a fresh key id with every request, so a fetch sooner than
+    ``min_refresh_s`` after the last one (made or failed) is refused instead.
+    """
+
+    def __init__(self, uri: str, *, min_refresh_s: float, **kwargs) -> None:
+        self.min_refresh_s = min_refresh_s
+        self.fetches = 0
+        self._last_fetch = -math.inf
+        self._fetch_lock = threading.Lock()
+        super().__init__(uri, **kwargs)
+
+    def fetch_data(self):
+        with self._fetch_lock:
+            now = time.monotonic()
+            if now - self._last_fetch < self.min_refresh_s:
+                raise jwt.PyJWKClientError(
+                    f"unknown key id; the issuer's key set was fetched {now - self._last_fetch:.0f} s ago")
+            self._last_fetch = now
+            self.fetches += 1
+        return super().fetch_data()
+
+
 @functools.lru_cache(maxsize=4)
-def _jwks_client(jwks_url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600, timeout=5)
+def _jwks_client(jwks_url: str, min_refresh_s: float = 60.0) -> ThrottledJWKClient:
+    return ThrottledJWKClient(jwks_url, min_refresh_s=min_refresh_s, cache_keys=True, lifespan=3600, timeout=5)
+
+
+def jwks_client() -> ThrottledJWKClient:
+    return _jwks_client(_jwks_url(), float(settings.OIDC_JWKS_MIN_REFRESH_S))
 
 
 def _jwks_url() -> str:
@@ -55,7 +101,7 @@ def verify(token: str) -> dict:
     if header.get("alg") not in algorithms:
         raise InvalidJWT(f"algorithm {header.get('alg')!r} not allowed")
     try:
-        key = _jwks_client(_jwks_url()).get_signing_key_from_jwt(token)
+        key = jwks_client().get_signing_key_from_jwt(token)
         return jwt.decode(
             token,
             key.key,
@@ -71,6 +117,11 @@ def verify(token: str) -> dict:
 
 def user_from_jwt(token: str) -> AbstractBaseUser:
     """The user linked to the token's (issuer, sub): the same link the browser sign-in uses."""
+    return user_and_jwt(token)[0]
+
+
+def user_and_jwt(token: str) -> tuple[AbstractBaseUser, VerifiedJWT]:
+    """The linked user and the verified token (its claims and when it expires)."""
     from accounts.services import oidc_user_for_claims
 
     claims = verify(token)
@@ -80,4 +131,4 @@ def user_from_jwt(token: str) -> AbstractBaseUser:
         raise InvalidJWT(str(exc)) from None
     if not user.is_active:
         raise InvalidJWT("user inactive")
-    return user
+    return user, VerifiedJWT(claims=claims, expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=timezone.utc))

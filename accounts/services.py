@@ -36,11 +36,18 @@ def user_get_or_create(*, username: str) -> AbstractBaseUser:
     return user
 
 
-def token_issue(*, user: AbstractBaseUser, name: str = "default",
-                expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is never stored."""
+def token_issue(*, user: AbstractBaseUser, name: str = "default", expires_at: datetime | None = None,
+                not_after: datetime | None = None) -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret, which is never stored.
+
+    ``not_after``: when the credential that asks for this token stops working (a token or an
+    OIDC JWT made with it). The new token expires then at the latest, so a leaked short-lived
+    credential cannot mint a longer-lived one; a session (or a non-expiring token) sets none.
+    """
     from core.errors import InvalidInput  # lazily: errors imports DRF, whose settings import us
 
+    if not_after is not None and (expires_at is None or expires_at > not_after):
+        expires_at = not_after
     name = (name or "").strip() or "default"
     if len(name) > 100:
         raise InvalidInput("name must be at most 100 characters.", code="bad_name")

@@ -12,6 +12,14 @@ change or a deactivated user is seen by the next request anywhere:
 A write that bypasses both (a raw ``QuerySet.update`` in a shell) is seen within the TTL.
 Expiry and revocation are still checked on every request, against the cached row.
 
+Forgetting is not enough on its own: a request that read the row just before a revocation
+committed can put that row back into the cache just after the entry was deleted. So each
+token has a *generation* in the cache, replaced by every forget, and an entry is trusted only
+when it was filled under the generation that is current now. A reader takes the generation
+before it reads the database; a forget replaces it at once and again after the transaction
+commits (``transaction.on_commit``), so a fill that raced the write carries a stale generation
+and is ignored: the next request reads the database.
+
 The database stays the truth: while the cache is down (a Redis restart) tokens are read
 from it, and the API keeps answering. A revocation made during such an outage cannot
 delete the entry; a Redis that comes back with its data (AOF) may serve it for the TTL.
@@ -20,10 +28,13 @@ delete the entry; a Redis that comes back with its data (AOF) may serve it for t
 from __future__ import annotations
 
 import logging
+import secrets
 import time
+from typing import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
 from accounts.models import ApiToken
 
@@ -43,47 +54,79 @@ def _key(prefix: str) -> str:
     return f"lb:token:{prefix}"
 
 
+def _generation_key(prefix: str) -> str:
+    return f"lb:token-gen:{prefix}"
+
+
+# A generation must outlive every entry filled under the one before it: a fill lands right
+# after its read and lives LB_TOKEN_CACHE_S. A day leaves room for a stalled process too.
+GENERATION_TTL_S = 86_400
+
+
 def token_by_prefix(prefix: str) -> ApiToken | None:
     """The token with ``prefix`` and its user (``token.user``), or None."""
     ttl = settings.LB_TOKEN_CACHE_S
+    generation = None
     if ttl > 0:
         try:
-            token = cache.get(_key(prefix))
+            # One round trip: the entry and the generation it must have been filled under.
+            found = cache.get_many([_key(prefix), _generation_key(prefix)])
         except Exception as exc:  # the cache is an optimisation; the database answers
             _cache_failed("read", exc)
-            ttl, token = 0, None
-        if token is not None:
+            ttl, found = 0, {}
+        generation = found.get(_generation_key(prefix))
+        entry = found.get(_key(prefix))
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
+            token = entry[1]
+            token.cache_generation = generation
             return token
     # [:1], not .first(): the prefix is unique, and .first() would add an ORDER BY to compile and run.
     token = next(iter(ApiToken.objects.select_related("user").filter(prefix=prefix)[:1]), None)
-    if token is not None and ttl > 0:
-        remember(token)
+    if token is not None:
+        token.cache_generation = generation  # read before the row: a forget after it makes this fill stale
+        if ttl > 0:
+            remember(token)
     return token
 
 
 def remember(token: ApiToken) -> None:
-    """Store ``token`` as it is now (after the authenticator wrote its last use)."""
+    """Store ``token`` as it is now (after the authenticator wrote its last use), under the
+    generation seen before its row was read (none known: stored under none, and a later
+    forget makes it stale)."""
     if settings.LB_TOKEN_CACHE_S > 0:
         try:
-            cache.set(_key(token.prefix), token, timeout=settings.LB_TOKEN_CACHE_S)
+            cache.set(_key(token.prefix), (getattr(token, "cache_generation", None), token),
+                      timeout=settings.LB_TOKEN_CACHE_S)
         except Exception as exc:
             _cache_failed("write", exc)
 
 
-def forget_token(prefix: str) -> None:
+def _invalidate(prefixes: list[str]) -> None:
     try:
-        cache.delete(_key(prefix))
+        cache.set_many({_generation_key(prefix): secrets.token_hex(8) for prefix in prefixes},
+                       timeout=GENERATION_TTL_S)
+        cache.delete_many([_key(prefix) for prefix in prefixes])
     except Exception as exc:
         _cache_failed("delete", exc)
 
 
+def forget_tokens(prefixes: Iterable[str]) -> None:
+    """Make every cached copy of these tokens stale: now, and again once the write commits."""
+    prefixes = list(prefixes)
+    if not prefixes:
+        return
+    _invalidate(prefixes)  # this connection's next read, and a copy cached before the write
+    # A request that read the row before the commit may cache it after the call above;
+    # the new generation after the commit makes that copy stale.
+    transaction.on_commit(lambda: _invalidate(prefixes))
+
+
+def forget_token(prefix: str) -> None:
+    forget_tokens([prefix])
+
+
 def forget_user_tokens(user_id: int) -> None:
-    prefixes = list(ApiToken.objects.filter(user_id=user_id).values_list("prefix", flat=True))
-    if prefixes:
-        try:
-            cache.delete_many([_key(prefix) for prefix in prefixes])
-        except Exception as exc:
-            _cache_failed("delete", exc)
+    forget_tokens(ApiToken.objects.filter(user_id=user_id).values_list("prefix", flat=True))
 
 
 def _token_changed(sender, instance: ApiToken, **kwargs) -> None:

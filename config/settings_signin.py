@@ -2,13 +2,16 @@
 accounts and the browser OIDC flow) and e-mail. Star-imported by
 config/settings.py; like it, reading this module has no side effects."""
 
-from config.env import env_list, env_str
+from config.env import env_float, env_list, env_str
 
 OIDC_ISSUER = env_str("OIDC_ISSUER", "")
 OIDC_AUDIENCE = env_str("OIDC_AUDIENCE", "")
 OIDC_JWKS_URL = env_str("OIDC_JWKS_URL", "")
 OIDC_ALGORITHMS = env_list("OIDC_ALGORITHMS", ["RS256", "ES256"])
 OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")  # a username *hint* only
+# A token naming a key id the cached JWKS lacks makes a refetch (key rotation) at most this often
+# per process; sooner, it is refused without one (anyone can send a fresh kid).
+OIDC_JWKS_MIN_REFRESH_S = env_float("OIDC_JWKS_MIN_REFRESH_S", 60.0)
 # Browser sign-in (authorization-code flow) with the same issuer; off unless a client id is set.
 OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
 OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")

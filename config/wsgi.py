@@ -2,7 +2,6 @@
 
 import os
 
-from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 from config.startup import prepare_data_dir
@@ -14,19 +13,6 @@ django_wsgi_app = get_wsgi_application()
 from core.bodylimit import WSGIBodyLimit  # noqa: E402
 from core.wsgi_input import block_reads  # noqa: E402
 
-
-def _client_from_proxy(app):
-    """Behind scripts/serve.sh's proxy the peer is the proxy: the client address is its X-Real-IP."""
-
-    def wrapped(environ, start_response):
-        real_ip = environ.get("HTTP_X_REAL_IP")
-        if real_ip:
-            environ["REMOTE_ADDR"] = real_ip
-        return app(environ, start_response)
-
-    return wrapped
-
-
+# The client address is decided in one place, core.proxy.ClientAddressMiddleware, from the
+# TCP peer and the X-Forwarded-For hops of LB_TRUSTED_PROXIES; nothing here reads a header.
 application = WSGIBodyLimit(block_reads(django_wsgi_app))
-if settings.LB_BEHIND_PROXY:
-    application = _client_from_proxy(application)

@@ -42,7 +42,8 @@ class RequestLogMiddleware:
             STATE["http_errors"] += 1
         response["X-Request-ID"] = request.request_id
         user = getattr(request, "user", None)
-        emit("http_request", request_id=request.request_id, method=request.method, path=request.path,
+        emit("http_request", request_id=request.request_id, client_ip=getattr(request, "client_ip", None),
+             method=request.method, path=request.path,
              status=response.status_code, duration_ms=round((time.perf_counter() - started) * 1000, 2),
              user_id=getattr(user, "pk", None), model_id=getattr(request, "agents_model_id", None),
              http_errors=STATE["http_errors"])

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.proxy import client_ip
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -46,6 +48,10 @@ class SettingRateThrottle(SimpleRateThrottle):
             return True
         self._load_rate()
         return super().allow_request(request, view)
+
+    def get_ident(self, request) -> str:
+        # The one client address (core/proxy.py): DRF's own would read X-Forwarded-For itself.
+        return client_ip(request)
 
     def key_for(self, ident) -> str:
         return self.cache_format % {"scope": self.scope, "ident": ident}

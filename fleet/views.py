@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_prometheus.exports import ExportToDjangoView
 
+from core.proxy import client_ip
 from fleet import selectors
 
 
@@ -22,7 +23,7 @@ def fleet_page(request: HttpRequest) -> HttpResponse:
 
 
 def _allowed_address(address: str) -> bool:
-    """Is ``address`` (REMOTE_ADDR, never a forwarded header) inside one of LB_METRICS_ALLOW?"""
+    """Is ``address`` (the client address of core/proxy.py, never a header) inside one of LB_METRICS_ALLOW?"""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -39,7 +40,7 @@ def _allowed_address(address: str) -> bool:
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus text format: django-prometheus's request metrics plus fleet/metrics.py's collectors."""
     user = getattr(request, "user", None)
-    if not (user is not None and user.is_staff) and not _allowed_address(request.META.get("REMOTE_ADDR", "")):
+    if not (user is not None and user.is_staff) and not _allowed_address(client_ip(request)):
         return JsonResponse({"error": "forbidden",
                              "detail": "/metrics is for staff or the addresses in LB_METRICS_ALLOW."}, status=403)
     return ExportToDjangoView(request)

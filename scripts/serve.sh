@@ -16,13 +16,18 @@
 # LB_WEB_PROXY=none leaves the proxy to someone else (compose's proxy service):
 # gunicorn then listens on LB_WEB_HOST:LB_WEB_PORT and uvicorn on LB_WS_PORT.
 # SIGTERM or SIGINT stops all of it gracefully; if one part dies, the rest stop.
+#
+# The client address: nginx appends its peer to X-Forwarded-For; Django walks that header
+# from the right through LB_TRUSTED_PROXIES (core/proxy.py). Neither server rewrites the
+# address from a header: gunicorn never does (its forwarded_allow_ips covers the scheme
+# headers only), and uvicorn runs with --no-proxy-headers (its '*' took the leftmost,
+# client-written X-Forwarded-For entry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 py="${PYTHON:-.venv/bin/python}"
 [ -x "$py" ] || py=python
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings}"
-export LB_BEHIND_PROXY="${LB_BEHIND_PROXY:-1}"   # the WSGI tier takes the client address from X-Real-IP
 host="${LB_WEB_HOST:-127.0.0.1}"
 port="${LB_WEB_PORT:-8000}"
 proxy="${LB_WEB_PROXY:-nginx}"
@@ -66,14 +71,16 @@ fi
   --backlog 2048 --keep-alive 75 --graceful-timeout 20 --log-level warning &
 pids+=($!)
 "$py" -m uvicorn config.asgi:application "${ws_bind[@]}" --workers "$ws_workers" \
-  --proxy-headers --forwarded-allow-ips '*' --no-access-log --log-level warning --timeout-graceful-shutdown 10 &
+  --no-proxy-headers --no-access-log --log-level warning --timeout-graceful-shutdown 10 &
 pids+=($!)
 
 if [ "$proxy" = nginx ]; then
   # The body cap comes from the settings (LB_UPLOAD_MAX_BYTES), the same number the application enforces.
-  LB_BODY_MAX_BYTES="$("$py" -c 'from core.bodylimit import request_body_cap; print(request_body_cap())')"
+  # Outside the upload paths bodies are small (LB_ANON_BODY_MAX_BYTES); the template says why.
+  read -r LB_BODY_MAX_BYTES LB_ANON_BODY_MAX_BYTES < <("$py" -c 'from django.conf import settings
+from core.bodylimit import request_body_cap; print(request_body_cap(), settings.LB_ANON_BODY_MAX_BYTES)')
   LB_WEB_LISTEN="$host:$port" LB_HTTP_UPSTREAM="unix:$run_dir/http.sock" LB_WS_UPSTREAM="unix:$run_dir/ws.sock" \
-  LB_BODY_MAX_BYTES="$LB_BODY_MAX_BYTES" "$py" -c '
+  LB_BODY_MAX_BYTES="$LB_BODY_MAX_BYTES" LB_ANON_BODY_MAX_BYTES="$LB_ANON_BODY_MAX_BYTES" "$py" -c '
 import os, re, sys
 text = open("deploy/nginx-web.conf.template").read()
 sys.stdout.write(re.sub(r"\$\{(LB_[A-Z_]+)\}", lambda m: os.environ[m.group(1)], text))' >"$run_dir/web.conf"

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -7,10 +7,22 @@ from rest_framework.response import Response
 from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
+from accounts import oidc
 from accounts.api.serializers import NewTokenSerializer, TokenCreateSerializer, TokenSerializer
+from accounts.models import ApiToken
 from accounts.selectors import tokens_of
 from core.pagination import NewestFirst
 from accounts.services import token_issue, token_revoke_own
+
+
+def credential_expiry(auth) -> datetime | None:
+    """When the credential of this request stops working: an API token's or an OIDC JWT's expiry
+    (a session, or a token without expiry: None)."""
+    if isinstance(auth, ApiToken):
+        return auth.expires_at
+    if isinstance(auth, oidc.VerifiedJWT):
+        return auth.expires_at
+    return None
 
 
 def expiry_from(data: dict):
@@ -36,7 +48,8 @@ class TokenListCreateView(GenericAPIView):
         form = TokenCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         token, raw = token_issue(user=request.user, name=form.validated_data["name"],
-                                 expires_at=expiry_from(form.validated_data))
+                                 expires_at=expiry_from(form.validated_data),
+                                 not_after=credential_expiry(request.auth))
         token.token = raw
         return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 

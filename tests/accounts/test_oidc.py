@@ -99,9 +99,11 @@ def test_hmac_with_the_public_key_is_refused(db, jwks):
     assert me(forged).status_code == 401
 
 
-def test_key_rotation_refreshes_the_cached_jwks(db, jwks):
+def test_key_rotation_refreshes_the_cached_jwks(db, jwks, settings):
+    settings.OIDC_JWKS_MIN_REFRESH_S = 0.5  # unknown key ids refetch at most this often
     assert me(token(jwks)).status_code == 200  # caches k1
     jwks.add("k2")
+    time.sleep(0.6)
     assert me(token(jwks, kid="k2")).status_code == 200
 
 

@@ -1,4 +1,5 @@
-"""GET /health, the public benchmark list, and the committed OpenAPI schema."""
+"""GET /health (its details: staff; tests/leaderboard/test_health_details_staff_only.py), the public
+benchmark list, and the committed OpenAPI schema."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from django.core.management import call_command
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_health_reports_each_dependency(anonymous, db, tracking):
-    response = anonymous.get("/health")
+def test_health_reports_each_dependency(as_staff, tracking):
+    response = as_staff.get("/health")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
@@ -20,10 +21,10 @@ def test_health_reports_each_dependency(anonymous, db, tracking):
     assert all(check["ok"] for check in body["checks"].values())
 
 
-def test_tracking_down_is_reported_but_not_fatal(anonymous, db, settings):
+def test_tracking_down_is_reported_but_not_fatal(as_staff, settings):
     settings.MLFLOW_TRACKING_URI = "http://127.0.0.1:9"
     for url in ("/health", "/health/ready"):
-        response = anonymous.get(url)
+        response = as_staff.get(url)
         assert response.status_code == 200
         body = response.json()
         assert body["status"] == "degraded"
@@ -31,14 +32,14 @@ def test_tracking_down_is_reported_but_not_fatal(anonymous, db, settings):
         assert body["checks"]["database"]["ok"] is True
 
 
-def test_readiness_is_503_when_the_queue_is_down(anonymous, db, monkeypatch):
+def test_readiness_is_503_when_the_queue_is_down(as_staff, monkeypatch):
     from huey.contrib.djhuey import HUEY
 
     def unreachable():
         raise ConnectionError("queue unreachable")
 
     monkeypatch.setattr(HUEY, "pending_count", unreachable)
-    response = anonymous.get("/health/ready")
+    response = as_staff.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert response.json()["checks"]["queue"] == {**response.json()["checks"]["queue"], "ok": False, "fatal": True}

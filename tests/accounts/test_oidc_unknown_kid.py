@@ -1,0 +1,45 @@
+"""A bearer JWT naming a key id the JWKS lacks makes at most one JWKS fetch per
+OIDC_JWKS_MIN_REFRESH_S, however many such tokens arrive (a JWKS server on loopback counts)."""
+
+from __future__ import annotations
+
+import time
+
+from accounts import oidc
+from tests.accounts.test_oidc import jwks, me, token  # noqa: F401 (jwks: the loopback JWKS fixture)
+
+
+class Counting:
+    """Counts the JWKS server's GETs by wrapping the fixture's key set (what the handler serves)."""
+
+    def __init__(self, keys):
+        self.keys, self.count = keys, 0
+        original = keys.jwks
+
+        def counted() -> bytes:
+            self.count += 1
+            return original()
+
+        keys.jwks = counted
+
+
+def test_unknown_key_ids_fetch_the_jwks_at_most_once_per_interval(db, jwks, settings):  # noqa: F811
+    settings.OIDC_JWKS_MIN_REFRESH_S = 3.0
+    fetches = Counting(jwks)
+    assert me(token(jwks)).status_code == 200
+    first_fetch = time.monotonic()
+    assert fetches.count == 1  # the first fetch
+    # Keys the server publishes from now on (made before the clock matters: RSA keys take a while),
+    # so a fetch would find each and let its token in.
+    for kid in ["k-other", *(f"junk-{n}" for n in range(20))]:
+        jwks.add(kid)
+    tokens = [token(jwks, kid=f"junk-{n}") for n in range(20)]
+    assert time.monotonic() - first_fetch < 2.5
+    for raw in tokens:
+        response = me(raw)
+        assert response.status_code == 401 and "unknown key id" in response.json()["detail"]
+    assert time.monotonic() - first_fetch < 3.0, "too slow to test the interval"
+    assert fetches.count == 1, "an unknown key id fetched the JWKS within the interval"
+    time.sleep(max(0.0, first_fetch + 3.1 - time.monotonic()))
+    assert me(token(jwks, kid="k-other")).status_code == 200  # rotation: one fetch after the interval
+    assert fetches.count == 2 and oidc.jwks_client().fetches == 2
