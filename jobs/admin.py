@@ -31,7 +31,7 @@ class JobAdmin(admin.ModelAdmin):
                     "deadline_flag", "created_at"]
     list_filter = ["status", "benchmark", "failure_kind", DeadLetterFilter, "owner"]
     search_fields = ["id", "owner__username", "submission__method", "error"]
-    actions = ["rerun", "cancel", "rerecord"]
+    actions = ["rerun", "rerun_stale", "cancel", "rerecord"]
     readonly_fields = [f.name for f in Job._meta.fields] + ["log_tail"]
     list_select_related = ["owner", "submission"]
 
@@ -72,6 +72,22 @@ class JobAdmin(admin.ModelAdmin):
         for job in queryset.select_related("submission"):
             job_rerun(job=job, actor=request.user)
         self.message_user(request, f"Queued {queryset.count()} new job(s).")
+
+    @admin.action(description="Re-run those scored on a replaced hidden set (rotate_hidden_data)")
+    def rerun_stale(self, request, queryset):
+        from benchmarks import registry
+        from jobs.scoring import datasets
+
+        queued = 0
+        for job in queryset.filter(status=JobStatus.COMPLETED).select_related("submission"):
+            try:
+                current = datasets.dataset_id(registry.get(job.benchmark))
+            except registry.UnknownBenchmark:
+                continue
+            if current and (job.reproducibility or {}).get("dataset_version") != current:
+                job_rerun(job=job, actor=request.user)
+                queued += 1
+        self.message_user(request, f"Queued {queued} new job(s) on the current hidden data.")
 
     @admin.action(description="Cancel")
     def cancel(self, request, queryset):

@@ -5,4 +5,4 @@ class JobsConfig(AppConfig):
     name = "jobs"
 
     def ready(self) -> None:
-        from jobs import tasks  # noqa: F401  (registers Huey tasks with the consumer)
+        from jobs import checks, tasks  # noqa: F401  (registers system checks; Huey tasks with the consumer)

@@ -7,6 +7,7 @@ keyword arguments come from settings. See docs/benchmarks/anomaly.md.
 from __future__ import annotations
 
 from functools import partial
+from typing import Callable
 
 from benchmarks.base import Benchmark, Seed, resolve_seed
 
@@ -19,6 +20,7 @@ def benchmarks(
     seed: Seed = 0,
     primary_metric: str = "image_auc",
     synthetic_categories: list[str] | None = None,
+    seed_for: Callable[[str, str], int] | None = None,
 ) -> list[Benchmark]:
     """Synthetic categories (``anomaly-<name>``) plus, with ``mvtec_root``,
     one benchmark per category folder found there (``mvtec-<name>``).
@@ -28,7 +30,16 @@ def benchmarks(
     ``None``: brick, gravel and grass). ``seed`` drives the
     synthetic data, the anonymous test names and the public/private split:
     operators who want the split unguessable set their own.
+
+    ``seed_for(slug, label)``, when given, replaces ``seed``: each benchmark gets
+    its own seed (``seed_for(slug, "anomaly")``, read when its data is built),
+    so one category's data can be renewed alone. The platform passes one that
+    derives secret 256-bit seeds (``jobs.scoring.seed.benchmark_seed``).
     """
+
+    def seed_of(slug: str) -> Seed:
+        return partial(seed_for, slug, "anomaly") if seed_for is not None else seed
+
     # Imported here so that importing the package stays cheap.
     from benchmarks.anomaly import mvtec, synthetic
     from benchmarks.anomaly.benchmark import AnomalyBenchmark
@@ -43,14 +54,15 @@ def benchmarks(
             f"and synthetic_size among {sorted(synthetic.SIZES)} (got {synthetic_size!r})"
         )
     for name in synthetic_names:
+        slug = f"anomaly-{name}"
         found.append(
             AnomalyBenchmark(
-                slug=f"anomaly-{name}",
+                slug=slug,
                 title=f"Anomaly detection: synthetic {name}",
                 category=name,
-                load=partial(_generate_synthetic, name, synthetic_size, seed),
+                load=partial(_generate_synthetic, name, synthetic_size, seed_of(slug)),
                 source={"kind": "synthetic", "category": name, "size": synthetic_size},
-                seed=seed,
+                seed=seed_of(slug),
                 description=(
                     f"Find and localise defects on {name} texture images (synthetic, MVTec AD layout, "
                     "built from scikit-image's bundled photographs)."
@@ -69,7 +81,7 @@ def benchmarks(
                     category=name,
                     load=partial(mvtec.read_category, mvtec_root, name),
                     source={"kind": "mvtec", "root": str(mvtec_root), "category": name},
-                    seed=seed,
+                    seed=seed_of(f"mvtec-{name}"),
                     description=(
                         f"MVTec AD category {name} (CC BY-NC-SA 4.0: non-commercial use, attribution, share-alike)."
                     ),

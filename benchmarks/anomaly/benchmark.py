@@ -70,6 +70,8 @@ class AnomalyBenchmark(Benchmark):
 
     @property
     def fingerprint(self) -> str:
+        """Secret: a hash of facts that include the seed. It goes into the hidden half only (never
+        ``dataset.json``); the platform names a prepared set in public by a random id instead."""
         facts = {"version": self.version, "seed": self._seed, "split": self.private_fraction, **self._source}
         return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

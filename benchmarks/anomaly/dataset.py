@@ -102,12 +102,13 @@ def _thumbnail(image: np.ndarray) -> np.ndarray:
 
 
 def is_prepared(public_dir: Path, hidden_dir: Path, fingerprint: str) -> bool:
+    """The fingerprint is a hash of facts that include the hidden seed: only the hidden half carries it.
+    ``ground_truth.json`` is written last, so with it current the public half is complete too."""
     try:
-        public = json.loads((public_dir / "dataset.json").read_text())
         hidden = json.loads((hidden_dir / "ground_truth.json").read_text())
     except (OSError, ValueError):
         return False
-    return public.get("fingerprint") == fingerprint and hidden.get("fingerprint") == fingerprint
+    return hidden.get("fingerprint") == fingerprint and (public_dir / "dataset.json").is_file()
 
 
 def _clear(directory: Path, entries: tuple[str, ...]) -> None:
@@ -129,7 +130,9 @@ def write_category(
     fingerprint: str,
     description: dict,
 ) -> None:
-    """Write both halves; the two JSON files are written last (commit markers)."""
+    """Write both halves; ``dataset.json`` then ``ground_truth.json`` are written last (commit markers).
+
+    ``fingerprint`` goes into the hidden half only: it is derived from the seed."""
     public_dir, hidden_dir = Path(public_dir), Path(hidden_dir)
     _clear(public_dir, PUBLIC_ENTRIES)
     _clear(hidden_dir, HIDDEN_ENTRIES)
@@ -167,12 +170,10 @@ def write_category(
         for i, item in sorted(enumerate(category.test), key=lambda pair: ids[pair[0]])
     ]
     truth = {"fingerprint": fingerprint, "category": category.name, "items": truth_items}
-    (hidden_dir / "ground_truth.json").write_text(json.dumps(truth, indent=1))
 
     unique_shapes = {tuple(s) for s in shapes.values()}
     public = {
         **description,
-        "fingerprint": fingerprint,
         "category": category.name,
         "n_train": len(category.train),
         "test_ids": sorted(ids),
@@ -180,6 +181,7 @@ def write_category(
         "output": "predictions.npz with arrays ids, scores, maps (see docs/benchmarks/anomaly.md)",
     }
     (public_dir / "dataset.json").write_text(json.dumps(public, indent=1))
+    (hidden_dir / "ground_truth.json").write_text(json.dumps(truth, indent=1))
 
 
 def load_ground_truth(hidden_dir: Path) -> GroundTruth:

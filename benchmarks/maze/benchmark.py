@@ -6,13 +6,19 @@ from this project (``import benchmarks.maze``): the platform's Python path
 includes it.
 
 Hidden data: ``eval_mazes.json`` (other seeds) and ``split.json`` (a fixed,
-seeded public/private split of the evaluation mazes).
+seeded public/private split of the evaluation mazes, and the seed of the
+scorer's softmax sampling). Every seed of the hidden part is secret: the
+platform passes ``seed_for`` (256-bit HMAC-derived seeds, one per use), and
+nothing public (trajectory pictures, maze ids ``eval-NNNN``) carries one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -53,11 +59,18 @@ class MazeBenchmark(Benchmark):
 
     def __init__(self, train_count: int = 500, eval_count: int = 200, episodes_per_maze: int = 3,
                  train_seed: int = 1000, eval_seed: Seed = 900_000, split_seed: Seed = 7,
-                 trajectory_pictures: int = 4):
+                 trajectory_pictures: int = 4, sampling_seed: Seed | None = None,
+                 seed_for: Callable[[str, str], int] | None = None):
+        """``seed_for(slug, label)``, when given, supplies the hidden seeds (labels ``eval``, ``split``,
+        ``sampling``) in place of ``eval_seed``, ``split_seed`` and ``sampling_seed``."""
         self.train_count, self.eval_count = train_count, eval_count
         self.episodes_per_maze = episodes_per_maze
         self.train_seed = train_seed
+        if seed_for is not None:
+            eval_seed, split_seed, sampling_seed = (partial(seed_for, self.slug, label)
+                                                    for label in ("eval", "split", "sampling"))
         self._eval_seed, self._split_seed = eval_seed, split_seed
+        self._sampling_seed = split_seed if sampling_seed is None else sampling_seed
         self.trajectory_pictures = trajectory_pictures
 
     @property
@@ -67,6 +80,18 @@ class MazeBenchmark(Benchmark):
     @property
     def split_seed(self) -> int:
         return resolve_seed(self._split_seed)
+
+    @property
+    def sampling_seed(self) -> int:
+        return resolve_seed(self._sampling_seed)
+
+    @property
+    def fingerprint(self) -> str:
+        """Secret (it hashes the hidden seeds): decides whether prepared data is current; never published."""
+        facts = {"version": self.version, "train": [self.train_seed, self.train_count],
+                 "eval": [self.eval_seed, self.eval_count], "split": [self.split_seed, self.private_fraction],
+                 "sampling": self.sampling_seed}
+        return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
 
     # -- data ---------------------------------------------------------------
     def prepare(self, public_dir: Path, hidden_dir: Path) -> None:
@@ -85,7 +110,8 @@ class MazeBenchmark(Benchmark):
             ids = [m.id for m in load_maze_set(hidden_dir / EVAL_FILE)]
             order = np.random.default_rng(self.split_seed).permutation(len(ids))
             n_private = int(round(self.private_fraction * len(ids)))
-            split = {"seed": self.split_seed, "private_fraction": self.private_fraction,
+            split = {"seed": self.split_seed, "sampling_seed": self.sampling_seed,
+                     "private_fraction": self.private_fraction,
                      "private": sorted(ids[i] for i in order[:n_private]),
                      "public": sorted(ids[i] for i in order[n_private:])}
             tmp = hidden_dir / (SPLIT_FILE + ".tmp")
@@ -106,8 +132,9 @@ class MazeBenchmark(Benchmark):
         public_rows = np.array([index[i] for i in split["public"]])
         private_rows = np.array([index[i] for i in split["private"]])
         record = [int(r) * self.episodes_per_maze for r in public_rows[: self.trajectory_pictures]]
+        # The prepared set's own sampling seed: scoring reads no seed of the installation at run time.
         run = scoring.run_policy(session, sampling, mazes, self.episodes_per_maze,
-                                 seed=self.split_seed, record=record)
+                                 seed=int(split.get("sampling_seed", split["seed"])), record=record)
         p95 = float(np.percentile(run.timing_ms, 95))
         metrics, public_values = scoring.part_metrics(run.episodes, mazes, public_rows, p95)
         private_metrics, private_values = scoring.part_metrics(run.episodes, mazes, private_rows, p95)

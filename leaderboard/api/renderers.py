@@ -34,7 +34,7 @@ def board_columns(board: dict) -> list[str]:
 
 
 _EMPTY_ROW = ["rank", "user", "method", "job", "entry", "metrics", "submitted_at", "mlflow_run_url", "baseline",
-              "ci", "approx"]
+              "ci", "approx", "dataset_version", "stale_dataset"]
 
 
 def board_records(board: dict) -> list[dict]:

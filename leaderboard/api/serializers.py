@@ -32,6 +32,10 @@ class BoardRowSerializer(serializers.Serializer):
     baseline = serializers.BooleanField()
     ci = serializers.ListField(child=serializers.FloatField(allow_null=True), allow_null=True)
     approx = serializers.BooleanField()
+    dataset_version = serializers.CharField(help_text="Id of the hidden test set this row was scored on "
+                                            "(\"legacy\" for jobs from before data-set ids).")
+    stale_dataset = serializers.BooleanField(help_text="Scored on a hidden set that has since been replaced: not "
+                                             "comparable with rows scored on the current one.")
     public_rank = serializers.IntegerField(required=False, help_text="After a reveal: rank among the same final "
                                            "entries on the public part.")
     rank_change = serializers.IntegerField(required=False, help_text="public_rank - rank (positive: moved up).")
@@ -62,6 +66,7 @@ class BoardSerializer(serializers.Serializer):
     ranked_on = serializers.ChoiceField(choices=["public", "private"])
     phase = PhaseSerializer()
     board_hidden = serializers.BooleanField()
+    dataset_version = serializers.CharField(allow_null=True, help_text="Id of the current hidden test set.")
     rows = BoardRowSerializer(many=True)
 
 

@@ -33,3 +33,31 @@ def countdown(seconds) -> str:
 @register.filter
 def get(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.filter
+def dataset_id(value) -> str:
+    """A recorded ``dataset_version`` as it may be shown: the set's random id, or "legacy" for records made
+    before those ids (they held a hash of facts that include the hidden seed)."""
+    from jobs.scoring.datasets import public_id
+
+    return public_id(value)
+
+
+@register.filter
+def public_seeds(seeds) -> dict:
+    """A record's seeds without ``hidden_data_fingerprint``, an unkeyed hash of the hidden seed that earlier
+    versions stored with every job."""
+    return {k: v for k, v in (seeds or {}).items() if k != "hidden_data_fingerprint"}
+
+
+@register.simple_tag
+def current_dataset(slug: str) -> str | None:
+    """The id of the benchmark's current hidden set (None when none is prepared)."""
+    from benchmarks import registry
+    from jobs.scoring.datasets import dataset_id
+
+    try:
+        return dataset_id(registry.get(slug))
+    except registry.UnknownBenchmark:
+        return None

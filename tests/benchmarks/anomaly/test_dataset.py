@@ -71,10 +71,12 @@ def test_other_seed_shuffles_names_and_split(tmp_path, prepared):
 
 def test_changed_settings_rebuild_the_data(tmp_path):
     tiny_benchmark(seed=0).prepare(tmp_path / "public", tmp_path / "hidden")
-    before = json.loads((tmp_path / "public" / "dataset.json").read_text())["fingerprint"]
+    before = json.loads((tmp_path / "hidden" / "ground_truth.json").read_text())["fingerprint"]
     tiny_benchmark(seed=5).prepare(tmp_path / "public", tmp_path / "hidden")
-    after = json.loads((tmp_path / "public" / "dataset.json").read_text())["fingerprint"]
+    after = json.loads((tmp_path / "hidden" / "ground_truth.json").read_text())["fingerprint"]
     assert before != after
+    # The fingerprint hashes the seed: the public half never carries it.
+    assert "fingerprint" not in json.loads((tmp_path / "public" / "dataset.json").read_text())
     assert len(os.listdir(tmp_path / "public" / "test")) == sum(
         1 for _ in json.loads((tmp_path / "hidden" / "ground_truth.json").read_text())["items"]
     )
