@@ -1,7 +1,8 @@
 """The enqueue as one statement: check and insert in one round trip, under the writers' lock.
 
-PostgreSQL: ``lb_job_enqueue`` (migration ``jobs/0003``) takes the owner's enqueue lock,
-reads the submission's benchmark and both of the owner's limit counts, and inserts the
+PostgreSQL: ``lb_job_enqueue`` (migration ``jobs/0003``; its rate rule as of ``jobs/0005``)
+takes the owner's enqueue lock, reads the submission's benchmark and both of the owner's
+limit counts, and inserts the
 job if the benchmark admits it without counting (no phase limits, phase running) and both
 limits pass. The statement is its own transaction, so the lock is held until the job is
 committed: no BEGIN, no COMMIT, one prepared statement where the transaction in
@@ -103,7 +104,8 @@ def _call(params: list) -> tuple:
 
 
 # A job the rate counts (selectors.counts_against_quota): its parameters are _COUNTED_PARAMS.
-_COUNTED = "NOT j.status = %s AND NOT (j.status = %s AND j.failure_kind = %s)"
+# A platform failure is free only if the job was never scored (a score is a spent job).
+_COUNTED = "NOT j.status = %s AND NOT (j.status = %s AND j.failure_kind = %s AND NOT j.needs_recording)"
 _COUNTED_PARAMS = (JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM)
 
 

@@ -85,8 +85,10 @@ class Job(models.Model):
             # The enqueue's rate window (jobs.enqueue_sql) reads only the owner's recent jobs,
             # however long their history, and counts them from the index alone: status and
             # failure_kind decide whether a job counts, and a table read per job cost an
-            # enqueue more than its insert did (docs/performance.md).
-            models.Index(fields=["owner", "created_at", "status", "failure_kind"], name="jobs_job_rate_window_idx"),
+            # enqueue more than its insert did (docs/performance.md). needs_recording: a platform
+            # failure after scoring still counts (selectors.counts_against_quota).
+            models.Index(fields=["owner", "created_at", "status", "failure_kind", "needs_recording"],
+                         name="jobs_job_rate_window_idx"),
             models.Index(fields=["benchmark", "status"]),
         ]
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -17,7 +19,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-import yaml
 from django.conf import settings
 
 from benchmarks import registry
@@ -25,29 +26,44 @@ from benchmarks.base import Benchmark, Score
 from jobs import logs
 from jobs.models import Job
 from jobs.sandbox import safe_output_files
-from jobs.scoring import datasets, intervals
-from jobs.scoring.seed import hidden_seed
+from jobs.scoring import datasets, intervals, isolated
 from jobs.tracking import RunContent, RunRecord, experiment_name, tracker, with_retries
 from jobs.workspace import Workspace
+from submissions import config_params
+
+logger = logging.getLogger(__name__)
 
 
 def flat_config(path: Path) -> dict[str, object]:
-    """Scalar keys of a YAML config, nested keys joined with dots, lists as JSON."""
+    """The config's MLflow params (nested keys joined with dots, lists as JSON).
+
+    The rules are submissions.config_params's, applied leniently (what breaks one
+    is dropped: the upload already refused such a config), and the YAML is parsed in
+    a limited child (jobs/scoring/isolated.py): a config that hangs or bloats the
+    parser gives no params instead of a stuck or dead worker."""
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(config_params.MAX_CONFIG_BYTES + 1)
+    except OSError:
         return {}
-    return dict(_flatten_dict(data, "")) if isinstance(data, dict) else {}
+    limits = isolated.Limits(timeout_s=10, memory_mb=256, max_file_mb=1, what="reading the config",
+                             culprit="the submission's config file")
+    try:
+        params = isolated.run(_config_params_in_child, data, limits=limits).value
+    except (isolated.Stopped, isolated.CouldNotStart) as exc:
+        logger.warning("config %s gave no MLflow params: %s", path.name, exc)
+        return {}
+    if not isinstance(params, dict):
+        return {}
+    return {key: value for key, value in params.items()
+            if config_params.is_param_name(key) and isinstance(value, (str, int, float, bool, type(None)))}
 
 
-def _flatten_dict(value: dict, prefix: str):
-    for key, inner in value.items():
-        if isinstance(inner, dict):
-            yield from _flatten_dict(inner, f"{prefix}{key}.")
-        elif isinstance(inner, (list, tuple)):
-            yield f"{prefix}{key}", json.dumps(inner)
-        else:
-            yield f"{prefix}{key}", inner
+def _config_params_in_child(data: bytes) -> dict[str, object]:
+    params = config_params.read_params(data, strict=False)
+    return {key: value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+            for key, value in params.items()}
 
 
 @lru_cache(maxsize=1)
@@ -65,11 +81,11 @@ def reproducibility(job: Job, benchmark: Benchmark) -> dict:
         "resources": settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}),
         "sandbox": settings.LB_SANDBOX,
         "scorer_version": benchmark.version,
-        "dataset_version": datasets.stamp(benchmark),
+        # The random id of the hidden set it was scored on (never a hash of the seed or of the data, which
+        # could be searched for); raises DatasetChanged if that set replaced the one the run read.
+        "dataset_version": datasets.scored_on(benchmark, started_at=job.started_at),
         "seeds": {
             "bootstrap": intervals.SEED,
-            # The hidden-data seed is secret; its fingerprint tells two installations apart.
-            "hidden_data_fingerprint": hashlib.sha256(str(hidden_seed()).encode()).hexdigest()[:12],
             **{f"benchmark.{k}": v for k, v in benchmark.seeds.items()},
         },
         "python": sys.version.split()[0],

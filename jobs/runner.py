@@ -21,14 +21,14 @@ from pathlib import Path
 from django.conf import settings
 
 from benchmarks import registry
-from benchmarks.base import RunInfo, Score, ScoringError
+from benchmarks.base import RunInfo, Score
 from core import logcontext
 from core.errors import Conflict
-from jobs import logs, recording, services
+from jobs import containers, logs, recording, services
 from jobs.models import FailureKind, Job, JobPhase
 from jobs.sandbox import get_sandbox
 from jobs.sandbox.base import ResourceClass, RunOutcome, RunSpec
-from jobs.scoring import datasets, intervals
+from jobs.scoring import datasets, intervals, isolated, isolated_score
 from jobs.signals import job_completed
 from jobs.tracking import RunRecord, TrackingUnavailable
 from jobs.workspace import Workspace
@@ -85,9 +85,10 @@ def _run_submission(job: Job, workspace: Workspace, log, worker: str) -> RunOutc
     public_dir, _ = datasets.ready_dirs(benchmark)
     resources = resource_class(job.resource_class)
     extra_dirs, pythonpath = [], [str(settings.BASE_DIR)]
+    sandbox = _sandbox()  # one construction for the install step and the run
     if job.submission.has_requirements:
         services.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.INSTALLING)
-        layer = _install_requirements(workspace, log)
+        layer = _install_requirements(job, workspace, log, sandbox)
         if layer is not None:  # None: the file lists nothing to install
             extra_dirs.append(layer)
             pythonpath.insert(0, str(layer))
@@ -102,8 +103,9 @@ def _run_submission(job: Job, workspace: Workspace, log, worker: str) -> RunOutc
         resources=resources,
         extra_ro_dirs=extra_dirs,
         gpu_index=_gpu_index(resources),
+        # Whose container it is, so a worker starting after this one crashed removes it.
+        labels=containers.container_labels(job_id=str(job.pk), worker=worker),
     )
-    sandbox = _sandbox()
     logs.platform_line(log, f"running {submission.entrypoint} in sandbox {sandbox.name!r}, "
                             f"resource class {resources.name} (timeout {resources.timeout_s} s, "
                             f"memory {resources.memory_mb} MiB)")
@@ -129,19 +131,26 @@ def _sandbox():
     return get_sandbox(settings.LB_SANDBOX, debug=settings.DEBUG)
 
 
-def _install_requirements(workspace: Workspace, log) -> Path | None:
+def _install_requirements(job: Job, workspace: Workspace, log, sandbox) -> Path | None:
+    """The job's dependency layer, per owner (no one runs another's build output),
+    installed offline in ``sandbox``, the run's own; see jobs/sandbox/deps.py."""
     from jobs.sandbox import deps
 
     try:
         return deps.ensure_requirements(
             workspace.code / "requirements.txt",
             cache_root=settings.DATA_DIR / "envs",
-            sandbox_name=settings.LB_SANDBOX,
+            owner_key=f"user-{job.owner_id}",
+            sandbox=sandbox,
             log=log,
             timeout_s=settings.LB_DEPS_TIMEOUT_S,
+            debug=settings.DEBUG,
+            pass_env=settings.LB_DEPS_PASS_ENV,
+            allow_source_builds=settings.LB_DEPS_ALLOW_SOURCE_BUILDS,
+            cache_max_gb=settings.LB_DEPS_CACHE_MAX_GB,
         )
-    except Exception as exc:
-        raise JobFailed(f"installing requirements.txt failed: {exc}", FailureKind.SUBMISSION) from exc
+    except deps.DependencyInstallError as exc:
+        raise JobFailed(f"installing requirements.txt failed: {exc}", exc.kind) from exc
 
 
 def _gpu_index(resources: ResourceClass) -> int | None:
@@ -185,20 +194,51 @@ def _outcome_to_failure(outcome: RunOutcome, job: Job) -> JobFailed | None:
     return JobFailed(reason, FailureKind.SUBMISSION)
 
 
-def _score(job: Job, workspace: Workspace, outcome: RunOutcome) -> Score:
+def scoring_limits(resource_class_name: str, *, what: str = "scoring",
+                   culprit: str = "the submission's output") -> isolated.Limits:
+    """The scoring child's limits: LB_SCORING_*, memory from the resource class unless set."""
+    memory_mb = settings.LB_SCORING_MEMORY_MB or settings.LB_RESOURCE_CLASSES.get(
+        resource_class_name, {}).get("memory_mb", 4096)
+    return isolated.Limits(timeout_s=settings.LB_SCORING_TIMEOUT_S, memory_mb=int(memory_mb),
+                           max_file_mb=settings.LB_SCORING_MAX_FILE_MB,
+                           require_no_network=settings.LB_SCORING_REQUIRE_NO_NETWORK, what=what, culprit=culprit)
+
+
+def _score(job: Job, workspace: Workspace, outcome: RunOutcome, ticker: _Ticker) -> Score:
+    """The benchmark's scorer, in a limited child (jobs/scoring/isolated.py).
+
+    Whose fault: everything that goes wrong once the child has started on the
+    submission's output (ScoringError, any other exception, a signal, memory, the
+    timeout, a malformed answer) is the submission's. Only what fails before it is
+    the platform's: data not prepared (DatasetMissing, raised here) or a child that
+    could not be started (CouldNotStart). A genuine bug in a scorer therefore fails
+    jobs as submission errors; the child's traceback goes to the worker's log."""
     benchmark = registry.get(job.benchmark)
     _, hidden_dir = datasets.ready_dirs(benchmark)
     run_info = RunInfo(
         wall_seconds=outcome.duration_s, peak_vram_mb=outcome.peak_vram_mb,
         gpu=outcome.peak_vram_mb > 0 or settings.LB_WORKER_GPU != "", resource_class=job.resource_class,
     )
+    limits = scoring_limits(job.resource_class)
     try:
-        return benchmark.score(workspace.output, hidden_dir, artifact_dir=workspace.artifacts, run_info=run_info)
-    except ScoringError as exc:
-        raise JobFailed(f"output rejected by the scorer: {exc}", FailureKind.SUBMISSION) from exc
-    except Exception as exc:
-        logger.exception("scorer crashed on job %s", job.pk)
-        raise JobFailed(f"scorer crashed: {type(exc).__name__}: {exc}", FailureKind.PLATFORM) from exc
+        score, ran = isolated_score.score(benchmark, output_dir=workspace.output, hidden_dir=hidden_dir,
+                                          artifact_dir=workspace.artifacts, run_info=run_info, limits=limits,
+                                          on_tick=ticker.tick, should_cancel=ticker.should_cancel)
+    except isolated.Cancelled:
+        raise JobFailed("cancelled", "cancelled") from None
+    except isolated.CouldNotStart as exc:
+        logger.error("job %s: the scoring process could not start: %s", job.pk, exc)
+        raise JobFailed(f"scoring could not start: {exc}", FailureKind.PLATFORM) from exc
+    except isolated.Stopped as exc:
+        if exc.detail:
+            logger.warning("job %s: scoring stopped (%s, charged to the submission): %s\n%s", job.pk, exc.kind,
+                           exc.reason, exc.detail)
+        reason = f"output rejected by the scorer: {exc.reason}" if exc.kind == "rejected" else exc.reason
+        raise JobFailed(reason, FailureKind.SUBMISSION) from None
+    if not ran.network_isolated:
+        logger.warning("job %s: scored WITHOUT network isolation (unshare refused; "
+                       "LB_SCORING_REQUIRE_NO_NETWORK=1 refuses instead)", job.pk)
+    return score
 
 
 def execute(job_id: str) -> str:
@@ -258,9 +298,14 @@ def _execute(job: Job, log, worker: str) -> str:
     if not services.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.SCORING):
         raise JobFailed("cancelled", "cancelled")
     scoring_started = time.monotonic()
-    score = _score(job, workspace, outcome)
+    score = _score(job, workspace, outcome, _Ticker(str(job.pk), worker))
     benchmark = registry.get(job.benchmark)
-    fields = intervals.score_fields(benchmark, score, job_id=job.pk)
+    try:
+        fields = intervals.score_fields(benchmark, score, job_id=job.pk)
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, FloatingPointError) as exc:
+        # The per-item arrays came out of the scoring child, which read the submission's bytes.
+        raise JobFailed(f"the scorer's per-item results could not be resampled: {type(exc).__name__}: {exc}",
+                        FailureKind.SUBMISSION) from exc
     fields["peak_vram_mb"] = outcome.peak_vram_mb
     fields["reproducibility"] = recording.reproducibility(job, benchmark)
     # Read by /metrics (fleet/metrics.py): how long the run and its scoring took.
@@ -268,7 +313,9 @@ def _execute(job: Job, log, worker: str) -> str:
                                             "scoring_s": round(time.monotonic() - scoring_started, 3)}
     if not services.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
         raise JobFailed("cancelled", "cancelled")
-    logs.platform_line(log, f"scored: {_format_metrics(score.metrics)}")
+    # No number in the log yet: it is written when the job completes (_complete), so a job
+    # that fails after scoring (it still counts against quotas) shows no score.
+    logs.platform_line(log, "scored; recording the run in MLflow")
     job.refresh_from_db()
     return _record_and_complete(job, workspace, log, worker)
 
@@ -280,7 +327,16 @@ def _record_and_complete(job: Job, workspace: Workspace, log, worker: str) -> st
     try:
         record = recording.record(job, workspace=workspace, on_retry=on_retry)
     except TrackingUnavailable as exc:
-        reason = f"tracking unavailable: {exc}. Metrics are kept; an operator can re-record the job."
+        reason = (f"tracking unavailable: {exc}. Scoring was done; the job will be recorded, and its "
+                  "score shown, once tracking is back (an operator re-records it).")
+        logs.platform_line(log, reason)
+        services.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
+                          needs_recording=True)
+        return "failed"
+    except Exception as exc:  # our bug, after scoring: no retry (the score is spent), an operator re-records
+        logger.exception("job %s: recording failed", job.pk)
+        reason = (f"recording failed: {type(exc).__name__}: {exc}. Scoring was done; the job will be recorded, "
+                  "and its score shown, once an operator re-records it.")
         logs.platform_line(log, reason)
         services.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
                           needs_recording=True)
@@ -297,9 +353,10 @@ def _complete(job: Job, record: RunRecord, *, worker: str | None, output_dir: Pa
     if not services.job_complete(job_id=str(job.pk), worker=worker, run_id=record.run_id,
                                  experiment_id=record.experiment_id):
         return False
-    if log is not None:
-        logs.platform_line(log, f"completed; MLflow run {record.run_id}")
     job.refresh_from_db()
+    if log is not None:  # the score reaches the log only now (see _execute)
+        logs.platform_line(log, f"scored: {_format_metrics(job.metrics)}")
+        logs.platform_line(log, f"completed; MLflow run {record.run_id}")
     for receiver, error in job_completed.send_robust(sender=Job, job=job, output_dir=output_dir):
         if error is not None:  # a listener's failure never undoes the completed job
             logger.error("after completing job %s, %s failed: %r", job.pk, getattr(receiver, "__name__", receiver),
@@ -315,7 +372,8 @@ def job_rerecord(*, job: Job) -> Job:
         raise Conflict("This job has nothing waiting to be recorded.", code="nothing_to_record")
     workspace = Workspace.of(job.pk)
     record = recording.record(job, workspace=workspace)
-    _complete(job, record, worker=None, output_dir=workspace.output)
+    with logs.open_for_append(job.pk) as log:
+        _complete(job, record, worker=None, output_dir=workspace.output, log=log)
     job.refresh_from_db()
     return job
 

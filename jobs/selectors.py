@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,7 +26,42 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _visible(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
+    """Owner and staff only: the API's jobs, logs, results and the live socket."""
     return visible(queryset, user)
+
+
+# --- Who sees a job's public face (its page, pictures, MLflow run, policy replay) -----------------
+# The rule lives with the boards (``leaderboard.selectors.public_jobs``: completed jobs of an unhidden
+# entry on a shown board); the leaderboard registers it here at start-up so ``jobs`` and the apps
+# between (``agents``) read it without importing upward. With no board app, no job is public.
+_public_jobs_rule: list[Callable[[QuerySet], QuerySet]] = []
+
+
+def set_public_jobs_rule(rule: Callable[[QuerySet], QuerySet]) -> None:
+    _public_jobs_rule[:] = [rule]
+
+
+def public_jobs(queryset: QuerySet | None = None) -> QuerySet:
+    """The jobs of ``queryset`` (default: all) that a shown board lists, for everyone to see."""
+    queryset = Job.objects.all() if queryset is None else queryset
+    return _public_jobs_rule[0](queryset) if _public_jobs_rule else queryset.none()
+
+
+def jobs_visible_to(*, user: AbstractBaseUser, queryset: QuerySet | None = None) -> QuerySet:
+    """Staff: every job; a signed-in user: their own and the public ones; anonymous: the public ones."""
+    queryset = Job.objects.all() if queryset is None else queryset
+    if user.is_staff:
+        return queryset
+    public = public_jobs(queryset)
+    if not user.is_authenticated:
+        return public
+    return queryset.filter(Q(owner_id=user.pk) | Q(pk__in=public.values("pk")))
+
+
+def job_visible_to(*, user: AbstractBaseUser, job: Job) -> bool:
+    if user.is_staff or (user.is_authenticated and job.owner_id == user.pk):
+        return True
+    return public_jobs(Job.objects.filter(pk=job.pk)).exists()
 
 
 def _get(queryset: QuerySet, pk, what: str):
@@ -86,8 +122,13 @@ def job_rate_limit() -> tuple[int, timedelta]:
 
 
 def counts_against_quota() -> Q:
-    """Jobs a user is charged for: not cancelled, not failed by the platform."""
-    return ~Q(status=JobStatus.CANCELLED) & ~Q(status=JobStatus.FAILED, failure_kind=FailureKind.PLATFORM)
+    """Jobs a user is charged for: not cancelled, and not failed by the platform *before it was scored*.
+
+    A score is a spent job: one that failed after its score was saved (``needs_recording``:
+    MLflow refused or was away) counts, whatever happened next. The same rule is spelled in
+    SQL in ``jobs.enqueue_sql._COUNTED`` and in ``lb_job_enqueue`` (migration ``jobs/0005``)."""
+    return ~Q(status=JobStatus.CANCELLED) & ~Q(status=JobStatus.FAILED, failure_kind=FailureKind.PLATFORM,
+                                               needs_recording=False)
 
 
 @dataclass(frozen=True)

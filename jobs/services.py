@@ -54,7 +54,7 @@ def _check_limits(check: selectors.EnqueueCheck) -> None:
         retry_after = max(int((usage.frees_at - timezone.now()).total_seconds()) + 1, 1)
         raise LimitExceeded(
             f"Job limit reached ({usage.limit} per {int(usage.window.total_seconds() // 60)} min, cancelled jobs "
-            f"and platform failures not counted); retry in {retry_after} s.",
+            f"and platform failures before scoring not counted); retry in {retry_after} s.",
             code="rate_limited",
             headers={"Retry-After": str(retry_after)},
         )
@@ -293,6 +293,9 @@ def jobs_sweep(*, now=None) -> dict[str, int]:
             counts["failed"] += Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, worker=job.worker).update(
                 status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM,
                 finished_at=now, error=f"gave up after {job.attempts} attempts: {why}",
+                # Lost while recording: its score was saved, so it counts (a score is a spent
+                # job, selectors.counts_against_quota) and staff can re-record it.
+                needs_recording=job.phase == JobPhase.RECORDING,
             )
     # A pending job older than the re-queue delay while its pool's queue is
     # empty lost its message (e.g. a broker restart without persistence).

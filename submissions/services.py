@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from benchmarks import registry
 from core.db import insert_row
 from core.errors import InvalidInput
-from submissions import archive
+from submissions import archive, config_params
 from submissions.models import Submission
 from submissions.signals import submission_admitting
 
@@ -67,6 +67,8 @@ def submission_create(
     method = (method or "").strip()
     if not method or len(method) > 100:
         raise InvalidInput("method must be a name of 1 to 100 characters.", code="bad_method")
+    if not method.isprintable():  # it becomes an MLflow tag and run name
+        raise InvalidInput("method must not contain control characters.", code="bad_method")
     entrypoint = _check_entrypoint(entrypoint or "main.py")
     config_file = archive.normalise_path(config_file or "config.yaml")
 
@@ -80,10 +82,35 @@ def submission_create(
         for required, role in ((entrypoint, "entrypoint"), (config_file, "config_file")):
             if required not in bundle.paths():
                 raise InvalidInput(f"{role} {required!r} is not in the upload.", code=f"missing_{role}")
+        _check_config(bundle, upload_name if upload is not None else ".tar.gz", config_file,
+                      root if upload is not None else None)
         return _store(bundle, suffix, owner=owner, benchmark=benchmark, method=method,
                       entrypoint=entrypoint, config_file=config_file)
     finally:
         bundle.file.close()
+
+
+def _check_config(bundle: archive.Bundle, archive_name: str, config_file: str, root: str | None) -> None:
+    """The config file under submissions.config_params's rules (its keys become MLflow params):
+    refused here, at upload, rather than after a job has been scored."""
+    size = next(record.size for record in bundle.files if record.path == config_file)
+    if size > config_params.MAX_CONFIG_BYTES:
+        raise InvalidInput(f"config_file {config_file!r} is larger than {config_params.MAX_CONFIG_BYTES // 1024} "
+                           "KiB.", code="config_too_large")
+    data = b""
+    bundle.file.seek(0)
+    try:
+        for raw, stream, _ in archive.archive_entries(bundle.file, archive_name, _limits()):
+            path = archive.normalise_path(raw)
+            if (path[len(root) + 1:] if root else path) == config_file:
+                data = stream.read(config_params.MAX_CONFIG_BYTES + 1)
+                break
+    finally:
+        bundle.file.seek(0)
+    try:
+        config_params.read_params(data, strict=True)
+    except config_params.ConfigProblem as problem:
+        raise InvalidInput(f"config_file {config_file!r}: {problem}", code=problem.code) from None
 
 
 def _store(bundle: archive.Bundle, suffix: str, **fields) -> Submission:

@@ -94,7 +94,9 @@ def _load_arrays(handle: BinaryIO) -> dict[str, np.ndarray]:
             return {name: npz[name] for name in REQUIRED_ARRAYS}
     except ScoringError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, MemoryError) as error:
+    except MemoryError as error:  # e.g. a decompression bomb: its arrays outgrow the scorer's memory limit
+        raise ScoringError(f"{PREDICTIONS}: its arrays do not fit in the scorer's memory ({error})") from None
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
         raise ScoringError(f"{PREDICTIONS}: not a readable .npz without pickles ({error})") from None
 
 

@@ -10,7 +10,8 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from jobs.models import FailureKind, Job, JobStatus
+from jobs.models import Job
+from jobs.selectors import counts_against_quota
 
 
 def _plan(queryset) -> str:
@@ -29,9 +30,7 @@ def _plan(queryset) -> str:
 @pytest.mark.django_db
 def test_the_rate_windows_count_reads_only_its_index(alice):
     """The count in the enqueue's statement (jobs/enqueue_sql.py), spelled by the ORM."""
-    window = (Job.objects.filter(owner=alice, created_at__gte=timezone.now())
-              .exclude(status=JobStatus.CANCELLED)
-              .exclude(status=JobStatus.FAILED, failure_kind=FailureKind.PLATFORM).values("owner"))
+    window = Job.objects.filter(counts_against_quota(), owner=alice, created_at__gte=timezone.now()).values("owner")
     plan = _plan(window.annotate(n=Count("*")).values("n"))
     covering = "Index Only Scan using jobs_job_rate_window_idx" if connection.vendor == "postgresql" else (
         "COVERING INDEX jobs_job_rate_window_idx")
