@@ -1,4 +1,9 @@
-"""WebSockets: ``/ws/inference`` (live replay) and ``/ws/training`` (progress)."""
+"""WebSockets: ``/ws/inference`` (live replay) and ``/ws/training`` (progress).
+
+Inference never runs on the event loop: each call goes to a bounded thread pool
+(``LB_VIEWER_INFERENCE_THREADS``) under a per-step deadline (``LB_VIEWER_STEP_TIMEOUT_S``).
+A policy that misses it is told to stop (onnxruntime's ``RunOptions.terminate``) and its socket
+is closed with ``inference_timeout`` (4504); every other socket keeps flowing."""
 
 from __future__ import annotations
 
@@ -6,20 +11,22 @@ import asyncio
 import json
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 
 from agents import selectors, services
 from agents.episode import Episode, now_ms, viewer_mazes
 from agents.models import ACTIVE_TRAINING
 from core import logcontext
 from core.observability import STATE, SocketSession
-from agents.policies import cached_policy
+from agents.policies import cached_policy, run_options
 
-CLOSE_LIMIT, CLOSE_IDLE, CLOSE_NOT_FOUND = 4429, 4408, 4404
+CLOSE_LIMIT, CLOSE_IDLE, CLOSE_NOT_FOUND, CLOSE_SLOW = 4429, 4408, 4404, 4504
 DEFAULT_SPEED = 5.0
 
 
@@ -43,10 +50,26 @@ def _speed(value) -> float:
     return speed
 
 
+class InferenceTimeout(Exception):
+    pass
+
+
+_pool: list[ThreadPoolExecutor] = []
+
+
+def _inference_pool() -> ThreadPoolExecutor:
+    """One bounded pool per process: a slow policy holds one thread until its deadline stops it."""
+    if not _pool:
+        _pool.append(ThreadPoolExecutor(max_workers=settings.LB_VIEWER_INFERENCE_THREADS,
+                                        thread_name_prefix="viewer-onnx"))
+    return _pool[0]
+
+
 @database_sync_to_async
-def _load(model_choice):
-    """(model, policy) for an explicit model id, or the active model when None."""
-    model = selectors.model_get(model_choice) if model_choice is not None else selectors.active_model()
+def _load(model_choice, user):
+    """(model, policy) for an explicit model id the user may see, or the active model when None."""
+    model = (selectors.model_get(model_choice, user=user) if model_choice is not None
+             else selectors.active_model())
     if model is None:
         raise BadMessage("no_model" if model_choice is None else "not_found",
                          "no active model; run `manage.py bootstrap`" if model_choice is None
@@ -110,9 +133,14 @@ class LimitedConsumer(AsyncWebsocketConsumer):
             await self.handle(message)
         except BadMessage as exc:
             await self.send_error(exc.code, exc.detail)
+        except InferenceTimeout as exc:
+            await self.close_slow(exc)
 
     async def handle(self, message: dict):
         raise BadMessage("unknown_type", f"unknown message type {message['type']!r}")
+
+    async def close_slow(self, exc: InferenceTimeout):  # sockets that run inference override this
+        raise exc
 
     async def disconnect(self, code):
         for task in self.tasks:
@@ -130,6 +158,7 @@ class InferenceConsumer(LimitedConsumer):
         self.episode: Episode | None = None
         self.model = None
         self.step_ms: deque[float] = deque(maxlen=10_000)  # onnxruntime time per step, for "stats"
+        self.inflight: asyncio.Future | None = None  # the episode's call in the pool, if any
         self.mazes = viewer_mazes(settings.LB_VIEWER_MAZES)
         try:
             self.speed = _speed(query.get("speed", DEFAULT_SPEED))
@@ -141,8 +170,38 @@ class InferenceConsumer(LimitedConsumer):
         except BadMessage as exc:
             await self.send_error(exc.code, exc.detail)
             return
+        except InferenceTimeout as exc:
+            await self.close_slow(exc)
+            return
         if query.get("autoplay", "1") not in ("0", "false", "no"):
             await self.play()
+
+    async def infer(self, call):
+        """Run ``call(run_options)`` (the episode's inference) in the pool under the step deadline."""
+        loop = asyncio.get_running_loop()
+        options = run_options()
+
+        async def in_pool():
+            while self.inflight is not None and not self.inflight.done():
+                # A cancelled caller's call still owns the episode: wait for it (it is bounded too).
+                await asyncio.wait([self.inflight])
+            self.inflight = loop.run_in_executor(_inference_pool(), call, options)
+            # A cut-off call ends in onnxruntime's "terminated" error, which nobody awaits: read it here.
+            self.inflight.add_done_callback(lambda done: done.cancelled() or done.exception())
+            return await asyncio.shield(self.inflight)
+
+        try:
+            return await asyncio.wait_for(in_pool(), settings.LB_VIEWER_STEP_TIMEOUT_S)
+        except TimeoutError:
+            options.terminate = True  # onnxruntime stops the run at its next node or loop iteration
+            raise InferenceTimeout(f"the policy took longer than {settings.LB_VIEWER_STEP_TIMEOUT_S:g} s "
+                                   f"for one step; this socket is closed") from None
+
+    async def close_slow(self, exc: InferenceTimeout):
+        self.playing = False
+        await self.send_error("inference_timeout", str(exc))
+        await self.close(code=CLOSE_SLOW)
+        self.session.closed(CLOSE_SLOW)
 
     def is_busy(self) -> bool:
         return self.playing
@@ -150,10 +209,11 @@ class InferenceConsumer(LimitedConsumer):
     async def new_episode(self):
         """Start an episode; the model is resolved now, so a new active model applies here."""
         await self.pause()
-        self.model, policy = await _load(self.model_choice)
+        user = self.scope.get("user")
+        self.model, policy = await _load(self.model_choice, AnonymousUser() if user is None else user)
         self.session.model_id = self.model.id
         self.episode = Episode(policy, self.mazes[self.maze_id], sampling=self.model.sampling)
-        frame = self.episode.start_frame()
+        frame = await self.infer(self.episode.start_frame)
         frame["model"] = {"id": self.model.id, "name": self.model.name, "version": self.model.version,
                           "algorithm": self.model.algorithm}
         frame["speed"] = self.speed
@@ -178,14 +238,17 @@ class InferenceConsumer(LimitedConsumer):
 
     async def _play(self):
         next_at = time.monotonic()
-        while self.playing and not self.episode.done:
-            await self.advance()
-            next_at = max(next_at + 1.0 / self.speed, time.monotonic() - 0.5)  # bounded catch-up
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        try:
+            while self.playing and not self.episode.done:
+                await self.advance()
+                next_at = max(next_at + 1.0 / self.speed, time.monotonic() - 0.5)  # bounded catch-up
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        except InferenceTimeout as exc:
+            await self.close_slow(exc)
         self.playing = False
 
     async def advance(self):
-        frame = self.episode.step_frame()
+        frame = await self.infer(self.episode.step_frame)
         self.step_ms.append(round(self.episode.step_seconds[-1] * 1000.0, 4))
         self.last_activity = time.monotonic()
         await self.send_frame(frame)
@@ -243,9 +306,12 @@ class TrainingConsumer(LimitedConsumer):
 
     async def opened(self):
         self.run_id = _query(self.scope).get("run")
-        run = await database_sync_to_async(selectors.training_run_get)(self.run_id) if self.run_id else None
+        user = self.scope.get("user")
+        # The owner's and staff's only, like a job's log: anyone else's run "does not exist".
+        run = await database_sync_to_async(selectors.training_run_get)(self.run_id, user=user) \
+            if self.run_id and user is not None else None
         if run is None:
-            await self.send_error("not_found", "pass ?run=<training run id>")
+            await self.send_error("not_found", "pass ?run=<the id of one of your training runs>")
             await self.close(code=CLOSE_NOT_FOUND)
             self.session.closed(CLOSE_NOT_FOUND)
             return
@@ -264,7 +330,11 @@ class TrainingConsumer(LimitedConsumer):
                 await self.send_frame({"type": "progress", "episode": row.episode, "timesteps": row.timesteps,
                                        "reward": row.reward, "loss": row.loss, "success_rate": row.success_rate,
                                        "server_ts": now_ms()})
-            run = await database_sync_to_async(selectors.training_run_get)(self.run_id)
+            run = await database_sync_to_async(selectors.training_run_get)(self.run_id, user=self.scope.get("user"))
+            if run is None:  # the owner's account went, or lost staff: stop streaming
+                self.streaming = False
+                await self.close(code=CLOSE_NOT_FOUND)
+                return
             if run.status != status:
                 status = run.status
                 await self.send_frame({"type": "status", "status": status, "error": run.error,

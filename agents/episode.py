@@ -43,10 +43,10 @@ class Episode:
         self.success = False
         self.step_seconds: list[float] = []  # onnxruntime time per step (the "stats" message reports it)
 
-    def start_frame(self) -> dict:
+    def start_frame(self, run_options=None) -> dict:
         env = self.env.unwrapped
         cells = env.floor_cells()
-        actions = self.policy.scores(env.observations_at(cells)).argmax(axis=1)
+        actions = self.policy.scores(env.observations_at(cells), run_options).argmax(axis=1)
         return {
             "type": "episode", "maze_id": self.maze.id,
             "grid": ["".join("#" if v else "." for v in row) for row in env.grid],
@@ -62,10 +62,10 @@ class Episode:
             return int(self.rng.choice(len(p), p=p / p.sum()))
         return int(scores.argmax())
 
-    def step_frame(self) -> dict:
+    def step_frame(self, run_options=None) -> dict:
         """Advance one step (the caller checks ``done`` first)."""
         t0 = time.perf_counter()
-        scores = self.policy.scores(self.obs[None, :])[0]
+        scores = self.policy.scores(self.obs[None, :], run_options)[0]
         self.step_seconds.append(time.perf_counter() - t0)
         action = self._choose(scores)
         self.obs, reward, terminated, truncated, info = self.env.step(action)

@@ -34,6 +34,10 @@ class AgentModel(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     archived = models.BooleanField(default=False)
     active = models.BooleanField(default=False)
+    # Who sees a policy (agents.selectors.models_visible_to): its owner and staff; everyone once its
+    # owner publishes it, or once staff make it a baseline (the demo and staff uploads are baselines).
+    published = models.BooleanField(default=False)
+    baseline = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="agent_models")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -45,6 +49,9 @@ class AgentModel(models.Model):
             # At most one active model, enforced by the database itself.
             models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="agents_one_active_model"),
             models.CheckConstraint(condition=~(Q(active=True) & Q(archived=True)), name="agents_active_not_archived"),
+            # The viewer's default policy is shown to everyone, so it must be public.
+            models.CheckConstraint(condition=~Q(active=True) | Q(published=True) | Q(baseline=True),
+                                   name="agents_active_is_public"),
         ]
 
     def __str__(self) -> str:

@@ -76,8 +76,18 @@ class Policy:
     def __init__(self, path: Path):
         self.session = _session(path)
 
-    def scores(self, obs: np.ndarray) -> np.ndarray:
-        return self.session.run([SCORES_NAME], {OBS_NAME: np.asarray(obs, dtype=np.float32)})[0]
+    def scores(self, obs: np.ndarray, run_options=None) -> np.ndarray:
+        """``run_options``: an ``onnxruntime.RunOptions`` whose ``terminate`` another thread may set
+        to stop this run (the viewer's per-step timeout)."""
+        return self.session.run([SCORES_NAME], {OBS_NAME: np.asarray(obs, dtype=np.float32)},
+                                run_options=run_options)[0]
+
+
+def run_options():
+    """A fresh ``RunOptions`` for one call: setting its ``terminate`` aborts that call only."""
+    import onnxruntime as ort
+
+    return ort.RunOptions()
 
 
 _cache: dict[tuple[int, str], Policy] = {}

@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
 
 from agents.models import AgentModel, ModelSource, TrainingProgress, TrainingRun
 
 
-def model_list(*, include_archived: bool = False) -> QuerySet[AgentModel]:
+# --- Who sees a policy, one rule for the API, the viewer page and /ws/inference (docs/security.md) ------
+def models_visible_to(user: AbstractBaseUser) -> QuerySet[AgentModel]:
+    """Staff: every policy. Everyone: published ones and baselines. A signed-in user: also their own."""
     models = AgentModel.objects.all()
+    if user.is_staff:
+        return models
+    public = Q(published=True) | Q(baseline=True)
+    return models.filter(public | Q(created_by_id=user.pk) if user.is_authenticated else public)
+
+
+def model_list(*, user: AbstractBaseUser, include_archived: bool = False, job=None) -> QuerySet[AgentModel]:
+    models = models_visible_to(user)
+    if job is not None:
+        models = models.filter(source=ModelSource.JOB, source_ref=str(job))
     return models if include_archived else models.filter(archived=False)
 
 
-def model_get(model_id) -> AgentModel | None:
+def model_get(model_id, *, user: AbstractBaseUser) -> AgentModel | None:
+    """The policy ``model_id`` if ``user`` may see it (someone else's private one is None: a 404)."""
     try:
-        return AgentModel.objects.filter(pk=int(model_id)).first()
+        return models_visible_to(user).filter(pk=int(model_id)).first()
     except (TypeError, ValueError):
         return None
+
+
+def model_may_publish(model: AgentModel, user: AbstractBaseUser) -> bool:
+    return bool(user.is_authenticated and (user.is_staff or model.created_by_id == user.pk))
 
 
 def active_model() -> AgentModel | None:
@@ -28,9 +46,13 @@ def training_run_for(*, user, run_id=None) -> TrainingRun | None:
     return runs.filter(pk=run_id).first() if run_id else runs.first()
 
 
-def training_run_get(run_id) -> TrainingRun | None:
+def training_run_get(run_id, *, user: AbstractBaseUser) -> TrainingRun | None:
+    """The run if ``user`` owns it (or is staff): progress is its owner's, like a job's log."""
+    if not user.is_authenticated:
+        return None
+    runs = TrainingRun.objects.all() if user.is_staff else TrainingRun.objects.filter(owner_id=user.pk)
     try:
-        return TrainingRun.objects.filter(pk=run_id).first()
+        return runs.filter(pk=run_id).first()
     except Exception:  # a malformed UUID
         return None
 

@@ -18,9 +18,14 @@ from django.utils import timezone
 from agents import policies
 from agents.models import (ACTIVE_TRAINING, AgentModel, EpisodeLog, ModelSource, TrainingProgress, TrainingRun,
                            TrainingStatus)
-from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from core.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
 
 DEMO_NAME = "maze-demo"
+
+
+class Forbidden(DomainError):
+    code = "permission_denied"
+    status_code = 403
 
 
 def _models_dir() -> Path:
@@ -44,8 +49,12 @@ def _float_or_none(value: Any) -> float | None:
 
 
 def model_register(*, path: Path, name: str, source: str, metadata: dict | None = None, source_ref: str = "",
-                   sampling: str = "greedy", created_by=None, activate: bool = False) -> AgentModel:
-    """Validate ``path``, copy it into the models directory and add a new version of ``name``."""
+                   sampling: str = "greedy", created_by=None, activate: bool = False,
+                   baseline: bool | None = None) -> AgentModel:
+    """Validate ``path``, copy it into the models directory and add a new version of ``name``.
+
+    A job's or a training run's policy is private to its owner until they publish it; the demo and
+    staff uploads are baselines, public from the start (``baseline`` overrides)."""
     path = Path(path)
     if not path.is_file() or path.is_symlink():
         raise InvalidInput(f"{path.name}: no such policy file")
@@ -68,7 +77,8 @@ def model_register(*, path: Path, name: str, source: str, metadata: dict | None 
             name=name, version=version, algorithm=str(meta.get("algorithm", ""))[:32],
             trained_at=_parse_time(meta.get("trained_at")), success_rate=_float_or_none(meta.get("success_rate")),
             maze_set=str(meta.get("maze_set", ""))[:128], source=source, source_ref=source_ref, file=stored.name,
-            sha256=sha, sampling=sampling, metadata=meta, created_by=created_by)
+            sha256=sha, sampling=sampling, metadata=meta, created_by=created_by,
+            baseline=source in (ModelSource.DEMO, ModelSource.UPLOAD) if baseline is None else baseline)
     if activate:
         model = model_activate(model_id=model.id)
     return model
@@ -123,6 +133,9 @@ def model_activate(*, model_id: int) -> AgentModel:
             raise NotFound(f"model {model_id} does not exist")
         if model.archived:
             raise Conflict(f"model {model_id} is archived; unarchive it first")
+        if not (model.published or model.baseline):
+            raise Conflict(f"model {model_id} is private; its owner publishes it, or staff make it a baseline, "
+                           "before it can be everyone's default")
         AgentModel.objects.filter(active=True).exclude(pk=model_id).update(active=False)
         try:
             with transaction.atomic():
@@ -142,6 +155,36 @@ def model_archive(*, model_id: int, archived: bool = True) -> AgentModel:
     model.archived = archived
     model.save(update_fields=["archived"])
     return model
+
+
+def model_publish(*, model_id: int, user, published: bool = True) -> AgentModel:
+    """Publish (or withdraw) a policy: its owner or staff. Someone else's private policy is a 404,
+    someone else's public one a 403."""
+    from agents.selectors import model_get, model_may_publish
+
+    model = model_get(model_id, user=user)
+    if model is None:
+        raise NotFound(f"model {model_id} does not exist")
+    if not model_may_publish(model, user):
+        raise Forbidden(f"only the owner of model {model_id} or staff may publish it")
+    try:
+        with transaction.atomic():  # the active policy must stay public: a check constraint says so
+            AgentModel.objects.filter(pk=model.pk).update(published=published)
+    except IntegrityError as exc:
+        raise Conflict(f"model {model_id} is the viewer's active model; activate another one first") from exc
+    model.refresh_from_db()
+    return model
+
+
+def model_set_baseline(*, model_id: int, baseline: bool) -> AgentModel:
+    """Staff: make a policy a baseline (public to everyone) or take that back."""
+    try:
+        with transaction.atomic():
+            if not AgentModel.objects.filter(pk=model_id).update(baseline=baseline):
+                raise NotFound(f"model {model_id} does not exist")
+    except IntegrityError as exc:
+        raise Conflict(f"model {model_id} is the viewer's active model; activate another one first") from exc
+    return AgentModel.objects.get(pk=model_id)
 
 
 def demo_model_ensure() -> tuple[AgentModel, bool]:

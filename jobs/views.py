@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from core.errors import DomainError
+from core.redirects import safe_next
 from jobs import pages, selectors, tracking
 from jobs.forms import SubmitForm
 from jobs.models import Job, JobStatus
@@ -114,7 +115,7 @@ def _job_for_page(request, pk):
         raise Http404("No such job")
     if request.user.is_authenticated and (request.user.is_staff or job.owner_id == request.user.pk):
         return job, True
-    if job.status == JobStatus.COMPLETED and pages.is_public(job):
+    if selectors.job_visible_to(user=request.user, job=job):  # a shown board lists it (docs/security.md)
         return job, False
     raise Http404("No such job")
 
@@ -179,7 +180,7 @@ def job_cancel_page(request, pk):
         messages.success(request, "Job cancelled.")
     except DomainError as exc:
         messages.error(request, exc.detail)
-    return redirect(request.POST.get("next") or reverse("job", kwargs={"pk": pk}))
+    return redirect(safe_next(request, reverse("job", kwargs={"pk": pk})))
 
 
 @login_required
@@ -195,5 +196,5 @@ def job_rerun_page(request, pk):
             job = job_rerun(job=old, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
-        return redirect(request.POST.get("next") or reverse("my-jobs"))
+        return redirect(safe_next(request, reverse("my-jobs")))
     return redirect("job", pk=job.pk)

@@ -15,6 +15,10 @@ class LeaderboardConfig(AppConfig):
         job_admission_open.connect(receivers.open_to_jobs, dispatch_uid="leaderboard.open_to_jobs")
         job_completed.connect(receivers.enter_completed_job, dispatch_uid="leaderboard.enter_completed_job")
         pages.add_public_check(receivers.job_is_public)
+        from jobs.selectors import set_public_jobs_rule
+        from leaderboard.selectors import public_jobs
+
+        set_public_jobs_rule(public_jobs)  # the one public-job rule, for the apps below (docs/security.md)
         pages.add_board(receivers.JobBoard)
         from leaderboard import board_cache
 

@@ -8,13 +8,14 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from benchmarks import registry
 from benchmarks.base import Benchmark
 from jobs.models import Job, JobStatus
 from jobs.tracking import compare_url, run_urls
-from jobs.scoring import intervals
+from jobs.scoring import datasets, intervals
 from leaderboard import phases, ranking
 from leaderboard.models import Entry, FinalMark, Phase, PhaseState
 
@@ -32,6 +33,10 @@ class BoardRow:
     baseline: bool
     ci: list | None
     approx: bool = False  # not significantly different from the row above
+    # The random id of the hidden set the row's job was scored on ("legacy" before ids), and whether
+    # that set has since been replaced (rotate_hidden_data): its numbers are not comparable with the rest.
+    dataset_version: str = ""
+    stale_dataset: bool = False
     # After a reveal: the row's rank among the same final entries on the public part.
     public_rank: int | None = None
     rank_change: int | None = None  # public_rank - rank: positive moved up
@@ -54,6 +59,7 @@ class Board:
     rows: list[BoardRow] = field(default_factory=list)
     compare_url: str = ""
     hidden: bool = False  # the phase hides its board until it ends
+    dataset_version: str | None = None  # the current hidden set's id
     public_view: bool = False  # a revealed phase's public ranking, asked for with part=public
 
     @property
@@ -78,6 +84,7 @@ class Board:
             "ranked_on": self.ranked_part,
             "phase": self.phase_info,
             "board_hidden": self.hidden,
+            "dataset_version": self.dataset_version,
             "rows": [row.as_dict() for row in self.rows],
         }
 
@@ -133,7 +140,8 @@ def board(slug: str, *, phase_id: str | int | None = None, part: str | None = No
     benchmark = registry.get(slug)
     now = now or timezone.now()
     phase = phases.board_phase(slug, phase_id, now=now)
-    result = Board(benchmark=benchmark, phase=phase, now=now, public_view=part == "public")
+    result = Board(benchmark=benchmark, phase=phase, now=now, public_view=part == "public",
+                   dataset_version=datasets.dataset_id(benchmark))
     ended = phase.state(now) == PhaseState.ENDED
     if not phase.board_visible and not ended and not include_hidden:
         result.hidden = True
@@ -148,6 +156,8 @@ def board(slug: str, *, phase_id: str | int | None = None, part: str | None = No
                     .order_by("finished_at"))
     jobs = [job for job in pool
             if include_hidden or not getattr(entries.get((job.owner_id, job.submission.method)), "hidden", False)]
+    if not revealed:
+        jobs = _current_data_first(jobs, result.dataset_version)
     public_ranks = {}
     if revealed:
         public_ranks = {c.entry: r for r, c in ranking.rank(_candidates(jobs, "public", benchmark, lambda j: j.pk),
@@ -167,6 +177,7 @@ def board(slug: str, *, phase_id: str | int | None = None, part: str | None = No
             metrics={m.name: metrics.get(m.name) for m in benchmark.metrics},
             submitted_at=job.submission.created_at.isoformat(), mlflow_run_url=ui_url,
             baseline=bool(entry and entry.baseline), ci=[low, high] if low is not None else None,
+            **_dataset_of(job, result.dataset_version),
         )
         samples = _resampled(benchmark, job, part)
         if previous_samples is not None and samples is not None and len(samples) == len(previous_samples):
@@ -186,6 +197,32 @@ def board(slug: str, *, phase_id: str | int | None = None, part: str | None = No
     return result
 
 
+def _current_data_first(jobs: list[Job], current: str | None) -> list[Job]:
+    """An entry with a job scored on the current hidden set is ranked by such jobs only (a re-run replaces its
+    stale numbers, better or worse); an entry with none keeps its last numbers, marked stale."""
+    if current is None:
+        return jobs
+    fresh = {(job.owner_id, job.submission.method) for job in jobs
+             if (job.reproducibility or {}).get("dataset_version") == current}
+    return [job for job in jobs if (job.reproducibility or {}).get("dataset_version") == current
+            or (job.owner_id, job.submission.method) not in fresh]
+
+
+def _dataset_of(job: Job, current: str | None) -> dict:
+    recorded = (job.reproducibility or {}).get("dataset_version")
+    return {"dataset_version": datasets.public_id(recorded),
+            "stale_dataset": current is not None and recorded != current}
+
+
+def stale_jobs(slug: str) -> list[Job]:
+    """Completed jobs of ``slug`` that the board lists and that were scored on a replaced hidden set: the best
+    job of each entry of the current phase (and each final job of a revealed one). What ``rerun_stale`` runs
+    again."""
+    rows = board(slug, include_hidden=True).rows
+    ids = [row.job for row in rows if row.stale_dataset]
+    return list(Job.objects.filter(pk__in=ids).select_related("submission", "owner"))
+
+
 def _run_id(jobs: list[Job], job_id: str) -> str:
     return next(job.run_id for job in jobs if str(job.pk) == job_id)
 
@@ -203,7 +240,8 @@ def benchmark_summaries() -> list[dict]:
     summaries = []
     for b in registry.all_benchmarks():
         phase = phases.current_phase(b.slug, now=now, phases=by_slug.get(b.slug, []))
-        summaries.append({"benchmark": b, "entries": counts.get(b.slug, 0), "closed": phase.revealed_at is not None,
+        shown = counts.get(b.slug, 0) if shows_board(phase, now) else 0  # a hidden board's entries are not counted
+        summaries.append({"benchmark": b, "entries": shown, "closed": phase.revealed_at is not None,
                           "phase": phases.phase_info(phase, now=now)})
     return summaries
 
@@ -288,10 +326,49 @@ def job_final_choice(*, user: AbstractBaseUser, job: Job) -> dict | None:
             "this_job": mark is not None and mark["job"] == str(job.pk)}
 
 
+# --- Who sees what a board shows: the one rule (docs/security.md, "Who sees what") -------------------
+# Everyone sees what a shown board shows: the entries that are not hidden, and their completed jobs, on a
+# benchmark whose current phase shows its board (``board_visible``, or the phase has ended). Owners see
+# their own entries and jobs, staff everything. ``jobs`` asks this through ``jobs.selectors.public_jobs``
+# (registered in ``LeaderboardConfig.ready``), so apps below the leaderboard use it without importing it.
+
+def shows_board(phase: Phase, now: datetime) -> bool:
+    return phase.board_visible or phase.state(now) == PhaseState.ENDED
+
+
+def board_shown(slug: str, *, now: datetime | None = None) -> bool:
+    """Whether the current phase of ``slug`` shows its board to everyone."""
+    now = now or timezone.now()
+    return shows_board(phases.current_phase(slug, now=now), now)
+
+
+def hidden_boards(*, now: datetime | None = None) -> list[str]:
+    """The benchmarks whose current phase hides its board (only a configured phase can)."""
+    now = now or timezone.now()
+    slugs = set(Phase.objects.filter(board_visible=False).values_list("benchmark", flat=True))
+    return sorted(slug for slug in slugs if not board_shown(slug, now=now))
+
+
+def entries_visible_to(user: AbstractBaseUser) -> QuerySet[Entry]:
+    """Entries ``user`` may see: staff all; everyone the unhidden entries of shown boards; owners theirs."""
+    entries = Entry.objects.all()
+    if user.is_staff:
+        return entries
+    shown = Q(hidden=False) & ~Q(benchmark__in=hidden_boards())
+    return entries.filter(shown | Q(owner_id=user.pk)) if user.is_authenticated else entries.filter(shown)
+
+
+def public_jobs(queryset: QuerySet[Job]) -> QuerySet[Job]:
+    """The completed jobs of ``queryset`` whose entry a shown board lists (the set form of
+    :func:`entry_is_public`)."""
+    listed = Entry.objects.filter(benchmark=OuterRef("benchmark"), owner_id=OuterRef("owner_id"),
+                                  method=OuterRef("submission__method"), hidden=False)
+    return queryset.filter(Exists(listed), status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
+
+
 def entry_is_public(*, benchmark: str, owner_id: int, method: str) -> bool:
     """Whether the board shows this user's method (its completed jobs' pages are public): the entry is
     not hidden, and the current phase does not hide its board until it ends."""
-    phase = phases.current_phase(benchmark)
-    if not phase.board_visible and phase.state(timezone.now()) != PhaseState.ENDED:
+    if not board_shown(benchmark):
         return False
     return Entry.objects.filter(benchmark=benchmark, owner_id=owner_id, method=method, hidden=False).exists()

@@ -12,7 +12,6 @@ from benchmarks import registry
 from leaderboard import phases, selectors
 from core.errors import DomainError, NotFound
 from leaderboard.finals import final_mark, final_unmark
-from leaderboard.models import Entry
 
 
 def index(request):
@@ -32,9 +31,8 @@ def board_page(request, slug: str):
 
 
 def entry_page(request, pk: int):
-    entry = get_object_or_404(Entry.objects.select_related("owner"), pk=pk)
-    if entry.hidden and not request.user.is_staff:
-        raise Http404("No such entry")
+    # Hidden entries, and every entry of a board its phase hides, are their owner's and staff's only.
+    entry = get_object_or_404(selectors.entries_visible_to(request.user).select_related("owner"), pk=pk)
     benchmark = registry.get(entry.benchmark)
     jobs = selectors.entry_jobs(entry)
     metrics = list(benchmark.metrics)

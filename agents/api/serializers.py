@@ -10,7 +10,8 @@ class AgentModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = AgentModel
         fields = ["id", "name", "version", "algorithm", "trained_at", "success_rate", "maze_set", "source",
-                  "source_ref", "sha256", "sampling", "archived", "active", "created_at", "metadata"]
+                  "source_ref", "sha256", "sampling", "archived", "active", "published", "baseline", "created_at",
+                  "metadata"]
 
 
 class ModelUploadSerializer(serializers.Serializer):
@@ -24,7 +25,17 @@ class ModelUploadSerializer(serializers.Serializer):
 
 
 class ModelPatchSerializer(serializers.Serializer):
-    archived = serializers.BooleanField()
+    archived = serializers.BooleanField(required=False)
+    baseline = serializers.BooleanField(required=False, help_text="staff: public to everyone as a baseline")
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("send archived and/or baseline")
+        return attrs
+
+
+class ModelPublishSerializer(serializers.Serializer):
+    published = serializers.BooleanField(default=True, help_text="false withdraws a published policy")
 
 
 class ActivateSerializer(serializers.Serializer):
@@ -62,6 +73,7 @@ class TrainingRunRefSerializer(serializers.Serializer):
 # Response shapes, for the OpenAPI schema (the views return plain dicts built from MLflow).
 class ModelListQuerySerializer(serializers.Serializer):
     archived = serializers.BooleanField(default=False, help_text="include archived versions")
+    job = serializers.UUIDField(required=False, help_text="only the policy this benchmark job registered")
 
 
 class ExperimentSerializer(serializers.Serializer):

@@ -30,15 +30,17 @@ class ModelListView(GenericAPIView):
     serializer_class = s.AgentModelSerializer
 
     def get_queryset(self):
-        return selectors.model_list(include_archived=False)
+        return selectors.model_list(user=self.request.user)
 
     permission_classes = [IsStaffOrReadOnly]
 
     @extend_schema(operation_id="api_models_list", responses=s.AgentModelSerializer(many=True),
                    parameters=[s.ModelListQuerySerializer])
     def get(self, request):
+        """Published policies and baselines; a signed-in user's own too; staff see all."""
         query = _valid(s.ModelListQuerySerializer, request.query_params)
-        page = self.paginate_queryset(selectors.model_list(include_archived=query["archived"]))
+        page = self.paginate_queryset(selectors.model_list(user=request.user, include_archived=query["archived"],
+                                                           job=query.get("job")))
         return self.get_paginated_response(s.AgentModelSerializer(page, many=True).data)
 
     @extend_schema(request=s.ModelUploadSerializer, responses={201: s.AgentModelSerializer})
@@ -58,15 +60,34 @@ class ModelDetailView(APIView):
 
     @extend_schema(responses=s.AgentModelSerializer)
     def get(self, request, pk: int):
-        model = selectors.model_get(pk)
+        model = selectors.model_get(pk, user=request.user)
         if model is None:
             raise NotFound(f"model {pk} does not exist")
         return Response(s.AgentModelSerializer(model).data)
 
     @extend_schema(request=s.ModelPatchSerializer, responses=s.AgentModelSerializer)
     def patch(self, request, pk: int):
+        """Staff: archive or unarchive, make a baseline or not."""
         data = _valid(s.ModelPatchSerializer, request.data)
-        model = services.model_archive(model_id=pk, archived=data["archived"])
+        if "baseline" in data:
+            services.model_set_baseline(model_id=pk, baseline=data["baseline"])
+        if "archived" in data:
+            services.model_archive(model_id=pk, archived=data["archived"])
+        return Response(s.AgentModelSerializer(selectors.model_get(pk, user=request.user)).data)
+
+
+class ModelPublishView(APIView):
+    """POST (the policy's owner or staff): publish it, so everyone may list and replay it;
+    ``{"published": false}`` withdraws it."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(request=s.ModelPublishSerializer, responses=s.AgentModelSerializer,
+                   operation_id="api_models_publish")
+    def post(self, request, pk: int):
+        data = _valid(s.ModelPublishSerializer, request.data)
+        model = services.model_publish(model_id=pk, user=request.user, published=data["published"])
         return Response(s.AgentModelSerializer(model).data)
 
 
@@ -128,6 +149,8 @@ class TrainingStatusView(APIView):
 
 
 class ExperimentListView(GenericAPIView):
+    """MLflow experiments holding at least one run the caller may see (staff: all)."""
+
     permission_classes = [AllowAny]
     pagination_class = ListPages
     serializer_class = s.ExperimentSerializer
@@ -135,7 +158,7 @@ class ExperimentListView(GenericAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return []  # schema generation: no MLflow call
-        return experiments.experiment_list()
+        return experiments.experiment_list(user=self.request.user)
 
     @extend_schema(operation_id="api_experiments_list", responses=s.ExperimentSerializer(many=True))
     def get(self, request):
@@ -143,8 +166,11 @@ class ExperimentListView(GenericAPIView):
 
 
 class ExperimentDetailView(APIView):
+    """An experiment's runs the caller may see: their own jobs' and training runs', and the jobs a shown
+    board lists (staff: all). An experiment with none of those is a 404."""
+
     permission_classes = [AllowAny]
 
     @extend_schema(responses=s.ExperimentDetailSerializer)
     def get(self, request, pk: str):
-        return Response(experiments.experiment_detail(pk))
+        return Response(experiments.experiment_detail(pk, user=request.user))

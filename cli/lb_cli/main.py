@@ -216,6 +216,21 @@ def final(job: Optional[str] = typer.Argument(None, help="A completed job; its e
 
 
 @app.command()
+def publish(job: str = typer.Argument(..., help="A completed maze job; the policy it registered is published."),
+            withdraw: bool = typer.Option(False, "--withdraw", help="Make it private again (you and staff only).")):
+    """Publish the policy a completed maze job registered: everyone may then list and replay it."""
+    api = _api()
+    found = _run(lambda: api.get("/api/models", params={"job": job}))["results"]
+    if not found:
+        _fail(ApiError("no_policy", f"Job {job} registered no policy you can see "
+                                    "(a maze job registers its policy.onnx when it completes)."))
+    model = _run(lambda: api.post(f"/api/models/{found[0]['id']}/publish", json={"published": not withdraw}))
+    state = "published: everyone may list and replay it" if model["published"] else "private: you and staff only"
+    out.print(f"Policy {model['name']} v{model['version']} (model {model['id']}) of job {job} is {state}.",
+              markup=False)
+
+
+@app.command()
 def board(slug: str, csv: bool = typer.Option(False, "--csv", help="The board as CSV, as the API serves it.")):
     """A benchmark's leaderboard."""
     api = _api()

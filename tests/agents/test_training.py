@@ -77,11 +77,13 @@ def test_worker_run_streams_progress_registers_model_and_logs_to_mlflow(as_alice
     model = AgentModel.objects.get(pk=run.result_model_id)
     assert model.source == ModelSource.TRAINING and model.source_ref == str(run.pk) and model.algorithm == "ppo"
     assert run.mlflow_run_id
-    experiments = anonymous.get("/api/experiments").json()["results"]
+    experiments = as_alice.get("/api/experiments").json()["results"]  # her run: hers to see
     training = next(e for e in experiments if e["name"] == "maze-training")
     assert training["ui_url"].startswith(tracking)
-    detail = anonymous.get(f"/api/experiments/{training['id']}").json()
+    detail = as_alice.get(f"/api/experiments/{training['id']}").json()
     assert run.mlflow_run_id in {r["id"] for r in detail["runs"]}
+    assert "maze-training" not in {e["name"] for e in anonymous.get("/api/experiments").json()["results"]}
+    assert anonymous.get(f"/api/experiments/{training['id']}").status_code == 404
     assert anonymous.get("/api/experiments/987654321").status_code == 404
 
 
@@ -115,8 +117,15 @@ def test_training_socket_streams_rows_and_final_status(alice):
     training_progress_record(run_id=run.pk, report={"episode": 3, "reward": -0.5, "loss": 0.2, "success_rate": 0.1,
                                                     "timesteps": 512})
 
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(alice)  # the run's owner: progress is hers (and staff's) only
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+
     async def scenario():
-        ws = WebsocketCommunicator(application, f"/ws/training?run={run.pk}", headers=[(b"host", b"testserver"), (b"origin", b"http://testserver")])
+        ws = WebsocketCommunicator(application, f"/ws/training?run={run.pk}", headers=[
+            (b"host", b"testserver"), (b"origin", b"http://testserver"), (b"cookie", cookie)])
         assert (await ws.connect())[0]
         frames = [await ws.receive_json_from(timeout=3) for _ in range(2)]
         loop = asyncio.get_running_loop()

@@ -37,7 +37,8 @@ def test_console_trains_streams_curves_and_registers(tmp_path, mlflow_server):
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            # bypass_csp: wait_for_function evaluates strings (CSP: tests/core/test_csp_browser.py)
+            page = browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
             page.goto(server.url + "/admin/login/?next=/agents/training/")
             page.fill("#id_username", "trainer")
             page.fill("#id_password", "pw-for-tests")
@@ -57,10 +58,13 @@ def test_console_trains_streams_curves_and_registers(tmp_path, mlflow_server):
             assert canvas_has_ink(page, "success-chart", (22, 163, 74))
             if os.environ.get("AGENTS_SCREENSHOT_DIR"):
                 page.screenshot(path=os.path.join(os.environ["AGENTS_SCREENSHOT_DIR"], "agents-training.png"))
+            # The trained policy is its owner's until published: the signed-in page's session lists it.
+            models = page.evaluate("async () => (await (await fetch('/api/models')).json()).results")
             browser.close()
-        models = requests.get(server.url + "/api/models", timeout=5).json()["results"]
         trained = [m for m in models if m["source"] == "training"]
-        assert len(trained) == 1 and trained[0]["algorithm"] == "ppo"
+        assert len(trained) == 1 and trained[0]["algorithm"] == "ppo" and trained[0]["published"] is False
+        public = requests.get(server.url + "/api/models", timeout=5).json()["results"]
+        assert trained[0]["id"] not in {m["id"] for m in public}
     finally:
         server.stop(worker)
         server.stop()

@@ -84,7 +84,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    # bypass_csp: Playwright's wait_for_function evaluates strings, which the site's CSP forbids;
+    # tests/core/test_csp_browser.py loads this page under the policy.
+    page = browser.new_page(viewport={"width": 1200, "height": 900}, bypass_csp=True)
     page.goto(server.url + "/agents/")
     page.wait_for_function("window.viewerState && window.viewerState.grid !== null")
     page.wait_for_function("document.getElementById('badge').dataset.state === 'connected'")
@@ -197,7 +199,7 @@ def test_badge_reconnects_when_the_server_returns(page, server):
 
 
 def test_layout_fits_a_phone(browser, server):
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=1, bypass_csp=True)
     phone.goto(server.url + "/agents/")
     phone.wait_for_function("window.viewerState && window.viewerState.grid !== null")
     width = phone.evaluate("document.documentElement.scrollWidth")

@@ -103,7 +103,7 @@ def test_job_page_links_the_replay_of_the_policy_it_registered(client, alice, as
     client.force_login(alice)
     assert b"Replay this policy" not in client.get(f"/jobs/{job.pk}/").content
     model = AgentModel.objects.create(name="m", version=1, source="job", source_ref=str(job.pk), file="m.onnx",
-                                      sha256="0" * 64)
+                                      sha256="0" * 64, created_by=alice)  # the job's owner, as registration sets
     assert f'href="/agents/?model={model.pk}"'.encode() in client.get(f"/jobs/{job.pk}/").content
     viewer = client.get(f"/agents/?model={model.pk}").content.decode()
     assert f'<option value="{model.pk}" selected>' in viewer
