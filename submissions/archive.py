@@ -30,6 +30,7 @@ from typing import IO, Iterable, Iterator
 from zlib_ng.zlib_ng import crc32
 
 from core.errors import InvalidInput
+from submissions.archive_bounds import MAX_META_BYTES, StreamBudget, check_tar, check_zip_directory
 
 CODE_EXTENSIONS = {".py", ".yaml", ".yml", ".json", ".txt", ".md", ".toml", ".cfg", ".ini", ".csv"}
 DATA_EXTENSIONS = CODE_EXTENSIONS | {
@@ -49,6 +50,12 @@ class Limits:
     max_files: int
     max_bytes: int  # total uncompressed
     max_ratio: int  # uncompressed / compressed, for archives
+    max_members: int = 0  # archive entries of any kind (folders, extended headers); 0: 2 x max_files + 16
+    max_header_bytes: int = MAX_META_BYTES  # one GNU long-name or PAX header's payload
+
+    @property
+    def member_limit(self) -> int:
+        return self.max_members or 2 * self.max_files + 16
 
 
 @dataclass
@@ -210,6 +217,8 @@ def _read_exactly(stream: IO[bytes], size: int, path: str) -> bytes:
 
 
 def _zip_entries(upload: IO[bytes], limits: Limits, compressed_size: int) -> Iterator[tuple[str, IO[bytes], int]]:
+    check_zip_directory(upload, limits)  # counted before zipfile builds an object per record
+    budget = StreamBudget(limits.max_bytes, limits.max_ratio, compressed_size)  # declared sizes can lie
     try:
         archive = zipfile.ZipFile(upload)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -232,7 +241,7 @@ def _zip_entries(upload: IO[bytes], limits: Limits, compressed_size: int) -> Ite
             )
         try:
             with archive.open(info) as member:
-                yield info.filename, _CrcChecked(member, info), info.file_size
+                yield info.filename, _CrcChecked(member, info, budget), info.file_size
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:
             raise UploadRejected(f"{info.filename}: cannot be read ({exc}).", code="corrupt_archive") from None
 
@@ -245,8 +254,8 @@ class _CrcChecked:
     check is switched off (``ZipExtFile._update_crc`` skips a member whose expected CRC
     is None; were that attribute to go, zipfile would check it again, only slower)."""
 
-    def __init__(self, member: zipfile.ZipExtFile, info: zipfile.ZipInfo):
-        self._member, self._info, self._crc = member, info, 0
+    def __init__(self, member: zipfile.ZipExtFile, info: zipfile.ZipInfo, budget: StreamBudget):
+        self._member, self._info, self._crc, self._budget = member, info, 0, budget
         member._expected_crc = None
 
     def read(self, size: int = -1) -> bytes:
@@ -255,6 +264,7 @@ class _CrcChecked:
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # raised in the reader, not by open()
             raise UploadRejected(f"{self._info.filename}: cannot be read ({exc}).", code="corrupt_archive") from None
         if data:
+            self._budget.add(len(data), self._info.filename)
             self._crc = crc32(data, self._crc)
         elif self._crc != self._info.CRC:
             raise UploadRejected(f"{self._info.filename}: bad CRC-32, the archive is damaged.", code="corrupt_archive")
@@ -262,8 +272,10 @@ class _CrcChecked:
 
 
 def _tar_entries(upload: IO[bytes], limits: Limits, compressed_size: int) -> Iterator[tuple[str, IO[bytes], int]]:
+    # Every header measured first, streaming: tarfile reads long names and PAX payloads whole.
+    mode = check_tar(upload, limits, compressed_size)
     try:
-        archive = tarfile.open(fileobj=upload, mode="r:*")
+        archive = tarfile.open(fileobj=upload, mode=mode)
         members = archive.getmembers()
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise UploadRejected(f"archive: not a readable tar file ({exc}).", code="corrupt_archive") from None
@@ -351,7 +363,8 @@ def extract(open_stored, name: str, destination, manifest: list[dict], entrypoin
     every file against the manifest (same paths, sizes and sha256), or raise."""
     expected = {record["path"]: record for record in manifest}
     # Sizes are bounded by the manifest, checked while streaming; the ratio rule did its work at upload.
-    limits = Limits(max_files=len(manifest), max_bytes=sum(r["size"] for r in manifest), max_ratio=2**31)
+    limits = Limits(max_files=len(manifest), max_bytes=sum(r["size"] for r in manifest), max_ratio=2**31,
+                    max_members=2**31)
     with open_stored() as handle:
         paths = {normalise_path(raw) for raw, _, _ in archive_entries(handle, name, limits)}
     root = strip_common_root(paths, entrypoint)

@@ -43,6 +43,9 @@ class ResourceClass:
     max_output_mb: int
     gpus: int = 0
     pool: str = "default"  # the queue its jobs go to; workers serve pools (docs/fleet.md)
+    # Files, folders and links in the output (each takes an inode). A hard cap where the
+    # output is a capped mount (jobs/sandbox/output_mount.py), else polled; always checked at the end.
+    max_output_files: int = 100_000
 
 
 @dataclass
@@ -57,6 +60,10 @@ class RunSpec:
     gpu_index: int | None = None
     # Only the dependency-install step sets this: the run itself never has network.
     network: bool = False
+    # Metadata for the backend to attach where it can (the docker backend: container
+    # labels ``lb.job``, ``lb.worker``), so that a container left by a crashed worker can
+    # be found and removed (jobs/containers.py). Platform-made values only, never submission text.
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

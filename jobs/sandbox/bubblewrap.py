@@ -29,6 +29,7 @@ forbids nested ones (``--disable-userns``).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -38,6 +39,7 @@ from typing import BinaryIO, Callable
 
 from .base import RunOutcome, RunSpec, SandboxUnavailable, substitute_spec
 from .limits import JobCgroup, create_job_cgroup, rlimit_argv
+from .output_mount import capped_output
 from .supervise import Launch, kill_group, supervise
 
 SANDBOX_CODE = "/sandbox/code"
@@ -74,6 +76,15 @@ class BubblewrapSandbox:
         if self.privileged:
             os.chown(spec.output_dir, self.sandbox_uid, self.sandbox_uid)
             _make_world_readable(spec.code_dir)
+        with contextlib.ExitStack() as output:
+            try:  # the output on a size- and inode-capped mount, copied out after the run
+                capped = output.enter_context(capped_output(spec, self.sandbox_uid, self.sandbox_uid))
+            except SandboxUnavailable as exc:
+                return RunOutcome(kind="sandbox_error", exit_code=None, reason=str(exc), duration_s=0.0)
+            return self._run(capped, log=log, should_cancel=should_cancel, on_tick=on_tick)
+
+    def _run(self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool],
+             on_tick: Callable[[], None] | None) -> RunOutcome:
         view = {"python": self.python, "code": SANDBOX_CODE, "output": SANDBOX_OUTPUT,
                 "dataset": SANDBOX_DATASET if spec.dataset_dir else "", "tmp": "/tmp"}
         argv, env = substitute_spec(spec, view)

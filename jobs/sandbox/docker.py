@@ -25,6 +25,7 @@ has been read, then removed: ``--rm`` would race the out-of-memory report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -34,10 +35,12 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
 from .base import RunOutcome, RunSpec, SandboxUnavailable, substitute_spec
+from .output_mount import capped_output
 from .supervise import Launch, supervise
 
 SANDBOX_CODE = "/sandbox/code"
@@ -147,6 +150,8 @@ class DockerSandbox:
         for extra in [*self.host_ro_dirs, *spec.extra_ro_dirs]:
             target = str(Path(extra).resolve())
             cmd += ["--mount", f"type=bind,source={self.host_path(Path(extra))},target={target},readonly"]
+        for key, value in sorted(spec.labels.items()):  # which job and worker: see labelled_containers()
+            cmd += ["--label", f"{key}={value}"]
         if spec.gpu_index is not None:
             cmd += ["--gpus", f"device={spec.gpu_index}"]
             env["CUDA_VISIBLE_DEVICES"] = "0"  # the only GPU the container sees
@@ -163,6 +168,15 @@ class DockerSandbox:
         if os.geteuid() == 0:
             os.chown(spec.output_dir, int(uid), int(gid or uid))
             _make_world_readable(spec.code_dir)
+        with contextlib.ExitStack() as output:
+            try:  # the output on a size- and inode-capped mount, bound in, copied out after the run
+                capped = output.enter_context(capped_output(spec, int(uid), int(gid or uid)))
+            except SandboxUnavailable as exc:
+                return RunOutcome(kind="sandbox_error", exit_code=None, reason=str(exc), duration_s=0.0)
+            return self._run(capped, log=log, should_cancel=should_cancel, on_tick=on_tick)
+
+    def _run(self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool],
+             on_tick: Callable[[], None] | None) -> RunOutcome:
         name = f"lb-sandbox-{uuid.uuid4().hex[:12]}"
         # The CLI's own working folder: on cgroup v1, podman's conmon drops its
         # "oom" marker there (and then reports OOMKilled false): read it too.
@@ -193,6 +207,50 @@ class DockerSandbox:
         # The container lives in the engine, not under our process: kill it there.
         subprocess.run([*self.engine, "kill", name], capture_output=True, timeout=60)
         proc.kill()
+
+
+@dataclass(frozen=True)
+class LabelledContainer:
+    id: str
+    labels: dict[str, str]
+
+
+class ContainerEngineError(RuntimeError):
+    """The engine's CLI could not list containers."""
+
+
+def labelled_containers(engine: list[str], label: str) -> list[LabelledContainer]:
+    """Every container of ``engine`` (running or stopped) that carries ``label``, with its labels.
+
+    A worker killed with SIGKILL takes the ``run`` client with it, not the container: the
+    engine keeps running it. Its labels say whose it was (jobs/containers.py decides)."""
+    listed = subprocess.run([*engine, "ps", "--all", "--quiet", "--no-trunc", "--filter", f"label={label}"],
+                            capture_output=True, text=True, timeout=60)
+    if listed.returncode != 0:
+        raise ContainerEngineError(f"{shlex.join(engine)} ps: {listed.stderr.strip()[-300:]}")
+    ids = listed.stdout.split()
+    if not ids:
+        return []
+    # A container that ends between ps and inspect is missing from the answer (and the
+    # exit status says so): what was printed is still right.
+    inspected = subprocess.run([*engine, "inspect", "--format", "{{.Id}} {{json .Config.Labels}}", *ids],
+                               capture_output=True, text=True, timeout=60)
+    found = []
+    for line in inspected.stdout.splitlines():
+        container_id, _, labels = line.partition(" ")
+        try:
+            parsed = json.loads(labels) or {}
+        except json.JSONDecodeError:
+            continue
+        if container_id and isinstance(parsed, dict) and label in parsed:
+            found.append(LabelledContainer(id=container_id, labels={str(k): str(v) for k, v in parsed.items()}))
+    return found
+
+
+def remove_containers(engine: list[str], ids: list[str]) -> None:
+    """``rm --force``: kill (whatever still runs in them) and remove."""
+    if ids:
+        subprocess.run([*engine, "rm", "--force", *ids], capture_output=True, timeout=120)
 
 
 def _setup_error(code: int, head: bytes) -> str | None:

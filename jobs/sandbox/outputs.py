@@ -11,6 +11,61 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Literal
+
+# A capped output mount with less than this free is full: the next write failed.
+FULL_MARGIN_BYTES = 64 * 1024
+
+
+def output_usage(output_dir: Path, *, stop_bytes: int | None = None,
+                 stop_entries: int | None = None) -> tuple[int, int]:
+    """``(bytes, entries)`` under ``output_dir``: the apparent size of its regular files, and how
+    many files, folders and links it holds (each takes an inode). Links are not followed. The walk
+    ends early past ``stop_bytes`` or ``stop_entries`` (the watcher only needs "too many")."""
+    total = entries = 0
+    stack = [str(output_dir)]
+    while stack:
+        try:
+            listing = list(os.scandir(stack.pop()))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            continue
+        for entry in listing:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # removed while we walked
+            entries += 1
+            if stat.S_ISDIR(st.st_mode):
+                stack.append(entry.path)
+            elif stat.S_ISREG(st.st_mode):
+                total += st.st_size
+            if (stop_bytes is not None and total > stop_bytes) or (stop_entries is not None
+                                                                   and entries > stop_entries):
+                return total, entries
+    return total, entries
+
+
+def output_verdict(output_dir: Path, max_bytes: int, max_files: int) -> Literal["bytes", "files"] | None:
+    """Whether the output is over its byte limit or its file limit (files, folders and links).
+
+    On a capped mount (``output_mount``) the kernel has already stopped the writer at the cap;
+    a full file system (or inode table) counts as over, as the write that filled it failed."""
+    output_dir = Path(output_dir)
+    if os.path.ismount(output_dir):
+        try:
+            fs = os.statvfs(output_dir)
+        except OSError:
+            fs = None
+        if fs is not None and fs.f_files and fs.f_favail == 0:
+            return "files"
+        if fs is not None and fs.f_bavail * fs.f_frsize < FULL_MARGIN_BYTES:
+            return "bytes"
+    total, entries = output_usage(output_dir, stop_bytes=max_bytes, stop_entries=max_files)
+    if entries > max_files:
+        return "files"
+    if total > max_bytes:
+        return "bytes"
+    return None
 
 
 def output_size_bytes(output_dir: Path, *, stop_above: int | None = None) -> int:

@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable
 
 from .base import RunOutcome, RunSpec, format_mb
 from .gpu import GpuPeakMonitor
-from .outputs import output_size_bytes
+from .outputs import output_verdict
 
 TICK_S = 1.0
 # The job log is written by untrusted code through us: cap it so that a
@@ -99,7 +99,7 @@ def _open_pidfd(pid: int) -> int | None:
 class _Watch:
     """Why we stopped the process, if we did."""
 
-    stopped_for: str | None = None  # "cancelled" | "timeout" | "output_limit"
+    stopped_for: str | None = None  # "cancelled" | "timeout" | "output_limit" | "output_files"
 
 
 def supervise(
@@ -135,8 +135,8 @@ def supervise(
         _drain(proc, sink)
         peak_vram = gpu.stop()
     duration = time.monotonic() - started
-    if watch.stopped_for is None and output_size_bytes(spec.output_dir, stop_above=output_limit) > output_limit:
-        watch.stopped_for = "output_limit"  # written in the last second before exit
+    if watch.stopped_for is None:  # written in the last second before exit; the count before scoring
+        watch.stopped_for = _output_over(spec, output_limit)
     code = os.waitstatus_to_exitcode(status)
     kind, reason = _classify(code, watch, launch, sink, rusage, spec)
     exit_code = code if kind in ("ok", "exit", "oom") else None
@@ -180,13 +180,18 @@ def _pump(proc, launch, sink, watch, started, timeout_s, output_limit, spec, sho
                     on_tick()
                 if should_cancel():
                     watch.stopped_for = "cancelled"
-                elif output_size_bytes(spec.output_dir, stop_above=output_limit) > output_limit:
-                    watch.stopped_for = "output_limit"
+                else:  # a report: where the output is a capped mount, the kernel already holds the line
+                    watch.stopped_for = _output_over(spec, output_limit)
                 if watch.stopped_for is not None:
                     launch.kill_tree(proc)
     finally:
         if pidfd is not None:
             os.close(pidfd)
+
+
+def _output_over(spec: RunSpec, output_limit: int) -> str | None:
+    verdict = output_verdict(spec.output_dir, output_limit, spec.resources.max_output_files)
+    return {"bytes": "output_limit", "files": "output_files"}.get(verdict or "")
 
 
 def _read_some(fd: int, sink: LogSink) -> bool:
@@ -223,6 +228,8 @@ def _classify(code, watch, launch, sink, rusage, spec):
         return "timeout", f"timeout after {limits.timeout_s} s"
     if watch.stopped_for == "output_limit":
         return "output_limit", f"output over {format_mb(limits.max_output_mb)}"
+    if watch.stopped_for == "output_files":
+        return "output_limit", f"output has more than {limits.max_output_files} files"
     if code == 0:
         return "ok", None
     if _hit_file_size_limit(code, sink):
