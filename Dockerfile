@@ -46,4 +46,6 @@ ENV LB_DATA_DIR=/shared
 USER lb
 EXPOSE 8000
 # The web tier behind compose's proxy service: HTTP (gunicorn) on 8000, /ws/ (uvicorn) on 8001.
+# The client address is the TCP peer unless that peer is in LB_TRUSTED_PROXIES (then the
+# X-Forwarded-For hops it vouches for, core/proxy.py); no header is believed from anyone else.
 CMD ["sh", "-c", "LB_WEB_HOST=0.0.0.0 LB_WEB_PROXY=none exec scripts/serve.sh"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.env import env_bool, env_float, env_int, env_list, env_path, env_str
+from config.secret_files import SECRET_KEY_FILE, read_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Importing settings writes nothing anywhere: the data folder is made at run
@@ -19,15 +20,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = env_path("LB_DATA_DIR", BASE_DIR / "var")
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# A fixed development key is fine only for the embedded, local set-up; the
-# deployment sets DJANGO_SECRET_KEY (docker-compose refuses to start without).
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+# A deployment sets DJANGO_SECRET_KEY (compose refuses to start without it, and
+# `check --deploy` fails: core/checks.py). Without it, this installation's own
+# random key, LB_DATA_DIR/secret-key (0600): made at run time by config.startup
+# (manage.py, ASGI, WSGI) before anything is signed, only read here. The fixed
+# key in the source is for a process that skipped config.startup (the test
+# suite); one that did never runs on it (tests/config/test_secret_key.py).
+SECRET_KEY_FROM_ENV = bool(env_str("DJANGO_SECRET_KEY"))
+SECRET_KEY = (env_str("DJANGO_SECRET_KEY") or read_secret(DATA_DIR / SECRET_KEY_FILE)
+              or "dev-only-insecure-key-change-me")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 # --- HTTPS (behind a TLS-terminating reverse proxy; see docs/deploy.md) -------
 # DJANGO_SECURE=1 (or LB_HTTPS=1): HSTS, redirect to https, secure cookies.
-# X-Forwarded-Proto is believed only from LB_TRUSTED_PROXIES (core.proxy).
+# X-Forwarded-Proto is believed only from LB_TRUSTED_PROXIES (core.proxy), and the client
+# address is X-Forwarded-For walked from the right through these (CIDRs): list proxies only.
 HTTPS = env_bool("DJANGO_SECURE", False) or env_bool("LB_HTTPS", False)
 LB_TRUSTED_PROXIES = env_list("LB_TRUSTED_PROXIES", ["127.0.0.1/32", "::1/128"])
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -66,11 +74,14 @@ INSTALLED_APPS = [
     "leaderboard",
     "fleet",
     "django_prometheus",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # request metrics for /metrics
-    "core.proxy.TrustedProxyMiddleware",  # before SecurityMiddleware reads X-Forwarded-Proto
+    # The client address (request.client_ip, REMOTE_ADDR) from LB_TRUSTED_PROXIES' X-Forwarded-For;
+    # before SecurityMiddleware reads X-Forwarded-Proto and before anything reads the address.
+    "core.proxy.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
     "corsheaders.middleware.CorsMiddleware",
@@ -80,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -157,9 +169,9 @@ LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
         json.dumps(
             {
                 "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
-                          "max_output_mb": 1024, "gpus": 1, "pool": "default"},
+                          "max_output_mb": 1024, "max_output_files": 10000, "gpus": 1, "pool": "default"},
                 "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
-                           "max_output_mb": 2048, "gpus": 1, "pool": "default"},
+                           "max_output_mb": 2048, "max_output_files": 10000, "gpus": 1, "pool": "default"},
             }
         ),
     )
@@ -212,27 +224,26 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- Benchmarks -----------------------------------------------------------
 LB_BENCHMARKS = env_list("LB_BENCHMARKS", ["benchmarks.anomaly:benchmarks", "benchmarks.maze:benchmarks"])
 
-# 0: this installation's own random seed, kept in LB_DATA_DIR/hidden-seed and
-# made by `bootstrap` or its first reader (jobs.scoring.seed), never at import.
+# 0: this installation's own random 256-bit seed, kept in LB_DATA_DIR/hidden-seed and
+# made by `bootstrap` or its first reader (jobs.scoring.seed), never at import. A fixed
+# one must have at least 128 bits (`check --deploy` says so); tests use small ones.
 LB_HIDDEN_SEED = env_int("LB_HIDDEN_SEED", 0)
 
 
-def _hidden_seed() -> int:
-    from jobs.scoring.seed import hidden_seed
+def _benchmark_seed(slug: str, label: str) -> int:
+    # HMAC-SHA256(HMAC-SHA256(seed, "<slug>:<generation>"), label): read when data is built, never at import.
+    from jobs.scoring.seed import benchmark_seed
 
-    return hidden_seed()
+    return benchmark_seed(slug, label)
 
 
 LB_BENCHMARK_OPTIONS = {
     "benchmarks.anomaly": {
         "mvtec_root": env_str("LB_MVTEC_ROOT") or None,
         "categories": env_list("LB_MVTEC_CATEGORIES") or None,
-        "seed": _hidden_seed,  # benchmarks take a seed or a callable that returns one
+        "seed_for": _benchmark_seed,  # each benchmark its own secret seeds (rotate_hidden_data SLUG)
     },
-    "benchmarks.maze": {
-        "eval_seed": lambda: 10**7 + _hidden_seed() % 10**8,
-        "split_seed": _hidden_seed,
-    },
+    "benchmarks.maze": {"seed_for": _benchmark_seed},
 }
 LB_BENCHMARK_DATA_DIR = DATA_DIR / "benchmarks"
 
@@ -241,6 +252,9 @@ LB_UPLOAD_MAX_BYTES = env_int("LB_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 LB_UPLOAD_MAX_FILES = env_int("LB_UPLOAD_MAX_FILES", 2000)
 LB_UPLOAD_MAX_UNCOMPRESSED_BYTES = env_int("LB_UPLOAD_MAX_UNCOMPRESSED_BYTES", 1024 * 1024 * 1024)
 LB_UPLOAD_MAX_RATIO = env_int("LB_UPLOAD_MAX_RATIO", 200)
+# nginx (scripts/serve.sh): the largest body outside the upload paths, signed in or not; the
+# upload paths take up to LB_UPLOAD_MAX_BYTES once the application has said the sender is signed in.
+LB_ANON_BODY_MAX_BYTES = env_int("LB_ANON_BODY_MAX_BYTES", 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "submissions.upload.LimitedMemoryFileUploadHandler",
@@ -269,12 +283,26 @@ LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
 LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
+# requirements.txt (jobs/sandbox/deps.py): the worker downloads wheels, with only these variables of its
+# environment (the same list as deps_fetch.DEFAULT_PASS_ENV); the sandboxed install gets none, and no network.
+LB_DEPS_PASS_ENV = env_list("LB_DEPS_PASS_ENV", [
+    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_TRUSTED_HOST", "PIP_CERT",
+    "PIP_CLIENT_CERT", "PIP_CONFIG_FILE", "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES", "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"])
+LB_DEPS_ALLOW_SOURCE_BUILDS = env_bool("LB_DEPS_ALLOW_SOURCE_BUILDS", False)  # sdists built in the sandbox, offline
+LB_DEPS_CACHE_MAX_GB = env_float("LB_DEPS_CACHE_MAX_GB", 20.0)  # dependency layers, least recently used evicted
+# Scoring (and reading config.yaml for MLflow) runs in a limited child (jobs/scoring/isolated.py):
+# wall-clock seconds (keep it under LB_RUN_GRACE_S: the sweeper's deadline covers scoring too),
+# memory on top of what the forked worker holds (0: the job's resource class's memory_mb),
+# the largest file it may write, and whether scoring must refuse to run with the host's network.
+LB_SCORING_TIMEOUT_S = env_float("LB_SCORING_TIMEOUT_S", 100.0)
+LB_SCORING_MEMORY_MB = env_int("LB_SCORING_MEMORY_MB", 0)
+LB_SCORING_MAX_FILE_MB = env_int("LB_SCORING_MAX_FILE_MB", 256)
+LB_SCORING_REQUIRE_NO_NETWORK = env_bool("LB_SCORING_REQUIRE_NO_NETWORK", False)
 LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
 LB_JOB_LIVE_POLL_S = env_float("LB_JOB_LIVE_POLL_S", 0.5)  # /ws/jobs/<id>/live: how often status and log are read
 
 LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
-# Set by scripts/serve.sh for its WSGI tier: the peer is the proxy, the client is in X-Real-IP.
-LB_BEHIND_PROXY = env_bool("LB_BEHIND_PROXY", False)
 
 # --- Rate limits (DRF throttles on the shared cache; core/throttles.py) ------
 LB_RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
@@ -290,6 +318,36 @@ from config.settings_signin import *  # noqa: E402,F401,F403
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 CORS_URLS_REGEX = r"^/(api|health)/?.*$"
 
+# --- Content-Security-Policy (django-csp) -------------------------------------
+# What the pages use and nothing more: scripts and styles from this origin only (the inline
+# ones, the fleet page's and the browsable API's <style>, carry the response's nonce),
+# fetch and WebSockets to this origin, data: images (canvas exports, Django admin's
+# icons). style="" attributes stay allowed (a few templates, Django admin's and DRF's use
+# them). The API docs page adds the Swagger UI's CDN (config/urls.py); a response that sets
+# its own policy (the job pictures) keeps it.
+from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+_FORM_ACTION = [SELF]
+if OIDC_ISSUER:  # noqa: F405 (settings_signin): the OIDC sign-in form's POST redirects to the issuer
+    _FORM_ACTION.append("{0.scheme}://{0.netloc}".format(_urlsplit(OIDC_ISSUER)))  # noqa: F405
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],  # NONCE: only where a page asks for one (request.csp_nonce)
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # fetch, and /ws/... (CSP 3: 'self' covers ws:/wss: of this host)
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": _FORM_ACTION,
+    },
+}
+
 # --- DRF --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -303,8 +361,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle"],
-    # The client address is REMOTE_ADDR (config/wsgi.py sets it from the proxy's X-Real-IP);
-    # a client-sent X-Forwarded-For must not pick a fresh throttle bucket.
+    # The client address is REMOTE_ADDR, which core.proxy.ClientAddressMiddleware sets from the
+    # trusted hops of X-Forwarded-For; DRF must not read the header again on its own.
     "NUM_PROXIES": 0,
     "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
@@ -362,6 +420,8 @@ LB_WS_MAX_CONNECTIONS = env_int("LB_WS_MAX_CONNECTIONS", 200)  # per web process
 LB_WS_IDLE_TIMEOUT_S = env_float("LB_WS_IDLE_TIMEOUT_S", 600.0)
 LB_WS_MAX_SPEED = env_float("LB_WS_MAX_SPEED", 60.0)  # steps per second
 LB_VIEWER_MAZES = env_int("LB_VIEWER_MAZES", 50)  # public training mazes offered to the viewer
+LB_VIEWER_STEP_TIMEOUT_S = env_float("LB_VIEWER_STEP_TIMEOUT_S", 2.0)  # one policy call; past it the socket closes
+LB_VIEWER_INFERENCE_THREADS = env_int("LB_VIEWER_INFERENCE_THREADS", 4)  # per web process, off the event loop
 LB_TRAINING_MAX_TIMESTEPS = env_int("LB_TRAINING_MAX_TIMESTEPS", 2_000_000)
 LB_TRAINING_PER_HOUR = env_int("LB_TRAINING_PER_HOUR", 5)
 LB_TRAINING_POLL_S = env_float("LB_TRAINING_POLL_S", 0.25)

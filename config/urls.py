@@ -1,13 +1,22 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from csp.decorators import csp_update
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.upload_gate import UploadGateView
 from jobs.api import views as jobs_api
 from leaderboard import views
 from leaderboard.api import views as board_api
 from leaderboard.api.root import ApiRootView
 from submissions.api import views as submissions_api
+
+# The Swagger UI page: its script and styles come from drf-spectacular's CDN (SWAGGER_UI_DIST);
+# its init script is served from this origin (the split view, ?script), not inline; the page
+# itself has one inline <style> without a nonce.
+_SWAGGER_CDN = "https://cdn.jsdelivr.net"
+_SWAGGER_CSP = csp_update({"script-src": [_SWAGGER_CDN], "style-src": [_SWAGGER_CDN, "'unsafe-inline'"],
+                           "img-src": [_SWAGGER_CDN]})
 
 api = [
     path("api/", ApiRootView.as_view(), name="api-root"),
@@ -16,6 +25,7 @@ api = [
     path("api/me", board_api.MeView.as_view(), name="api-me"),
     path("api/entries/<int:pk>/final", board_api.EntryFinalView.as_view(), name="api-entry-final"),
     path("api/submissions", submissions_api.SubmissionListCreateView.as_view(), name="api-submissions"),
+    path("api/upload-gate", UploadGateView.as_view(), name="api-upload-gate"),  # nginx's auth_request
     path("api/submissions/<str:pk>", submissions_api.SubmissionDetailView.as_view(), name="api-submission"),
     path("api/jobs", jobs_api.JobListCreateView.as_view(), name="api-jobs"),
     path("api/jobs/<str:pk>/status", jobs_api.JobStatusView.as_view(), name="api-job-status"),
@@ -23,7 +33,7 @@ api = [
     path("api/jobs/<str:pk>/results", jobs_api.JobResultsView.as_view(), name="api-job-results"),
     path("api/jobs/<str:pk>/cancel", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", _SWAGGER_CSP(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
 ]
 
 pages = [
@@ -36,7 +46,8 @@ pages = [
     path("health/ready", board_api.HealthView.as_view(), name="health-ready"),
     path("health/live", board_api.LiveView.as_view(), name="health-live"),
     path("admin/", admin.site.urls),
-    path("api-auth/", include("rest_framework.urls")),
+    # No DRF session login (api-auth/): the one sign-in door is allauth's /accounts/login/, with its
+    # rate limits and e-mail verification; the browsable API links there (templates/rest_framework/api.html).
 ]
 
 if settings.LB_BENCH_VIEWS:

@@ -9,5 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from benchmarks import registry
+        from core import checks  # noqa: F401  (registers the deployment checks)
 
         registry.load(settings.LB_BENCHMARKS, settings.LB_BENCHMARK_OPTIONS)

@@ -33,11 +33,12 @@ $py manage.py migrate --noinput
 $py manage.py bootstrap
 $py manage.py collectstatic --noinput -v 0
 
-# An admin account for the operator pages, with a password made once.
-if [ ! -f "$LB_DATA_DIR/admin-password" ]; then
-  $py -c 'import secrets; print(secrets.token_urlsafe(12))' > "$LB_DATA_DIR/admin-password"
-fi
-DJANGO_SUPERUSER_PASSWORD="$(cat "$LB_DATA_DIR/admin-password")" \
+# An admin account for the operator pages, with a password made once and kept
+# 0600 (one left 0644 by an older version is made 0600). Without DJANGO_SECRET_KEY,
+# the first manage.py call above made this installation's own secret key beside it
+# (LB_DATA_DIR/secret-key, 0600: config/startup.py); nothing here uses the source's.
+admin_password="$($py -m config.secret_files "$LB_DATA_DIR/admin-password" 12)"
+DJANGO_SUPERUSER_PASSWORD="$admin_password" \
   $py manage.py createsuperuser --noinput --username admin --email admin@localhost >/dev/null 2>&1 || true
 
 # The production web tier (nginx on LB_WEB_PORT: HTTP to gunicorn, /ws/ to uvicorn).
@@ -63,7 +64,7 @@ leaders-board is running.
   Sign up / in   http://127.0.0.1:$LB_WEB_PORT/accounts/signup/   (then My jobs, Tokens, and the lb CLI: .venv/bin/lb)
   Agents viewer  http://127.0.0.1:$LB_WEB_PORT/agents/
   API docs       http://127.0.0.1:$LB_WEB_PORT/api/docs/
-  Admin          http://127.0.0.1:$LB_WEB_PORT/admin/   (admin / $(cat "$LB_DATA_DIR/admin-password"))
+  Admin          http://127.0.0.1:$LB_WEB_PORT/admin/   (admin / $admin_password)
   MLflow         ${MLFLOW_UI_URL:-$MLFLOW_TRACKING_URI}
   Demo token     $token
 Logs in $LB_DATA_DIR/logs. Press Ctrl-C to stop.

@@ -48,7 +48,8 @@ def test_fleet_page_is_live_and_shows_a_dead_worker_gone(pool_stack):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page()
+            # bypass_csp: wait_for_function evaluates strings (CSP: tests/core/test_csp_browser.py)
+            page = browser.new_page(bypass_csp=True)
             page.goto(stack.url + "/fleet/")  # staff only: off to the admin login
             assert "/admin/login/" in page.url
             page.fill("#id_username", "staff")
