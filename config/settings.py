@@ -6,6 +6,7 @@ Huey on SQLite and a local MLflow server, all under ``LB_DATA_DIR``.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -392,8 +393,13 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
-# One JSON object per line, from every logger (Django's, Huey's, uvicorn's and
-# ours), each with the request id or job id it was caused by (core/logcontext.py).
+# One JSON object per line, from every logger (Django's, Huey's, uvicorn's, MLflow's
+# and ours), each with the request id or job id it was caused by (core/logcontext.py).
+# Importing mlflow would give the "huey", "mlflow", "alembic" and "sqlalchemy.engine"
+# loggers its own plain-text handler at WARNING (mlflow/utils/logging_utils.py), after
+# this config ran; its public switch, read at that import, leaves them to LOGGING. Set,
+# not defaulted: an inherited "true" would silently bring the plain-text lines back.
+os.environ["MLFLOW_CONFIGURE_LOGGING"] = "false"
 _LOG_LEVEL = env_str("LB_LOG_LEVEL", "INFO")
 _OWN_HANDLER = {"handlers": ["console"], "propagate": False}
 LOGGING = {
@@ -407,6 +413,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # These libraries add their own plain-text handlers unless configured here.
         "huey": {**_OWN_HANDLER, "level": _LOG_LEVEL},
+        "sqlalchemy.engine": {"level": "WARNING"},  # MLflow's levels, kept: SQL statements are not news
+        "alembic": {"level": "WARNING"},
         "uvicorn": {**_OWN_HANDLER, "level": _LOG_LEVEL},
         "uvicorn.error": {**_OWN_HANDLER, "level": _LOG_LEVEL},
         "uvicorn.access": {**_OWN_HANDLER, "level": _LOG_LEVEL},
