@@ -161,7 +161,7 @@ else:
     }
 
 # --- Queue ----------------------------------------------------------------
-# One queue per pool (fleet/queues.py): a job goes to its resource class's
+# One queue per pool (jobs/queue.py, jobs/queue_huey.py): a job goes to its resource class's
 # pool; a worker consumes the main queue plus the pools in LB_WORKER_POOLS.
 HUEY_QUEUE_NAME = env_str("LB_QUEUE_NAME", "leaders-board")
 LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
@@ -182,7 +182,7 @@ LB_WORKER_POOLS = env_list("LB_WORKER_POOLS", LB_POOLS)  # the pools this worker
 if REDIS_URL:
     HUEY = {
         "name": HUEY_QUEUE_NAME,
-        "huey_class": "fleet.queues.PoolRedisHuey",
+        "huey_class": "jobs.queue_huey.PoolRedisHuey",
         "url": REDIS_URL,
         "immediate": False,
         "pools": LB_WORKER_POOLS,
@@ -192,7 +192,7 @@ if REDIS_URL:
 else:
     HUEY = {
         "name": HUEY_QUEUE_NAME,
-        "huey_class": "fleet.queues.PoolSqliteHuey",
+        "huey_class": "jobs.queue_huey.PoolSqliteHuey",
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": False,
         "pools": LB_WORKER_POOLS,

@@ -48,8 +48,7 @@ class PlatformCollector(Collector):
     def _jobs(self):
         from django.conf import settings
         from django.db.models import Count
-        from huey.contrib.djhuey import HUEY
-
+        from jobs import queue as job_queue
         from jobs.models import TERMINAL_STATUSES, Job, JobStatus
         from jobs.selectors import pool_for
 
@@ -67,7 +66,7 @@ class PlatformCollector(Collector):
         depth = GaugeMetricFamily("leaderboard_queue_depth", "Messages waiting in each pool's queue.",
                                   labels=["pool"])
         for pool in settings.LB_POOLS:
-            depth.add_metric([pool], HUEY.pool_depth(pool))
+            depth.add_metric([pool], job_queue.get().pool_depth(pool))
         yield depth
 
         durations: dict[tuple, list[float]] = defaultdict(list)

@@ -97,8 +97,7 @@ def waiting_reason(resource_class: str, *, live: set[str] | None = None) -> str:
 
 def pool_summary(*, now: datetime | None = None, waiting_limit: int = 20) -> list[dict]:
     """Per pool: live workers, queue depth, pending and running jobs, and the waiting jobs themselves."""
-    from huey.contrib.djhuey import HUEY
-
+    from jobs import queue as job_queue
     from jobs.models import Job, JobStatus
     from jobs.selectors import in_pools
 
@@ -113,7 +112,7 @@ def pool_summary(*, now: datetime | None = None, waiting_limit: int = 20) -> lis
             "pool": pool,
             "classes": sorted(n for n, s in settings.LB_RESOURCE_CLASSES.items() if s.get("pool", "default") == pool),
             "live_workers": workers,
-            "queue_depth": HUEY.pool_depth(pool),
+            "queue_depth": job_queue.get().pool_depth(pool),
             "pending": pending.count(),
             "running": jobs.filter(status=JobStatus.RUNNING).count(),
             "reason": "" if workers else f"waiting for a worker in pool {pool}",

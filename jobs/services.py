@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.db import insert_row
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from jobs import enqueue_sql, selectors
+from jobs import queue as job_queue
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
 from jobs.signals import job_admission_open, job_admitting
 
@@ -24,14 +25,12 @@ logger = logging.getLogger(__name__)
 
 
 def _enqueue_after_commit(job_id: uuid.UUID, resource_class: str) -> None:
-    from jobs.tasks import run_job
-
-    # --- fleet: the job goes to its resource class's pool queue (fleet/queues.py).
+    # --- fleet: the job goes to its resource class's pool queue (jobs/queue.py).
     pool = selectors.pool_for(resource_class)
 
     def enqueue() -> None:
         try:
-            run_job(str(job_id), pool=pool)
+            job_queue.get().push_job(str(job_id), pool)
         except Exception:
             # The job row is committed and stays pending; the sweeper enqueues
             # it again once the broker is back (see jobs_sweep). The client
@@ -320,6 +319,4 @@ def jobs_sweep(*, now=None) -> dict[str, int]:
 
 
 def _queue_length(pool: str) -> int:
-    from huey.contrib.djhuey import HUEY
-
-    return HUEY.pool_depth(pool)
+    return job_queue.get().pool_depth(pool)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
+from huey.contrib.djhuey import db_task, on_startup
+
+from jobs import queue as job_queue
 
 logger = logging.getLogger(__name__)
 
@@ -18,12 +19,13 @@ def run_job(job_id: str, pool: str = "default") -> str:
     Huey retries the task if it raises (a database outage, say); the runner
     itself hands a job back to ``pending`` before raising, so the retry can
     claim it again. A job whose worker died is found by ``sweep_jobs``.
-    ``pool`` routes the message to that pool's queue (fleet/queues.py).
+    ``pool`` routes the message to that pool's queue (jobs/queue.py).
     """
     from jobs.runner import execute
 
-    if pool not in settings.LB_WORKER_POOLS:  # a message on the wrong queue: send it where it belongs
-        run_job(job_id, pool=pool)
+    queue = job_queue.get()
+    if queue.routes_pools and pool not in settings.LB_WORKER_POOLS:  # on the wrong queue: send it where it belongs
+        queue.push_job(job_id, pool)
         return "rerouted"
 
     outcome = execute(job_id)
@@ -31,16 +33,15 @@ def run_job(job_id: str, pool: str = "default") -> str:
     return outcome
 
 
-def _every_sweep_interval():
-    minutes = max(1, settings.LB_SWEEP_INTERVAL_S // 60)
-    return crontab(minute=f"*/{minutes}")
-
-
-@db_periodic_task(_every_sweep_interval())
+@db_task()
 def sweep_jobs() -> dict[str, int]:
-    """Re-queue or fail jobs past their deadlines (lost workers, lost messages)."""
+    """Re-queue or fail jobs past their deadlines (lost workers, lost messages).
+
+    Pushed every ``LB_SWEEP_INTERVAL_S`` by the one scheduler process (``manage.py
+    run_scheduler``, jobs/scheduler.py), never by the workers (``run_huey -n``)."""
     from jobs.services import jobs_sweep
 
+    job_queue.get().sweep_taken()
     counts = jobs_sweep()
     if any(counts.values()):
         logger.warning("sweeper: %s", counts)

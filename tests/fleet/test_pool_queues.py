@@ -8,7 +8,8 @@ import uuid
 
 import pytest
 
-from fleet.queues import PoolRedisHuey, PoolSqliteHuey
+from jobs.queue import adapter_for
+from jobs.queue_huey import PoolRedisHuey, PoolSqliteHuey
 
 
 def _pair(kind: str, tmp_path):
@@ -32,7 +33,7 @@ def test_a_pool_task_reaches_only_a_worker_serving_the_pool(kind, tmp_path):
     try:
         default_worker.enqueue(work.s("j1", pool="big"))
         default_worker.enqueue(work.s("j2", pool="default"))
-        assert default_worker.pool_depth("big") == 1 and default_worker.pool_depth("default") == 1
+        assert adapter_for(default_worker).pool_depth("big") == 1 and adapter_for(default_worker).pool_depth("default") == 1
         assert default_worker.pending_count() == 2  # health and the sweeper see every pool
 
         task = default_worker.dequeue()
@@ -43,6 +44,6 @@ def test_a_pool_task_reaches_only_a_worker_serving_the_pool(kind, tmp_path):
 
         # A retry goes back to its own pool's queue.
         default_worker.enqueue(task)
-        assert default_worker.pool_depth("big") == 1 and default_worker.dequeue() is None
+        assert adapter_for(default_worker).pool_depth("big") == 1 and default_worker.dequeue() is None
     finally:
         default_worker.flush()

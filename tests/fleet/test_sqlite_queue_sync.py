@@ -3,7 +3,7 @@ does not wait for an fsync; what it enqueued is there for the next connection.""
 
 from __future__ import annotations
 
-from fleet.queues import PoolSqliteStorage
+from jobs.queue_huey import PoolSqliteStorage
 
 
 def test_enqueues_skip_the_fsync_and_stay_queued(tmp_path):

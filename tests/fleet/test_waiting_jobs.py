@@ -94,13 +94,12 @@ def test_staff_see_waiting_jobs_per_pool_in_admin(big_job, staff, live_worker):
 
 
 def test_a_message_on_a_worker_outside_its_pool_goes_back_to_the_pool(big_job, settings):
-    from huey.contrib.djhuey import HUEY
-
+    from jobs import queue as job_queue
     from jobs.tasks import run_job
 
     settings.LB_WORKER_POOLS = ["default"]
-    before = HUEY.pool_depth("big")
+    before = job_queue.get().pool_depth("big")
     assert run_job.call_local(str(big_job.pk), pool="big") == "rerouted"
-    assert HUEY.pool_depth("big") == before + 1
+    assert job_queue.get().pool_depth("big") == before + 1
     big_job.refresh_from_db()
     assert big_job.status == "pending" and big_job.attempts == 0  # never claimed here
