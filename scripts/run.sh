@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README command 1: install, then run web + worker + MLflow on the embedded
+# README command 1: install, then run web + worker + scheduler + MLflow on the embedded
 # defaults (SQLite, Huey on SQLite, a local MLflow server, all under
 # LB_DATA_DIR), evaluate the shipped examples and print where to look.
 # Ctrl-C stops everything.
@@ -44,7 +44,10 @@ DJANGO_SUPERUSER_PASSWORD="$admin_password" \
 # The production web tier (nginx on LB_WEB_PORT: HTTP to gunicorn, /ws/ to uvicorn).
 setsid scripts/serve.sh >"$LB_DATA_DIR/logs/web.log" 2>&1 &
 pids+=($!)
-setsid $py manage.py run_huey >"$LB_DATA_DIR/logs/worker.log" 2>&1 &
+# Workers run no periodic tasks (-n); the one scheduler pushes the sweeps (docs/fleet.md).
+setsid $py manage.py run_huey -n >"$LB_DATA_DIR/logs/worker.log" 2>&1 &
+pids+=($!)
+setsid $py manage.py run_scheduler >"$LB_DATA_DIR/logs/scheduler.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 120); do

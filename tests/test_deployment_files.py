@@ -13,9 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_compose_has_every_service_and_redis_persists():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "proxy", "worker", "redis", "mlflow", "postgres"}
+    assert set(services) == {"web", "proxy", "worker", "scheduler", "redis", "mlflow", "postgres"}
     assert "--appendonly yes" in services["redis"]["command"]
-    assert services["worker"]["command"] == "python manage.py run_huey"
+    # Workers push no periodic tasks; the one scheduler does (docs/fleet.md).
+    assert services["worker"]["command"] == "python manage.py run_huey -n"
+    assert services["scheduler"]["command"] == "python manage.py run_scheduler"
+    remote = yaml.safe_load((ROOT / "docker-compose.worker.yml").read_text())["services"]
+    assert set(remote) == {"worker"} and remote["worker"]["command"] == "python manage.py run_huey -n"
     assert services["worker"]["environment"]["LB_SANDBOX"] == "docker"
     assert services["worker"]["environment"]["LB_SANDBOX_IMAGE"] == "leaders-board-sandbox:latest"
     assert services["worker"]["runtime"] == "nvidia"

@@ -33,7 +33,8 @@ def test_a_pool_task_reaches_only_a_worker_serving_the_pool(kind, tmp_path):
     try:
         default_worker.enqueue(work.s("j1", pool="big"))
         default_worker.enqueue(work.s("j2", pool="default"))
-        assert adapter_for(default_worker).pool_depth("big") == 1 and adapter_for(default_worker).pool_depth("default") == 1
+        queue = adapter_for(default_worker)
+        assert queue.pool_depth("big") == 1 and queue.pool_depth("default") == 1
         assert default_worker.pending_count() == 2  # health and the sweeper see every pool
 
         task = default_worker.dequeue()
@@ -44,6 +45,6 @@ def test_a_pool_task_reaches_only_a_worker_serving_the_pool(kind, tmp_path):
 
         # A retry goes back to its own pool's queue.
         default_worker.enqueue(task)
-        assert adapter_for(default_worker).pool_depth("big") == 1 and default_worker.dequeue() is None
+        assert queue.pool_depth("big") == 1 and default_worker.dequeue() is None
     finally:
         default_worker.flush()

@@ -75,8 +75,8 @@ def test_two_workers_and_one_scheduler_run_one_sweep_per_interval(env, tmp_path)
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
-    executed = {name: [line for line in _lines(tmp_path / f"{name}.log")
-                       if line["name"].startswith("huey") and line["message"].startswith("Executing jobs.tasks.sweep_jobs")]
+    executed = {name: [line for line in _lines(tmp_path / f"{name}.log") if line["name"].startswith("huey")
+                       and line["message"].startswith("Executing jobs.tasks.sweep_jobs")]
                 for name in workers}
     total = sum(len(lines) for lines in executed.values())
     # One per interval over the window: pushed at 0, 2, 4 and 6 s (a tick at the edge may fall either side).
