@@ -198,7 +198,7 @@ def test_redis_asks_for_its_password_and_every_client_sends_it():
     assert redis["environment"]["REDISCLI_AUTH"] == "redis-Secret-2"  # the health check authenticates
     clients = {name: spec["environment"]["REDIS_URL"] for name, spec in services.items()
                if "REDIS_URL" in spec.get("environment", {})}
-    assert set(clients) == {"web", "worker"}
+    assert set(clients) == {"web", "worker", "scheduler"}
     for url in clients.values():
         assert url.startswith("redis://:redis-Secret-2@redis:6379/"), url
 
