@@ -81,4 +81,8 @@ def test_two_workers_and_one_scheduler_run_one_sweep_per_interval(env, tmp_path)
     total = sum(len(lines) for lines in executed.values())
     # One per interval over the window: pushed at 0, 2, 4 and 6 s (a tick at the edge may fall either side).
     assert WINDOW_S // INTERVAL_S <= total <= WINDOW_S // INTERVAL_S + 2, executed
-    assert "Enqueueing periodic task" not in "".join((tmp_path / f"{name}.log").read_text() for name in workers)
+    worker_logs = "".join((tmp_path / f"{name}.log").read_text() for name in workers)
+    assert "Enqueueing periodic task" not in worker_logs  # the workers pushed none
+    # Huey's crontab tasks still run, pushed by the scheduler (fleet's runs every minute).
+    assert "pushed periodic task mark_gone_workers" in (tmp_path / "scheduler.log").read_text()
+    assert "Executing fleet.tasks.mark_gone_workers" in worker_logs
