@@ -19,6 +19,7 @@ from core.errors import NotFound
 from core.visibility import get_visible, visible
 from jobs.enqueue_sql import enqueue_check_params, enqueue_check_sql, lock_owner_sql
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
+from phases.models import Phase
 from submissions.models import Submission
 from submissions.selectors import submission_for  # noqa: F401  (jobs' services read it here)
 
@@ -228,3 +229,15 @@ def running_job_of(*, worker: str) -> str | None:
     """The id of the job ``worker`` is running, if any (the fleet heartbeat reports it)."""
     job_id = Job.objects.filter(worker=worker, status=JobStatus.RUNNING).values_list("pk", flat=True).first()
     return str(job_id) if job_id else None
+
+
+# --- Phases: a job belongs to the phase it was enqueued in.
+
+def phase_jobs(phase: Phase) -> QuerySet:
+    """Jobs that belong to the phase: enqueued inside its window (however late they finish)."""
+    jobs = Job.objects.filter(benchmark=phase.benchmark)
+    if phase.starts_at is not None:
+        jobs = jobs.filter(created_at__gte=phase.starts_at)
+    if phase.ends_at is not None:
+        jobs = jobs.filter(created_at__lt=phase.ends_at)
+    return jobs

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from core.db import insert_row
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from jobs import enqueue_sql, selectors
+from jobs import admission, enqueue_sql, selectors
 from jobs import queue as job_queue
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
-from jobs.signals import job_admission_open, job_admitting
+from phases import selectors as phases
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def job_enqueue(
             check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
             if check.benchmark is None:
                 raise NotFound(f"No submission {submission_id} visible to you.")
-            job_admitting.send(sender=Job, owner=owner, benchmark=check.benchmark)  # e.g. phase dates and limits
+            admission.admit_job(owner=owner, benchmark=check.benchmark)  # phase dates and per-phase limits
             _check_limits(check)
             job.benchmark = check.benchmark
             insert_row(job)  # save(force_insert=True), prepared: the ORM's compile was a fifth of the request
@@ -122,8 +122,7 @@ def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
     submission's benchmark admits jobs without counting phase usage. False when its phase
     rules must decide: the caller's transaction does, under the same lock."""
     now = timezone.now()
-    open_sets = [set(answer) for _, answer in job_admission_open.send(sender=Job, now=now)]
-    open_benchmarks = set.intersection(*open_sets) if open_sets else None
+    open_benchmarks = phases.open_to_jobs(now=now)  # running, and no per-phase limit to count
     limit, window = selectors.job_rate_limit()
     since = now - window
     outcome = enqueue_sql.enqueue_in_one_statement(
@@ -134,7 +133,7 @@ def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
         return True
     if outcome.benchmark is None:
         raise NotFound(f"No submission {job.submission_id} visible to you.")
-    if open_benchmarks is None or outcome.benchmark in open_benchmarks:  # so a limit refused it
+    if outcome.benchmark in open_benchmarks:  # so a limit refused it
         _check_limits(selectors.EnqueueCheck(
             benchmark=outcome.benchmark, active=outcome.active,
             rate=selectors.rate_usage_of(owner=owner, used=outcome.used, limit=limit, window=window, since=since)))

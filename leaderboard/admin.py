@@ -2,12 +2,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import render
 
-from django.utils import timezone
-
-from benchmarks import registry
 from core.errors import DomainError
 from leaderboard.finals import phase_close
-from leaderboard.models import BenchmarkState, Entry, EntryAudit, Phase, PhaseAudit, PhaseState
+from leaderboard.models import BenchmarkState, Entry, EntryAudit
+from phases import admin as phases_admin
+from phases.models import Phase
 from leaderboard.services import entry_hide, entry_set_baseline, entry_unhide
 
 
@@ -70,46 +69,15 @@ class EntryAdmin(admin.ModelAdmin):
             entry_set_baseline(entry=entry, actor=request.user, baseline=False)
 
 
-class PhaseAuditInline(AuditInline):
-    model = PhaseAudit
-    readonly_fields = ["action", "actor", "detail", "at"]
-
-
-class PhaseForm(forms.ModelForm):
-    class Meta:
-        model = Phase
-        fields = "__all__"
-        widgets = {"benchmark": forms.Select}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "benchmark" in self.fields:  # absent when the phase has ended (read-only)
-            self.fields["benchmark"].widget.choices = [(b.slug, b.slug) for b in registry.all_benchmarks()]
+# The phase admin lives with the model (phases/admin.py); closing a phase reveals its
+# private ranking, which is the leaderboard's, so the leaderboard registers it again with
+# the close action.
+admin.site.unregister(Phase)
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
-    form = PhaseForm
-    list_display = ["benchmark", "name", "starts_at", "ends_at", "timezone", "ranks_on", "max_per_day", "max_total",
-                    "max_concurrent", "final_max", "board_visible", "current_state", "revealed_at"]
-    list_filter = ["benchmark", "ranks_on"]
-    readonly_fields = ["revealed_at", "revealed_by", "created_at"]
-    inlines = [PhaseAuditInline]
+class PhaseAdmin(phases_admin.PhaseAdmin):
     actions = ["close"]
-
-    @admin.display(description="state")
-    def current_state(self, obj: Phase) -> str:
-        return obj.state(timezone.now())
-
-    def get_readonly_fields(self, request, obj=None):
-        # No reopening: once a phase has ended (or been revealed) nothing about it changes;
-        # staff start a new phase instead.
-        if obj is not None and obj.state(timezone.now()) == PhaseState.ENDED:
-            return [f.name for f in Phase._meta.fields]
-        return self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.state(timezone.now()) == PhaseState.UPCOMING
 
     @admin.action(description="Close now (ends the phase; a private phase is revealed once its jobs finish)")
     def close(self, request, queryset):

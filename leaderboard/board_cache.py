@@ -15,10 +15,10 @@ The clock changes a board too: the current phase, its state and whether the boar
 hidden change at phase boundaries. A cached board is used only until the next boundary
 after it was computed, and the phase's own part (state, seconds left) is computed on
 every read. ``LB_BOARD_CACHE_S`` bounds what no write path reports (a user renamed in a
-shell). Keys carry the database's name (``cache_keys``).
+shell). Keys carry the database's name (``core.cache_keys``).
 
 The phases that admission reads on every enqueue and upload are cached the same way
-(``phases.admission_phases``) and forgotten with the boards.
+(``phases.selectors.admission_phases``) and forgotten with the boards.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from benchmarks import registry
-from leaderboard import phases, selectors
-from leaderboard.cache_keys import namespace
+from core.cache_keys import namespace
+from leaderboard import selectors
+from phases import selectors as phases
+from phases.cache import forget_phases
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ def forget_boards(slug: str) -> None:
     """Every cached board of ``slug``, and its cached phases, are stale from now on."""
     try:
         cache.set(_version_key(slug), uuid.uuid4().hex, timeout=None)
-        phases.forget_phases(slug)
+        forget_phases(slug)
     except Exception:  # the cache is down: nothing can be read from it either
         logger.warning("could not mark the board of %s changed", slug, exc_info=True)
 
@@ -125,7 +127,8 @@ def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
     from jobs.models import Job
-    from leaderboard.models import Entry, FinalMark, Phase
+    from leaderboard.models import Entry, FinalMark
+    from phases.models import Phase
 
     for model in (Phase, Entry, FinalMark):
         post_save.connect(_changed_by_save, sender=model, dispatch_uid=f"lb-board-{model.__name__}-save")

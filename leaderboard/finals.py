@@ -20,10 +20,13 @@ from django.utils import timezone
 
 from benchmarks import registry
 from jobs.models import ACTIVE_STATUSES, Job, JobStatus
-from leaderboard import phases, ranking
+from jobs.selectors import phase_jobs
+from leaderboard import ranking
 from leaderboard.board_cache import board_changed
 from core.errors import Conflict, InvalidInput, NotFound
-from leaderboard.models import Entry, FinalMark, Phase, PhaseAudit, PhaseState, RankedPart
+from leaderboard.models import Entry, FinalMark
+from phases import selectors as phases
+from phases.models import Phase, PhaseAudit, PhaseState, RankedPart
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ def final_mark(*, user: AbstractBaseUser, entry_id: int, job_id: str | None = No
         raise Conflict("This entry is hidden from the board by staff; it cannot be final.", code="entry_hidden")
     # Serialise this user's marks so two requests cannot both take the last slot.
     get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
-    jobs = phases.phase_jobs(phase).filter(owner=user, submission__method=entry.method, status=JobStatus.COMPLETED)
+    jobs = phase_jobs(phase).filter(owner=user, submission__method=entry.method, status=JobStatus.COMPLETED)
     benchmark = registry.get(entry.benchmark)
     if job_id:
         try:
@@ -156,7 +159,7 @@ def phase_close(*, slug: str, actor: AbstractBaseUser | None, now: datetime | No
         PhaseAudit.objects.create(benchmark=slug, phase=phase, action="close", actor=actor, at=now)
         board_changed(slug)
     revealed = phase.leads_to_reveal and phase_reveal(phase=phase, actor=actor, now=now)
-    waiting = 0 if revealed else phases.phase_jobs(phase).filter(status__in=ACTIVE_STATUSES).count()
+    waiting = 0 if revealed else phase_jobs(phase).filter(status__in=ACTIVE_STATUSES).count()
     return CloseOutcome(phase=phase, revealed=revealed, waiting_jobs=waiting)
 
 
@@ -166,7 +169,7 @@ def _default_marks(phase: Phase, existing: list[FinalMark]) -> list[FinalMark]:
     hidden = set(Entry.objects.filter(benchmark=phase.benchmark, hidden=True).values_list("owner_id", "method"))
     covered = {mark.owner_id for mark in existing if not mark.entry.hidden}
     by_owner: dict[int, list[Job]] = {}
-    jobs = phases.phase_jobs(phase).filter(status=JobStatus.COMPLETED).select_related("submission")
+    jobs = phase_jobs(phase).filter(status=JobStatus.COMPLETED).select_related("submission")
     for job in jobs:
         if job.owner_id not in covered and (job.owner_id, job.submission.method) not in hidden:
             by_owner.setdefault(job.owner_id, []).append(job)
@@ -195,7 +198,7 @@ def phase_reveal(*, phase: Phase, actor: AbstractBaseUser | None = None, now: da
         return False
     if phase.state(now) != PhaseState.ENDED:
         raise Conflict(f"Phase {phase.name!r} is still {phase.state(now)}.", code="phase_not_ended")
-    if phases.phase_jobs(phase).filter(status__in=ACTIVE_STATUSES).exists():
+    if phase_jobs(phase).filter(status__in=ACTIVE_STATUSES).exists():
         return False  # fair deadline: a job enqueued before the end still counts, so wait for it
     existing = list(FinalMark.objects.filter(phase=phase).select_related("entry", "job"))
     defaults = _default_marks(phase, existing)

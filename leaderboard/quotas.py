@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 
 from core.throttles import Usage
-from jobs import selectors
+from jobs import admission, selectors
+from phases import selectors as phases
 from submissions.throttles import SubmissionsPerDay, SubmissionsPerHour
 
 
@@ -15,17 +17,10 @@ def quotas_for(user: AbstractBaseUser) -> list[dict]:
 
 
 def _phase_quotas(user: AbstractBaseUser) -> list[dict]:
-    """The limits of every running phase that sets any."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from leaderboard.models import Phase
-    from leaderboard.phases import limits_of
-
+    """The limits of every running phase that sets any, with the user's usage."""
     now = timezone.now()
-    limited = Q(max_per_day__isnull=False) | Q(max_total__isnull=False) | Q(max_concurrent__isnull=False)
-    running = Phase.objects.filter(limited, starts_at__lte=now, ends_at__gt=now, revealed_at__isnull=True)
-    return [{**limit, "benchmark": phase.benchmark} for phase in running for limit in limits_of(phase, owner=user, now=now)]
+    return [{**limit, "benchmark": phase.benchmark} for phase in phases.limited_running_phases(now=now)
+            for limit in admission.limits_of(phase, owner=user, now=now)]
 
 
 def _platform_quotas(user: AbstractBaseUser) -> list[dict]:

@@ -1,29 +1,16 @@
-"""How the leaderboard hears of the job side: it admits uploads and jobs by the
-phase rules, and learns of completed jobs through ``job_completed``."""
+"""How the leaderboard hears of the job side: completed jobs, through ``job_completed``,
+and the questions the job pages ask about a job's place on the board."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from leaderboard import phases
 from leaderboard.board_cache import board_changed
 from leaderboard.selectors import entry_is_public, is_closed
 from leaderboard.services import entry_ensure
 
 logger = logging.getLogger(__name__)
-
-
-def admit_upload(sender, *, benchmark: str, **kwargs) -> None:
-    phases.admit_upload(benchmark=benchmark)  # 409 before the phase starts or after it ends
-
-
-def admit_job(sender, *, owner, benchmark: str, **kwargs) -> None:
-    phases.admit_job(owner=owner, benchmark=benchmark)  # phase dates and per-phase limits
-
-
-def open_to_jobs(sender, *, now, **kwargs) -> set[str]:
-    return phases.open_to_jobs(now=now)  # running, and no per-phase limit to count
 
 
 def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs) -> None:

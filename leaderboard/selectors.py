@@ -14,10 +14,13 @@ from django.utils import timezone
 from benchmarks import registry
 from benchmarks.base import Benchmark
 from jobs.models import Job, JobStatus
+from jobs.selectors import phase_jobs
 from jobs.tracking import compare_url, run_urls
 from jobs.scoring import datasets, intervals
-from leaderboard import phases, ranking
-from leaderboard.models import Entry, FinalMark, Phase, PhaseState
+from leaderboard import ranking
+from leaderboard.models import Entry, FinalMark
+from phases import selectors as phases
+from phases.models import Phase, PhaseState
 
 
 @dataclass
@@ -152,7 +155,7 @@ def board(slug: str, *, phase_id: str | int | None = None, part: str | None = No
         pool = [mark.job for mark in FinalMark.objects.filter(phase=phase).select_related("job__owner",
                                                                                          "job__submission")]
     else:
-        pool = list(phases.phase_jobs(phase).filter(status=JobStatus.COMPLETED).select_related("owner", "submission")
+        pool = list(phase_jobs(phase).filter(status=JobStatus.COMPLETED).select_related("owner", "submission")
                     .order_by("finished_at"))
     jobs = [job for job in pool
             if include_hidden or not getattr(entries.get((job.owner_id, job.submission.method)), "hidden", False)]

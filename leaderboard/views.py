@@ -9,7 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from benchmarks import registry
-from leaderboard import phases, selectors
+from leaderboard import selectors
+from phases import selectors as phases
 from core.errors import DomainError, NotFound
 from leaderboard.finals import final_mark, final_unmark
 

@@ -13,9 +13,9 @@ from django.core.files.storage import default_storage
 from benchmarks import registry
 from core.db import insert_row
 from core.errors import InvalidInput
+from phases import selectors as phases
 from submissions import archive, config_params
 from submissions.models import Submission
-from submissions.signals import submission_admitting
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def submission_create(
     except registry.UnknownBenchmark:
         known = ", ".join(b.slug for b in registry.all_benchmarks())
         raise InvalidInput(f"Unknown benchmark {benchmark!r}; known: {known}.", code="unknown_benchmark") from None
-    submission_admitting.send(sender=Submission, benchmark=benchmark)  # e.g. 409 outside a running phase
+    phases.admit_upload(benchmark=benchmark)  # 409 outside a running phase
     method = (method or "").strip()
     if not method or len(method) > 100:
         raise InvalidInput("method must be a name of 1 to 100 characters.", code="bad_method")

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from agents.models import TrainingRun
 from jobs.models import Job, JobStatus
-from leaderboard.models import Entry, Phase
+from leaderboard.models import Entry
+from phases.models import Phase
 from submissions.models import Submission
 
 

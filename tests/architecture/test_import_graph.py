@@ -1,15 +1,19 @@
 """The app-level import graph, read from the source with ``ast`` (imports inside
-functions count too): apps depend on each other without a cycle, ``benchmarks/``
-imports no app and no Django, ``core/`` sits below every app, and the job's side
-(``jobs``, ``submissions``) never reaches up into ``leaderboard``."""
+functions count too): the apps are layers in the order the README's Architecture
+section draws them, and each imports only the apps below it; ``benchmarks/`` imports
+no app and no Django; ``core/`` sits below every app."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = [name for name in ("accounts", "submissions", "jobs", "leaderboard", "agents", "fleet") if (ROOT / name).is_dir()]
+
+# Bottom to top, as README.md's Architecture diagram draws them (top to bottom there).
+LAYERS = ["accounts", "phases", "submissions", "jobs", "agents", "leaderboard", "fleet"]
+APPS = [name for name in LAYERS if (ROOT / name).is_dir()]
 
 
 def imported_top_levels(package: str) -> dict[str, set[str]]:
@@ -34,46 +38,42 @@ def app_graph() -> dict[str, dict[str, set[str]]]:
             for app in APPS}
 
 
-def find_cycle(graph: dict[str, dict[str, set[str]]]) -> list[str] | None:
-    state: dict[str, str] = {}
-
-    def visit(node: str, path: list[str]) -> list[str] | None:
-        state[node] = "open"
-        for dep in sorted(graph[node]):
-            if state.get(dep) == "open":
-                return path + [node, dep]
-            if dep not in state and (cycle := visit(dep, path + [node])):
-                return cycle
-        state[node] = "done"
-        return None
-
-    for app in sorted(graph):
-        if app not in state and (cycle := visit(app, [])):
-            return cycle[cycle.index(cycle[-1]):]
-    return None
+def upward_imports(graph: dict[str, dict[str, set[str]]], layers: list[str]) -> list[str]:
+    """Every import of an app at the same level or above: ``"app -> dep in [files]"``."""
+    found = []
+    for app, deps in graph.items():
+        below = layers[:layers.index(app)]
+        found += [f"{app} -> {dep} in {sorted(files)}" for dep, files in sorted(deps.items()) if dep not in below]
+    return found
 
 
-def test_the_app_import_graph_has_no_cycle():
-    graph = app_graph()
-    cycle = find_cycle(graph)
-    assert cycle is None, "import cycle " + " -> ".join(cycle) + "; edges: " + "; ".join(
-        f"{a} -> {b} in {sorted(graph[a][b])}" for a, b in zip(cycle, cycle[1:]))
+def test_each_app_imports_only_the_apps_below_it():
+    assert upward_imports(app_graph(), APPS) == []
 
 
-def test_the_cycle_finder_sees_a_cycle():
-    assert find_cycle({"a": {"b": set()}, "b": {"c": set()}, "c": {"a": set()}}) == ["a", "b", "c", "a"]
-    assert find_cycle({"a": {"b": set()}, "b": {}}) is None
+def test_the_layer_check_sees_an_upward_import():
+    graph = {"low": {}, "mid": {"low": {"mid/a.py"}}, "top": {"mid": {"top/b.py"}, "low": set()}}
+    assert upward_imports(graph, ["low", "mid", "top"]) == []
+    graph["low"] = {"top": {"low/c.py"}}
+    assert upward_imports(graph, ["low", "mid", "top"]) == ["low -> top in ['low/c.py']"]
+
+
+def test_every_app_has_a_layer():
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")} - {"core"}
+    assert sorted(apps - set(LAYERS)) == []
+
+
+def test_the_readme_draws_the_same_order():
+    readme = (ROOT / "README.md").read_text()
+    diagram = readme[readme.index("## Architecture"):].split("```")[1]
+    drawn = [name for name in re.findall(r"│ (\w+)/ ", diagram) if name in LAYERS]
+    assert drawn == LAYERS[::-1]
 
 
 def test_benchmarks_import_no_app_and_no_django():
     imported = imported_top_levels("benchmarks")
     forbidden = {dep: sorted(files) for dep, files in imported.items() if dep in [*APPS, "core", "config", "django"]}
     assert forbidden == {}
-
-
-def test_the_job_side_imports_nothing_from_the_leaderboard():
-    for app in ("jobs", "submissions"):
-        assert "leaderboard" not in imported_top_levels(app), sorted(imported_top_levels(app)["leaderboard"])
 
 
 def test_core_imports_no_app():

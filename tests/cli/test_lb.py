@@ -138,7 +138,7 @@ def test_login_status_results_jobs_board(stack, tmp_path):
 PRIVATE_PHASE = """
 from datetime import timedelta
 from django.utils import timezone
-from leaderboard.models import Phase
+from phases.models import Phase
 now = timezone.now()
 Phase.objects.create(benchmark="toy", name="Final", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=7),
                      ranks_on="private", final_max=1)

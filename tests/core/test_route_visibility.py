@@ -193,7 +193,8 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
     from agents.services import demo_model_ensure, model_register
     from benchmarks.maze import demo_policy_path
     from jobs.models import Job, JobStatus
-    from leaderboard.models import Entry, Phase
+    from leaderboard.models import Entry
+    from phases.models import Phase
     from submissions.models import Submission
 
     settings.LB_MODELS_DIR = tmp_path / "models"

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from jobs.models import Job
-from leaderboard.models import Phase
+from phases.models import Phase
 from tests.conftest import client_for, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -78,7 +78,7 @@ def test_completed_public_job_is_public_without_its_log(client, alice, as_alice,
     entry.save()
     from datetime import timedelta
 
-    from leaderboard.models import Phase
+    from phases.models import Phase
 
     now = timezone.now()
     Phase.objects.create(benchmark="toy", name="blind", starts_at=now - timedelta(days=1),

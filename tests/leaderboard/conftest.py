@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from jobs.models import Job
-from leaderboard.models import Phase
+from phases.models import Phase
 from leaderboard.services import entry_ensure
 from submissions.models import Submission
 

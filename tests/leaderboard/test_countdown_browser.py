@@ -27,7 +27,7 @@ def server_with_phase(tmp_path_factory):
                DJANGO_SETTINGS_MODULE="config.settings", LB_LOG_LEVEL="WARNING")
     log = open(data / "server.log", "ab")
     ends_at = (datetime.now(timezone.utc) + timedelta(days=1, hours=2)).replace(microsecond=0)
-    create = ("from datetime import datetime, timedelta; from leaderboard.models import Phase; "
+    create = ("from datetime import datetime, timedelta; from phases.models import Phase; "
               f"end = datetime.fromisoformat('{ends_at.isoformat()}'); "
               "Phase.objects.create(benchmark='toy', name='Sprint', starts_at=end - timedelta(days=3), ends_at=end)")
     for command in (["migrate", "--noinput"], ["shell", "-c", create]):

@@ -10,7 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from jobs.models import Job, JobStatus
-from leaderboard.models import Entry, Phase
+from leaderboard.models import Entry
+from phases.models import Phase
 from submissions.models import Submission
 
 

@@ -1,5 +1,5 @@
 """Which benchmarks admit a job without counting the owner's jobs (the one-statement enqueue's
-question, ``jobs.signals.job_admission_open``): a running phase with no per-phase limit."""
+question, ``phases.selectors.open_to_jobs``): a running phase with no per-phase limit."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jobs.models import Job
-from jobs.signals import job_admission_open
+from phases.selectors import open_to_jobs
 
 pytestmark = pytest.mark.django_db
 
 
 def _open_now() -> set[str]:
-    answers = [set(answer) for _, answer in job_admission_open.send(sender=Job, now=timezone.now())]
-    return set.intersection(*answers)
+    return open_to_jobs(now=timezone.now())
 
 
 def test_a_benchmark_without_phases_is_open():

@@ -14,7 +14,7 @@ from mlflow.tracking import MlflowClient
 from jobs.models import Job
 from core.errors import Conflict
 from leaderboard.finals import phase_close, phases_reveal_due
-from leaderboard.models import PhaseAudit
+from phases.models import PhaseAudit
 from tests.leaderboard.conftest import entry_of
 
 
@@ -74,7 +74,7 @@ def test_sweeper_reveals_when_the_clock_ends_the_phase_and_close_cannot_reopen(f
 
 def test_staff_close_comes_first_then_the_sweeper_has_nothing_to_do(four_finals, staff, client):
     client.force_login(staff)
-    response = client.post("/admin/leaderboard/phase/", {"action": "close", "_selected_action": [four_finals.pk]})
+    response = client.post("/admin/phases/phase/", {"action": "close", "_selected_action": [four_finals.pk]})
     assert response.status_code == 302
     four_finals.refresh_from_db()
     assert four_finals.revealed_at is not None and four_finals.revealed_by == staff
@@ -82,7 +82,7 @@ def test_staff_close_comes_first_then_the_sweeper_has_nothing_to_do(four_finals,
     assert [a.action for a in PhaseAudit.objects.filter(phase=four_finals).order_by("id")] == ["close", "reveal"]
     assert phases_reveal_due(now=four_finals.ends_at + timedelta(days=30)) == 0
     # No reopening: the admin shows a revealed phase read-only, so a later end date is ignored.
-    change = f"/admin/leaderboard/phase/{four_finals.pk}/change/"
+    change = f"/admin/phases/phase/{four_finals.pk}/change/"
     later = timezone.now() + timedelta(days=3)
     response = client.post(change, {"benchmark": "toy", "name": "Final", "starts_at_0": "2020-01-01", "starts_at_1": "00:00:00",
                          "ends_at_0": later.strftime("%Y-%m-%d"), "ends_at_1": "00:00:00", "timezone": "UTC",
