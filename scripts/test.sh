@@ -7,11 +7,15 @@ cd "$(dirname "$0")/.."
 scripts/install.sh dev
 scripts/services.sh
 export PYTHONUNBUFFERED=1
-pytest=(.venv/bin/python -m pytest -p no:cacheprovider "$@")
+SECONDS=0
+# The 30 slowest tests of each pass end its output: where to look when the run grows past its budget.
+pytest=(.venv/bin/python -m pytest -p no:cacheprovider --durations=30 "$@")
 
 echo "=== pass 1: PostgreSQL + Redis ==="
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/leaders_board" REDIS_URL="redis://127.0.0.1:6379/14" \
   "${pytest[@]}" tests
+echo "=== pass 1 took $SECONDS s ==="
+SECONDS=0
 
 # Pass 2 repeats only what can behave differently on SQLite. Left out, because pass 1 already ran them in
 # exactly this configuration: tests that start their own server on a fresh SQLite data dir whatever
@@ -34,3 +38,4 @@ env -u DATABASE_URL -u REDIS_URL "${pytest[@]}" "${same_in_both_passes[@]/#/--ig
   tests/jobs/test_job_indexes.py \
   tests/leaderboard tests/fleet \
   tests/e2e -k "not redis"
+echo "=== pass 2 took $SECONDS s ==="
