@@ -8,6 +8,7 @@ prepare its data, then one upload → job → board through the real API, sandbo
 
 from __future__ import annotations
 
+import io
 import textwrap
 
 import pytest
@@ -54,7 +55,9 @@ def test_a_copy_of_the_toy_benchmark_registered_by_settings_runs_a_job_onto_its_
         registered_copy, alice, as_alice, submit, tracking):
     assert SLUG in {b["slug"] for b in as_alice.get("/api/benchmarks").json()["results"]}
 
-    call_command("bootstrap", stdout=open("/dev/null", "w"))
+    out = io.StringIO()
+    call_command("bootstrap", stdout=out)
+    assert f"{SLUG}: prepared" in out.getvalue()
     public_dir, hidden_dir = datasets.ready_dirs(registered_copy)
     assert (public_dir / "numbers.json").is_file() and (hidden_dir / "truth.json").is_file()
     assert BenchmarkState.objects.filter(slug=SLUG).exists()
