@@ -27,6 +27,23 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 MLFLOW_EXPERIMENT = "experiments"
 
+# The test suite executes every notebook on each run; training to the committed results there would cost
+# over a minute of CI for nothing the committed outputs do not already show. LB_LAB_STEPS caps every training
+# run's environment steps (the suite sets it small); unset (``make notebooks``), each run gets its full budget.
+_STEPS_CAP = os.environ.get("LB_LAB_STEPS", "").strip()
+FULL_BUDGET = not _STEPS_CAP
+
+
+def budget(full: int) -> int:
+    """Environment steps for a training run whose lab-book budget is ``full``: ``full`` unless ``LB_LAB_STEPS``
+    caps it. Claims that only hold after full training are asserted under ``if lab.FULL_BUDGET``."""
+    if FULL_BUDGET:
+        return full
+    cap = int(_STEPS_CAP)
+    if cap <= 0:
+        raise ValueError(f"LB_LAB_STEPS must be a positive number of steps, not {_STEPS_CAP!r}")
+    return min(full, cap)
+
 
 def setup(threads: int = 1) -> None:
     """One torch thread (the machines that run these have 2 shared cores) and small figures."""

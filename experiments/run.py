@@ -3,6 +3,7 @@
     .venv/bin/python experiments/run.py                 # all five -> experiments/_executed/
     .venv/bin/python experiments/run.py 03_maze_env     # one of them
     .venv/bin/python experiments/run.py --update        # refresh the committed notebooks' outputs
+    LB_LAB_STEPS=2048 .venv/bin/python experiments/run.py  # every training run capped (what the tests do)
 
 A notebook whose cell raises fails the run (exit status 1); the partly
 executed notebook is still written, so the traceback can be read in it.
@@ -11,6 +12,7 @@ executed notebook is still written, so the traceback can be read in it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help=f"notebooks to run (default: all five: {', '.join(NOTEBOOKS)})")
     parser.add_argument("--update", action="store_true", help="write the outputs into the committed notebooks")
     args = parser.parse_args(argv)
+    if args.update and os.environ.get("LB_LAB_STEPS"):
+        parser.error("LB_LAB_STEPS caps training: unset it before refreshing the committed outputs")
     unknown = sorted(set(args.names) - set(NOTEBOOKS))
     if unknown:
         parser.error(f"unknown notebooks {unknown}; choose from {list(NOTEBOOKS)}")
