@@ -3,7 +3,6 @@ OIDC_JWKS_MIN_REFRESH_S, however many such tokens arrive (a JWKS server on loopb
 
 from __future__ import annotations
 
-
 from accounts import oidc
 from tests.accounts.test_oidc import jwks, me, token  # noqa: F401 (jwks: the loopback JWKS fixture)
 
