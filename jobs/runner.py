@@ -26,8 +26,8 @@ from core import logcontext
 from core.errors import Conflict
 from jobs import containers, logs, recording, services
 from jobs.models import FailureKind, Job, JobPhase
-from jobs.sandbox import get_sandbox
-from jobs.sandbox.base import ResourceClass, RunOutcome, RunSpec
+from sandbox import get_sandbox
+from sandbox.base import ResourceClass, RunOutcome, RunSpec
 from jobs.scoring import datasets, intervals, isolated, isolated_score
 from jobs.signals import job_completed
 from jobs.tracking import RunRecord, TrackingUnavailable
@@ -116,14 +116,14 @@ def _run_submission(job: Job, workspace: Workspace, log, worker: str) -> RunOutc
 def _sandbox():
     """The configured backend, told explicitly what it must hide and run."""
     if settings.LB_SANDBOX == "bubblewrap":
-        from jobs.sandbox.bubblewrap import default_hidden_paths
+        from sandbox.bubblewrap import default_hidden_paths
 
         hidden = default_hidden_paths(settings.BASE_DIR) + [settings.DATA_DIR]
         return get_sandbox("bubblewrap", debug=settings.DEBUG, hidden_paths=hidden)
     if settings.LB_SANDBOX == "docker":
         import shlex
 
-        from jobs.sandbox.docker import parse_path_map
+        from sandbox.docker import parse_path_map
 
         return get_sandbox("docker", debug=settings.DEBUG, image=settings.LB_SANDBOX_IMAGE,
                            cli=settings.LB_CONTAINER_CLI, cli_args=shlex.split(settings.LB_CONTAINER_CLI_ARGS),
@@ -133,8 +133,8 @@ def _sandbox():
 
 def _install_requirements(job: Job, workspace: Workspace, log, sandbox) -> Path | None:
     """The job's dependency layer, per owner (no one runs another's build output),
-    installed offline in ``sandbox``, the run's own; see jobs/sandbox/deps.py."""
-    from jobs.sandbox import deps
+    installed offline in ``sandbox``, the run's own; see sandbox/deps.py."""
+    from sandbox import deps
 
     try:
         return deps.ensure_requirements(
