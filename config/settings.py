@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "agents",
     "leaderboard",
     "fleet",
+    "site_wide",  # probes, /api/, /api/me, bootstrap: above every app
     "django_prometheus",
     "csp",
 ]

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-APPS = [name for name in ("accounts", "submissions", "jobs", "leaderboard", "agents", "fleet") if (ROOT / name).is_dir()]
+APPS = [name for name in ("accounts", "submissions", "jobs", "leaderboard", "agents", "fleet", "site_wide") if (ROOT / name).is_dir()]
 
 
 def imported_top_levels(package: str) -> dict[str, set[str]]:
@@ -80,6 +80,13 @@ def test_the_job_side_imports_nothing_from_the_leaderboard():
 def test_core_imports_no_app():
     imported = imported_top_levels("core")
     assert {dep: sorted(files) for dep, files in imported.items() if dep in [*APPS, "config"]} == {}
+
+
+def test_no_app_imports_config():
+    """``config/`` wires the apps together (settings, urls, routing, health); an app that
+    imports it reaches up past every app. Settings are read through ``django.conf``."""
+    imported = {app: sorted(imported_top_levels(app).get("config", ())) for app in APPS}
+    assert {app: files for app, files in imported.items() if files} == {}
 
 
 def imports_of_file(path: Path) -> set[str]:
