@@ -39,7 +39,7 @@ def _every_sweep_interval():
 @db_periodic_task(_every_sweep_interval())
 def sweep_jobs() -> dict[str, int]:
     """Re-queue or fail jobs past their deadlines (lost workers, lost messages)."""
-    from jobs.services import jobs_sweep
+    from jobs.sweeper import jobs_sweep
 
     counts = jobs_sweep()
     if any(counts.values()):
@@ -71,7 +71,7 @@ def sweep_on_start() -> None:
     """A restarted worker first picks up what a dead one left behind."""
     from django.db import close_old_connections
 
-    from jobs.services import jobs_sweep
+    from jobs.sweeper import jobs_sweep
 
     try:
         jobs_sweep()
