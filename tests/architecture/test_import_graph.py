@@ -83,7 +83,7 @@ def test_core_imports_no_app():
 
 
 def test_no_app_imports_config():
-    """``config/`` wires the apps together (settings, urls, routing, health); an app that
+    """``config/`` wires the apps together (settings, urls, routing, entry points); an app that
     imports it reaches up past every app. Settings are read through ``django.conf``."""
     imported = {app: sorted(imported_top_levels(app).get("config", ())) for app in APPS}
     assert {app: files for app, files in imported.items() if files} == {}
