@@ -1,4 +1,4 @@
-"""Listeners on other apps' signals: a completed maze job adds its policy to the registry."""
+"""Listeners on other apps' signals: a completed job of a benchmark that produces a policy adds it to the registry."""
 
 from pathlib import Path
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from agents import policies
 from agents.models import (ACTIVE_TRAINING, AgentModel, EpisodeLog, ModelSource, TrainingProgress, TrainingRun,
                            TrainingStatus)
+from benchmarks import registry
 from core.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
 
 DEMO_NAME = "maze-demo"
@@ -95,12 +96,20 @@ def _sidecar(path: Path) -> dict:
     return {}
 
 
+def _produces_policy(slug: str) -> bool:
+    """Whether jobs of benchmark ``slug`` write an agent policy (the benchmark says so)."""
+    try:
+        return registry.get(slug).produces_policy
+    except registry.UnknownBenchmark:
+        return False  # a benchmark no longer served: nothing to register
+
+
 def model_register_from_job(*, job, output_dir: Path) -> AgentModel | None:
-    """Register ``output_dir/policy.onnx`` of a completed maze job (None for other
-    benchmarks or when the job wrote no policy). Call after the job completes,
-    before its workspace is deleted: the file is copied."""
+    """Register ``output_dir/policy.onnx`` of a completed job of a benchmark that
+    ``produces_policy`` (None for other benchmarks or when the job wrote no policy).
+    Call after the job completes, before its workspace is deleted: the file is copied."""
     path = Path(output_dir) / "policy.onnx"
-    if job.benchmark != "maze" or not path.is_file():
+    if not _produces_policy(job.benchmark) or not path.is_file():
         return None
     meta = _sidecar(path)
     sampling = meta.get("sampling", "greedy") if meta.get("sampling") in ("greedy", "softmax") else "greedy"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jobs.sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox  # noqa: E402
+from sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox  # noqa: E402
 
 SMALL = ResourceClass(name="small", timeout_s=60, memory_mb=2048, cpus=1.0, max_procs=64, max_output_mb=10)
 

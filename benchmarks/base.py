@@ -96,6 +96,9 @@ class Benchmark(abc.ABC):
     example_dirs: ClassVar[tuple[Path, ...]] = ()
     # A sub-dataset (e.g. an MVTec category), recorded with each run; "" for none.
     category: str = ""
+    # A completed job's output holds ``policy.onnx``, an agent policy the platform's model
+    # registry keeps (agents/ asks this, never the slug).
+    produces_policy: ClassVar[bool] = False
 
     # What the platform reads besides scoring (reproducibility record, MLflow params).
     @property

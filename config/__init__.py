@@ -1,1 +1,1 @@
-"""Project configuration: settings, env helpers, URL and socket routes, entry points, schema, health."""
+"""Project configuration: settings, env helpers, URL and socket routes, entry points, schema."""

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "agents",
     "leaderboard",
     "fleet",
+    "site_wide",  # probes, /api/, /api/me, bootstrap: above every app
     "django_prometheus",
     "csp",
 ]
@@ -285,7 +286,7 @@ LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
 LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
-# requirements.txt (jobs/sandbox/deps.py): the worker downloads wheels, with only these variables of its
+# requirements.txt (sandbox/deps.py): the worker downloads wheels, with only these variables of its
 # environment (the same list as deps_fetch.DEFAULT_PASS_ENV); the sandboxed install gets none, and no network.
 LB_DEPS_PASS_ENV = env_list("LB_DEPS_PASS_ENV", [
     "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_TRUSTED_HOST", "PIP_CERT",

@@ -2,7 +2,7 @@
 
 One reader per process, one polling thread per process (``shared_poller()``):
 the worker's heartbeat publishes the latest readings, and the sandbox's peak
-VRAM monitor (``jobs/sandbox/gpu.py``) subscribes to the same thread, so the
+VRAM monitor (``sandbox/gpu.py``) subscribes to the same thread, so the
 fleet page and a job's ``peak_vram_mb`` come from one code path.
 
 Where NVML cannot be used — ``nvidia-ml-py`` not installed, the library

@@ -8,7 +8,7 @@ another worker. So every run's container carries labels saying whose it is
 the runner through ``RunSpec.labels``; a worker starting up, and every sweep,
 removes the labelled containers of this engine whose job is no longer running
 on a live worker. Listing and removing are plain functions of the sandbox
-(``jobs.sandbox.docker``); what counts as abandoned is decided here, from the database.
+(``sandbox.docker``); what counts as abandoned is decided here, from the database.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.conf import settings
 
 from jobs import workers
 from jobs.models import Job, JobStatus
-from jobs.sandbox import docker
+from sandbox import docker
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from benchmarks import registry
 from benchmarks.base import Benchmark, Score
 from jobs import logs
 from jobs.models import Job
-from jobs.sandbox import safe_output_files
+from sandbox import safe_output_files
 from jobs.scoring import datasets, intervals, isolated
 from jobs.tracking import RunContent, RunRecord, experiment_name, tracker, with_retries
 from jobs.workspace import Workspace

@@ -24,10 +24,10 @@ from benchmarks import registry
 from benchmarks.base import RunInfo, Score
 from core import logcontext
 from core.errors import Conflict
-from jobs import containers, logs, recording, services
+from jobs import containers, logs, recording, transitions
 from jobs.models import FailureKind, Job, JobPhase
-from jobs.sandbox import get_sandbox
-from jobs.sandbox.base import ResourceClass, RunOutcome, RunSpec
+from sandbox import get_sandbox
+from sandbox.base import ResourceClass, RunOutcome, RunSpec
 from jobs.scoring import datasets, intervals, isolated, isolated_score
 from jobs.signals import job_completed
 from jobs.tracking import RunRecord, TrackingUnavailable
@@ -73,11 +73,11 @@ class _Ticker:
     def tick(self) -> None:
         if time.monotonic() - self.last_beat >= settings.LB_HEARTBEAT_S:
             self.last_beat = time.monotonic()
-            self.lost = not services.job_heartbeat(job_id=self.job_id, worker=self.worker)
+            self.lost = not transitions.job_heartbeat(job_id=self.job_id, worker=self.worker)
 
     def should_cancel(self) -> bool:
         # Cancelled by a user, or taken back by the sweeper: stop either way.
-        return self.lost or not services.job_still_owned(job_id=self.job_id, worker=self.worker)
+        return self.lost or not transitions.job_still_owned(job_id=self.job_id, worker=self.worker)
 
 
 def _run_submission(job: Job, workspace: Workspace, log, worker: str) -> RunOutcome:
@@ -87,12 +87,12 @@ def _run_submission(job: Job, workspace: Workspace, log, worker: str) -> RunOutc
     extra_dirs, pythonpath = [], [str(settings.BASE_DIR)]
     sandbox = _sandbox()  # one construction for the install step and the run
     if job.submission.has_requirements:
-        services.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.INSTALLING)
+        transitions.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.INSTALLING)
         layer = _install_requirements(job, workspace, log, sandbox)
         if layer is not None:  # None: the file lists nothing to install
             extra_dirs.append(layer)
             pythonpath.insert(0, str(layer))
-    services.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.EXECUTING)
+    transitions.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.EXECUTING)
     submission = job.submission
     spec = RunSpec(
         argv=["{python}", submission.entrypoint, "--config", submission.config_file, "--output", "{output}"],
@@ -116,14 +116,14 @@ def _run_submission(job: Job, workspace: Workspace, log, worker: str) -> RunOutc
 def _sandbox():
     """The configured backend, told explicitly what it must hide and run."""
     if settings.LB_SANDBOX == "bubblewrap":
-        from jobs.sandbox.bubblewrap import default_hidden_paths
+        from sandbox.bubblewrap import default_hidden_paths
 
         hidden = default_hidden_paths(settings.BASE_DIR) + [settings.DATA_DIR]
         return get_sandbox("bubblewrap", debug=settings.DEBUG, hidden_paths=hidden)
     if settings.LB_SANDBOX == "docker":
         import shlex
 
-        from jobs.sandbox.docker import parse_path_map
+        from sandbox.docker import parse_path_map
 
         return get_sandbox("docker", debug=settings.DEBUG, image=settings.LB_SANDBOX_IMAGE,
                            cli=settings.LB_CONTAINER_CLI, cli_args=shlex.split(settings.LB_CONTAINER_CLI_ARGS),
@@ -133,8 +133,8 @@ def _sandbox():
 
 def _install_requirements(job: Job, workspace: Workspace, log, sandbox) -> Path | None:
     """The job's dependency layer, per owner (no one runs another's build output),
-    installed offline in ``sandbox``, the run's own; see jobs/sandbox/deps.py."""
-    from jobs.sandbox import deps
+    installed offline in ``sandbox``, the run's own; see sandbox/deps.py."""
+    from sandbox import deps
 
     try:
         return deps.ensure_requirements(
@@ -253,7 +253,7 @@ def execute(job_id: str) -> str:
 
 def _execute_claimed(job_id: str) -> str:
     worker = worker_name()
-    if not services.job_claim(job_id=job_id, worker=worker):
+    if not transitions.job_claim(job_id=job_id, worker=worker):
         return "not-claimed"  # taken by another worker, cancelled, or already done
     job = Job.objects.select_related("submission", "owner").get(pk=job_id)
     logger.info("job claimed", extra={"event": "job_claimed", "worker": worker, "benchmark": job.benchmark,
@@ -270,9 +270,9 @@ def _execute_claimed(job_id: str) -> str:
             logger.exception("job %s: unexpected error", job_id)
             logs.platform_line(log, f"platform error: {type(exc).__name__}: {exc}")
             if job.attempts < job.max_attempts:
-                services.job_release(job_id=job_id, worker=worker, reason=f"platform error: {exc}")
+                transitions.job_release(job_id=job_id, worker=worker, reason=f"platform error: {exc}")
                 return "released"
-            services.job_fail(job_id=job_id, worker=worker, kind=FailureKind.PLATFORM,
+            transitions.job_fail(job_id=job_id, worker=worker, kind=FailureKind.PLATFORM,
                               reason=f"gave up after {job.attempts} attempts: {type(exc).__name__}: {exc}")
             return "failed"
 
@@ -282,7 +282,7 @@ def _finish_failed(job: Job, log, worker: str, failure: JobFailed) -> str:
         logs.platform_line(log, "run stopped: job cancelled or taken back")
         return "cancelled"
     logs.platform_line(log, f"job failed ({failure.kind}): {failure.reason}")
-    services.job_fail(job_id=str(job.pk), worker=worker, reason=failure.reason, kind=failure.kind)
+    transitions.job_fail(job_id=str(job.pk), worker=worker, reason=failure.reason, kind=failure.kind)
     return "failed"
 
 
@@ -295,7 +295,7 @@ def _execute(job: Job, log, worker: str) -> str:
     failure = _outcome_to_failure(outcome, job)
     if failure:
         raise failure
-    if not services.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.SCORING):
+    if not transitions.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.SCORING):
         raise JobFailed("cancelled", "cancelled")
     scoring_started = time.monotonic()
     score = _score(job, workspace, outcome, _Ticker(str(job.pk), worker))
@@ -311,7 +311,7 @@ def _execute(job: Job, log, worker: str) -> str:
     # Read by /metrics (fleet/metrics.py): how long the run and its scoring took.
     fields["reproducibility"]["timings"] = {"run_s": round(outcome.duration_s, 3),
                                             "scoring_s": round(time.monotonic() - scoring_started, 3)}
-    if not services.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
+    if not transitions.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
         raise JobFailed("cancelled", "cancelled")
     # No number in the log yet: it is written when the job completes (_complete), so a job
     # that fails after scoring (it still counts against quotas) shows no score.
@@ -330,7 +330,7 @@ def _record_and_complete(job: Job, workspace: Workspace, log, worker: str) -> st
         reason = (f"tracking unavailable: {exc}. Scoring was done; the job will be recorded, and its "
                   "score shown, once tracking is back (an operator re-records it).")
         logs.platform_line(log, reason)
-        services.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
+        transitions.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
                           needs_recording=True)
         return "failed"
     except Exception as exc:  # our bug, after scoring: no retry (the score is spent), an operator re-records
@@ -338,7 +338,7 @@ def _record_and_complete(job: Job, workspace: Workspace, log, worker: str) -> st
         reason = (f"recording failed: {type(exc).__name__}: {exc}. Scoring was done; the job will be recorded, "
                   "and its score shown, once an operator re-records it.")
         logs.platform_line(log, reason)
-        services.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
+        transitions.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
                           needs_recording=True)
         return "failed"
     if not _complete(job, record, worker=worker, output_dir=workspace.output, log=log):
@@ -350,7 +350,7 @@ def _record_and_complete(job: Job, workspace: Workspace, log, worker: str) -> st
 
 def _complete(job: Job, record: RunRecord, *, worker: str | None, output_dir: Path, log=None) -> bool:
     """Move the job to completed, then tell the other apps; False if it was no longer ours."""
-    if not services.job_complete(job_id=str(job.pk), worker=worker, run_id=record.run_id,
+    if not transitions.job_complete(job_id=str(job.pk), worker=worker, run_id=record.run_id,
                                  experiment_id=record.experiment_id):
         return False
     job.refresh_from_db()

@@ -1,24 +1,23 @@
-"""Writes for jobs. Every state change is a conditional update on the status
-it expects, so two workers, a sweeper and a cancelling user can never both win.
+"""The API's writes for jobs: enqueue, cancel, re-run. Every state change is a conditional
+update on the status it expects, so two workers, a sweeper and a cancelling user can never
+both win. The worker's transitions are in jobs/transitions.py, the sweeper in jobs/sweeper.py.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from core.db import insert_row
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from jobs import admission, enqueue_sql, selectors
 from jobs import queue as job_queue
-from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobPhase, JobStatus
+from jobs.models import ACTIVE_STATUSES, Job, JobPhase, JobStatus
 from phases import selectors as phases
 
 logger = logging.getLogger(__name__)
@@ -173,149 +172,3 @@ def job_rerun(*, job: Job, actor: AbstractBaseUser) -> Job:
     )
     _enqueue_after_commit(new.id, new.resource_class)
     return new
-
-
-# --- Worker-side transitions ------------------------------------------------
-
-def job_claim(*, job_id: str, worker: str) -> bool:
-    now = timezone.now()
-    return bool(
-        Job.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-            status=JobStatus.RUNNING, phase=JobPhase.PREPARING, worker=worker, started_at=now,
-            heartbeat_at=now, attempts=F("attempts") + 1, error="", failure_kind="",
-        )
-    )
-
-
-def job_heartbeat(*, job_id: str, worker: str) -> bool:
-    """Refresh the heartbeat; False when this worker no longer owns the job."""
-    return bool(
-        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).update(heartbeat_at=timezone.now())
-    )
-
-
-def job_set_phase(*, job_id: str, worker: str, phase: str) -> bool:
-    return bool(
-        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).update(
-            phase=phase, heartbeat_at=timezone.now()
-        )
-    )
-
-
-def job_still_owned(*, job_id: str, worker: str) -> bool:
-    return Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).exists()
-
-
-def job_fail(*, job_id: str, reason: str, kind: str, worker: str | None = None,
-             needs_recording: bool = False) -> bool:
-    filters = Q(pk=job_id, status__in=ACTIVE_STATUSES)
-    if worker is not None:
-        filters &= Q(worker=worker, status=JobStatus.RUNNING)
-    return bool(
-        Job.objects.filter(filters).update(
-            status=JobStatus.FAILED, phase=JobPhase.DONE, error=reason, failure_kind=kind,
-            finished_at=timezone.now(), needs_recording=needs_recording,
-        )
-    )
-
-
-def job_release(*, job_id: str, worker: str | None, reason: str, resource_class: str | None = None) -> bool:
-    """Give a running job back to its pool's queue (worker lost, platform hiccup)."""
-    filters = Q(pk=job_id, status=JobStatus.RUNNING)
-    if worker is not None:
-        filters &= Q(worker=worker)
-    released = Job.objects.filter(filters).update(
-        status=JobStatus.PENDING, phase=JobPhase.QUEUED, worker="", queued_at=timezone.now(), error=reason
-    )
-    if released:
-        if resource_class is None:
-            resource_class = Job.objects.filter(pk=job_id).values_list("resource_class", flat=True).first() or ""
-        _enqueue_after_commit(uuid.UUID(str(job_id)), resource_class)
-    return bool(released)
-
-
-def job_save_score(*, job_id: str, worker: str, fields: dict) -> bool:
-    return bool(
-        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).update(
-            phase=JobPhase.RECORDING, heartbeat_at=timezone.now(), **fields
-        )
-    )
-
-
-def job_complete(*, job_id: str, worker: str | None, run_id: str, experiment_id: str) -> bool:
-    """running → completed (or a tracking-failed job re-recorded by staff).
-
-    The caller sends ``job_completed`` when this returns True."""
-    filters = Q(pk=job_id)
-    if worker is None:
-        filters &= Q(status=JobStatus.FAILED, needs_recording=True)
-    else:
-        filters &= Q(status=JobStatus.RUNNING, worker=worker)
-    done = Job.objects.filter(filters).update(
-        status=JobStatus.COMPLETED, phase=JobPhase.DONE, run_id=run_id, experiment_id=experiment_id,
-        finished_at=timezone.now(), needs_recording=False, error="", failure_kind="",
-    )
-    return bool(done)
-
-
-def jobs_sweep(*, now=None) -> dict[str, int]:
-    """Act on every job past its deadline. Returns counts per action.
-
-    * running with a stale heartbeat (worker lost): re-queue while attempts
-      remain, otherwise fail ``gave up after N attempts`` (the dead letter);
-    * running past its resource class's timeout plus grace: the same;
-    * pending too long in the queue: re-queue once more after
-      ``LB_REQUEUE_PENDING_AFTER_S`` (a lost enqueue), fail past the deadline.
-    """
-    from jobs import workers
-
-    fleet = workers.view()
-    now = now or timezone.now()
-    counts = {"requeued": 0, "failed": 0, "reenqueued": 0}
-    stale = now - timedelta(seconds=settings.LB_HEARTBEAT_TIMEOUT_S)
-    running = list(Job.objects.filter(status=JobStatus.RUNNING))
-    # --- fleet: a worker whose record stopped heartbeating (or shut down) has vanished.
-    vanished = fleet.vanished_workers({job.worker for job in running}, now=now)
-    for job in running:
-        timeout = settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}).get("timeout_s", 3600)
-        deadline = job.deadline() or now  # running without a start time: past due
-        lost = job.heartbeat_at is None or job.heartbeat_at < stale or job.worker in vanished
-        if not lost and now < deadline:
-            continue
-        why = (f"worker lost in phase {job.phase} (no heartbeat for {settings.LB_HEARTBEAT_TIMEOUT_S:.0f} s)"
-               if lost else f"running past its deadline ({timeout} s + {settings.LB_RUN_GRACE_S:.0f} s grace)")
-        if job.attempts < job.max_attempts:
-            counts["requeued"] += job_release(job_id=str(job.pk), worker=job.worker, reason=why,
-                                              resource_class=job.resource_class)
-        else:
-            counts["failed"] += Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, worker=job.worker).update(
-                status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM,
-                finished_at=now, error=f"gave up after {job.attempts} attempts: {why}",
-                # Lost while recording: its score was saved, so it counts (a score is a spent
-                # job, selectors.counts_against_quota) and staff can re-record it.
-                needs_recording=job.phase == JobPhase.RECORDING,
-            )
-    # A pending job older than the re-queue delay while its pool's queue is
-    # empty lost its message (e.g. a broker restart without persistence).
-    requeue_before = now - timedelta(seconds=settings.LB_REQUEUE_PENDING_AFTER_S)
-    empty = [pool for pool in settings.LB_POOLS if _queue_length(pool) == 0]
-    for job_id, resource_class in Job.objects.filter(
-        selectors.in_pools(empty), status=JobStatus.PENDING, queued_at__lt=requeue_before
-    ).values_list("pk", "resource_class"):
-        _enqueue_after_commit(job_id, resource_class)  # a duplicate message is harmless: only one claim wins
-        counts["reenqueued"] += 1
-    # --- fleet: a job whose pool has no live worker waits and never fails for it;
-    # its deadline clock restarts, so a worker arriving later has the full time.
-    unserved = set(settings.LB_POOLS) - fleet.live_pools(now=now)
-    if unserved:
-        Job.objects.filter(selectors.in_pools(unserved), status=JobStatus.PENDING).update(queued_at=now)
-    pending_deadline = now - timedelta(seconds=settings.LB_PENDING_DEADLINE_S)
-    counts["failed"] += Job.objects.filter(status=JobStatus.PENDING, queued_at__lt=pending_deadline).update(
-        status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM, finished_at=now,
-        error=f"waited in the queue past its deadline ({settings.LB_PENDING_DEADLINE_S:.0f} s)",
-    )
-    return counts
-
-
-def _queue_length(pool: str) -> int:
-    return job_queue.get().pool_depth(pool)

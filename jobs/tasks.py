@@ -39,7 +39,7 @@ def sweep_jobs() -> dict[str, int]:
 
     Pushed every ``LB_SWEEP_INTERVAL_S`` by the one scheduler process (``manage.py
     run_scheduler``, jobs/scheduler.py), never by the workers (``run_huey -n``)."""
-    from jobs.services import jobs_sweep
+    from jobs.sweeper import jobs_sweep
 
     job_queue.get().sweep_taken()
     counts = jobs_sweep()
@@ -72,7 +72,7 @@ def sweep_on_start() -> None:
     """A restarted worker first picks up what a dead one left behind."""
     from django.db import close_old_connections
 
-    from jobs.services import jobs_sweep
+    from jobs.sweeper import jobs_sweep
 
     try:
         jobs_sweep()

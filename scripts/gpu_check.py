@@ -5,7 +5,7 @@
 Needs only python3 with torch, anomalib and nvidia-ml-py; no Django, no database.
 It builds a small synthetic anomaly category (benchmarks/anomaly/synthetic.py),
 runs the shipped PaDiM example (examples/anomaly-padim) through the platform's
-own run path (jobs/sandbox, backend "none") on GPU 0, prints every NVML reading
+own run path (sandbox, backend "none") on GPU 0, prints every NVML reading
 of the one poller thread while it runs — utilisation, memory used/total,
 temperature, power, per-process memory — and the run's peak VRAM as a job
 would record it (``peak_vram_mb``). Exit 0 when the job ran on CUDA and a
@@ -38,8 +38,8 @@ def main() -> int:
 
     from benchmarks.anomaly.dataset import write_category
     from benchmarks.anomaly.synthetic import generate
-    from jobs.sandbox.base import ResourceClass, RunSpec
-    from jobs.sandbox.local import NoSandbox
+    from sandbox.base import ResourceClass, RunSpec
+    from sandbox.local import NoSandbox
 
     work = Path(tempfile.mkdtemp(prefix="lb-gpu-check-"))
     write_category(generate("brick", "small", seed=0), work / "public", work / "hidden", seed=0,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobs.sandbox.conftest import PODMAN, _podman_required
+from tests.sandbox.conftest import PODMAN, _podman_required
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED = {".env": "DJANGO_SECRET_KEY=planted", "var/hidden-seed": "123", "var/admin-password": "pw",

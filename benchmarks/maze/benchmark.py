@@ -55,6 +55,7 @@ class MazeBenchmark(Benchmark):
     primary_metric = "success_rate"
     version = "1"
     private_fraction = 0.5
+    produces_policy = True  # submissions write policy.onnx: the agents registry and viewer take it
     example_dirs = (PROJECT_ROOT / "examples" / "maze-ppo", PROJECT_ROOT / "examples" / "maze-dqn")
 
     def __init__(self, train_count: int = 500, eval_count: int = 200, episodes_per_maze: int = 3,

@@ -103,9 +103,3 @@ class FinalsSerializer(serializers.Serializer):
     marks = MarkSerializer(many=True)
     rule = serializers.CharField()
 
-
-class MeSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    is_staff = serializers.BooleanField()
-    limits = LimitSerializer(many=True)
-    finals = FinalsSerializer(many=True)

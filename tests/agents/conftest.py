@@ -15,6 +15,20 @@ def models_dir(settings, tmp_path):
 
 
 @pytest.fixture
+def maze_served():
+    """The maze benchmark in the registry (the test settings serve only the toy one), as a
+    platform serving it would have it: agents/ asks it whether its jobs produce a policy."""
+    from benchmarks import registry
+    from benchmarks.maze.benchmark import MazeBenchmark
+
+    served = "maze" in {benchmark.slug for benchmark in registry.all_benchmarks()}
+    benchmark = registry.get("maze") if served else registry.register(MazeBenchmark())
+    yield benchmark
+    if not served:
+        registry.unregister("maze")
+
+
+@pytest.fixture
 def demo_model(db):
     from agents.services import demo_model_ensure
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from onnx import TensorProto
 
 from agents.models import AgentModel, ModelSource
+from benchmarks import registry
 from tests.agents.conftest import onnx_file
 
 
@@ -101,7 +102,7 @@ def test_archive_keeps_versions_and_protects_the_active_model(as_staff, anonymou
     assert activate.status_code == 409
 
 
-def test_completed_maze_job_registers_its_policy(alice, tmp_path, models_dir):
+def test_completed_maze_job_registers_its_policy(alice, tmp_path, models_dir, maze_served):
     from types import SimpleNamespace
 
     from agents.services import model_register_from_job
@@ -116,11 +117,15 @@ def test_completed_maze_job_registers_its_policy(alice, tmp_path, models_dir):
     (out / "policy.onnx").unlink()  # the workspace goes away; the registry keeps its copy
     assert model.source == ModelSource.JOB and model.source_ref == job.id and model.success_rate == 1.0
     assert (models_dir / model.file).is_file()
-    other = SimpleNamespace(id="x", benchmark="anomaly", owner=alice, metrics={})
-    assert model_register_from_job(job=other, output_dir=out) is None
+    # The benchmark decides, not the slug: toy jobs write no policy, an unserved benchmark registers nothing.
+    (out / "policy.onnx").write_bytes((models_dir / model.file).read_bytes())
+    for slug in ("toy", "anomaly"):
+        other = SimpleNamespace(id="x", benchmark=slug, owner=alice, metrics={})
+        assert model_register_from_job(job=other, output_dir=out) is None
+    assert maze_served.produces_policy and not registry.get("toy").produces_policy
 
 
-def test_job_completed_signal_registers_the_policy(alice, tmp_path, models_dir):
+def test_job_completed_signal_registers_the_policy(alice, tmp_path, models_dir, maze_served):
     from types import SimpleNamespace
 
     from benchmarks.maze.reference_policies import depth_first_policy

@@ -22,7 +22,7 @@ from tests.conftest import ROOT
 CHECK = textwrap.dedent("""
     import json, subprocess, sys
     from core.nvml import NvmlReader, GpuPoller
-    from jobs.sandbox.gpu import GpuPeakMonitor
+    from sandbox.gpu import GpuPeakMonitor
     reader = NvmlReader()
     poller = GpuPoller(reader, interval_s=0.05)
     monitor = GpuPeakMonitor(0, poller=poller)

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from fleet.models import Worker
 from jobs.models import Job
-from jobs.services import job_enqueue, jobs_sweep
+from jobs.services import job_enqueue
+from jobs.sweeper import jobs_sweep
 from tests.conftest import toy_files
 
 BIG = {"timeout_s": 60, "memory_mb": 1024, "cpus": 1, "max_procs": 64, "max_output_mb": 10, "gpus": 0, "pool": "big"}

@@ -110,7 +110,7 @@ def test_tracking_down_keeps_metrics_and_can_be_rerecorded(make_job, tracking, s
 
 
 def test_claim_is_exclusive(make_job):
-    from jobs.services import job_claim
+    from jobs.transitions import job_claim
 
     job = make_job()
     assert job_claim(job_id=str(job.pk), worker="w1")

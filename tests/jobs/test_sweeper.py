@@ -12,7 +12,9 @@ from benchmarks import registry
 from jobs.models import Job
 from jobs.runner import execute
 from jobs.selectors import job_rate_usage
-from jobs.services import job_claim, job_enqueue, jobs_sweep
+from jobs.services import job_enqueue
+from jobs.sweeper import jobs_sweep
+from jobs.transitions import job_claim
 from tests.conftest import toy_files
 
 
@@ -117,7 +119,7 @@ def test_missing_benchmark_data_is_a_platform_failure(job, tracking, settings, t
 
 def test_a_job_taken_back_while_running_is_not_completed_twice(job, tracking):
     """The sweeper re-queued the job; the old worker's late completion must not win."""
-    from jobs.services import job_complete
+    from jobs.transitions import job_complete
 
     assert job_claim(job_id=str(job.pk), worker="old")
     _orphan(job, phase="recording")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox import Sandbox, get_sandbox
-from jobs.sandbox.deps import ensure_requirements
+from sandbox import Sandbox, get_sandbox
+from sandbox.deps import ensure_requirements
 
 
 def wheel_bytes(name: str, version: str, *, requires: list[str] = (), extra: dict[str, str] | None = None) -> bytes:

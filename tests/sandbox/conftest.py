@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox import ResourceClass, RunOutcome, RunSpec, get_sandbox
+from sandbox import ResourceClass, RunOutcome, RunSpec, get_sandbox
 
 HOSTILE_DIR = Path(__file__).parent / "hostile"
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 TEST_IMAGE_FILE = Path(__file__).parent / "sandbox-test.Containerfile"
 # Debian's podman with runc and cgroupfs: what runs OCI containers on this
 # kind of machine (no systemd, cgroup v1).

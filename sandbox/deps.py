@@ -55,7 +55,7 @@ def ensure_requirements(requirements_file: Path, *, cache_root: Path, owner_key:
     Raises :class:`DependencyInstallError` (``.kind`` submission or platform) and
     :class:`SandboxUnavailable` for the ``none`` backend unless ``debug``."""
     if getattr(sandbox, "name", None) == "none" and not debug:
-        # The run's rule (jobs.sandbox.get_sandbox): unconfined code only in development.
+        # The run's rule (sandbox.get_sandbox): unconfined code only in development.
         raise SandboxUnavailable("LB_SANDBOX=none would install requirements unconfined; refused when DEBUG is off")
     requirements_file = Path(requirements_file)
     if not requirements_file.is_file():

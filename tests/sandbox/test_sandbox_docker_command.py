@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox
-from jobs.sandbox.docker import DockerSandbox, parse_path_map, path_map_from_mounts
+from sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox
+from sandbox.docker import DockerSandbox, parse_path_map, path_map_from_mounts
 
 MEDIUM = ResourceClass(name="medium", timeout_s=600, memory_mb=8192, cpus=2.5, max_procs=256,
                        max_output_mb=2048, gpus=1)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, sys.argv[1])
-from jobs.sandbox import ResourceClass, RunSpec, get_sandbox  # noqa: E402
+from sandbox import ResourceClass, RunSpec, get_sandbox  # noqa: E402
 
 WORKDIR = Path(sys.argv[2])
 TINY = ResourceClass(name="tiny", timeout_s=20, memory_mb=256, cpus=1.0, max_procs=32, max_output_mb=1)

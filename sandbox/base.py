@@ -44,7 +44,7 @@ class ResourceClass:
     gpus: int = 0
     pool: str = "default"  # the queue its jobs go to; workers serve pools (docs/fleet.md)
     # Files, folders and links in the output (each takes an inode). A hard cap where the
-    # output is a capped mount (jobs/sandbox/output_mount.py), else polled; always checked at the end.
+    # output is a capped mount (sandbox/output_mount.py), else polled; always checked at the end.
     max_output_files: int = 100_000
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox
-from jobs.sandbox.bubblewrap import PROJECT_ROOT
-from jobs.sandbox.supervise import LogSink
+from sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox
+from sandbox.bubblewrap import PROJECT_ROOT
+from sandbox.supervise import LogSink
 
 SMALL = ResourceClass(name="small", timeout_s=30, memory_mb=512, cpus=1.0, max_procs=64, max_output_mb=10)
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from deps_packages import build_sdist, build_wheel, deps_sandbox, install, layers, package_index  # noqa: F401
 
-from jobs.sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox
-from jobs.sandbox.deps import DependencyInstallError, ensure_requirements
-from jobs.sandbox.deps_fetch import DEFAULT_PASS_ENV
+from sandbox import ResourceClass, RunSpec, SandboxUnavailable, get_sandbox
+from sandbox.deps import DependencyInstallError, ensure_requirements
+from sandbox.deps_fetch import DEFAULT_PASS_ENV
 
 BACKENDS = ["bubblewrap", "docker"]
 TINY = ResourceClass(name="tiny", timeout_s=30, memory_mb=256, cpus=1.0, max_procs=32, max_output_mb=1)

@@ -1,6 +1,6 @@
 """A worker killed with SIGKILL mid-job leaves its sandbox container running in the
 engine (the ``run`` client dies, the container does not); the next worker to start
-removes it (jobs/containers.py, from the labels jobs/sandbox/docker.py puts on every
+removes it (jobs/containers.py, from the labels sandbox/docker.py puts on every
 run). Real podman, real worker processes (``manage.py run_huey``), a real web tier.
 Run under ``flock /tmp/lb-podman.lock``."""
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox import _pip_fetch_sdist as sdist_fetch
-from jobs.sandbox._pip_fetch_sdist import FetchError, fetch_sdist
-from jobs.sandbox.deps_fetch import SDIST_SCRIPT, _kind, _missing
+from sandbox import _pip_fetch_sdist as sdist_fetch
+from sandbox._pip_fetch_sdist import FetchError, fetch_sdist
+from sandbox.deps_fetch import SDIST_SCRIPT, _kind, _missing
 
 SHA = lambda data: hashlib.sha256(data).hexdigest()  # noqa: E731
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox import ResourceClass, output_size_bytes, safe_output_files
-from jobs.sandbox.output_mount import _process_identity, copy_out, sweep_stale
-from jobs.sandbox.outputs import output_verdict
+from sandbox import ResourceClass, output_size_bytes, safe_output_files
+from sandbox.output_mount import _process_identity, copy_out, sweep_stale
+from sandbox.outputs import output_verdict
 
 
 def test_safe_output_files_skips_links_and_special_files(tmp_path):
@@ -38,7 +38,7 @@ def test_output_size_counts_regular_files_only(tmp_path):
     assert output_size_bytes(out, stop_above=50) > 50
 
 
-# --- The hard cap: a capped mount per run (jobs/sandbox/output_mount.py), under both backends ---------
+# --- The hard cap: a capped mount per run (sandbox/output_mount.py), under both backends ---------
 
 FLOOD = ResourceClass(name="flood", timeout_s=60, memory_mb=512, cpus=1.0, max_procs=32, max_output_mb=8,
                       max_output_files=1000)

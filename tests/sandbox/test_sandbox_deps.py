@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox import ResourceClass, RunSpec, get_sandbox
-from jobs.sandbox.deps import DependencyInstallError, ensure_requirements
-from jobs.sandbox.deps_fetch import download_env, parse_requirements
+from sandbox import ResourceClass, RunSpec, get_sandbox
+from sandbox.deps import DependencyInstallError, ensure_requirements
+from sandbox.deps_fetch import download_env, parse_requirements
 
 from deps_packages import build_wheel, deps_sandbox, install, layers, package_index  # noqa: F401 (fixtures)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox.bubblewrap import PROJECT_ROOT
+from sandbox.bubblewrap import PROJECT_ROOT
 
 HERE = Path(__file__).parent
 

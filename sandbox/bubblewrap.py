@@ -47,7 +47,7 @@ SANDBOX_OUTPUT = "/sandbox/output"
 SANDBOX_DATASET = "/sandbox/dataset"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
 DEFAULT_SANDBOX_UID = 65534  # "nobody": exists in every Debian/Ubuntu /etc/passwd
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_SECRETS = (".env", "var", ".git")
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.sandbox import safe_output_files
+from sandbox import safe_output_files
 
 CONTAINED = ("bubblewrap", "docker")
 
