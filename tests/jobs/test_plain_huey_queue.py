@@ -13,7 +13,8 @@ from huey import SqliteHuey
 
 from jobs import queue as job_queue
 from jobs.models import Job
-from jobs.services import job_enqueue, jobs_sweep
+from jobs.services import job_enqueue
+from jobs.sweeper import jobs_sweep
 from jobs.tasks import run_job, sweep_jobs
 from tests.conftest import toy_files
 
