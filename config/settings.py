@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.env import env_bool, env_float, env_int, env_list, env_path, env_str
-from config.secret_files import SECRET_KEY_FILE, read_secret
+from core.secret_files import SECRET_KEY_FILE, read_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Importing settings writes nothing anywhere: the data folder is made at run

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from config.secret_files import SECRET_KEY_FILE, ensure_secret
+from core.secret_files import SECRET_KEY_FILE, ensure_secret
 
 
 def prepare_data_dir() -> None:

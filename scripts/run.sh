@@ -37,7 +37,7 @@ $py manage.py collectstatic --noinput -v 0
 # 0600 (one left 0644 by an older version is made 0600). Without DJANGO_SECRET_KEY,
 # the first manage.py call above made this installation's own secret key beside it
 # (LB_DATA_DIR/secret-key, 0600: config/startup.py); nothing here uses the source's.
-admin_password="$($py -m config.secret_files "$LB_DATA_DIR/admin-password" 12)"
+admin_password="$($py -m core.secret_files "$LB_DATA_DIR/admin-password" 12)"
 DJANGO_SUPERUSER_PASSWORD="$admin_password" \
   $py manage.py createsuperuser --noinput --username admin --email admin@localhost >/dev/null 2>&1 || true
 

@@ -34,6 +34,8 @@ from typing import Iterator
 
 from django.conf import settings
 
+from core.secret_files import create_once
+
 SEED_FILE = "hidden-seed"
 GENERATIONS_FILE = "hidden-generations.json"
 SEED_BITS = 256
@@ -62,7 +64,7 @@ def installation_seed(data_dir: Path) -> int:
     """The seed kept in ``data_dir``, created (0600) on the first call anywhere."""
     path = Path(data_dir) / SEED_FILE
     if not path.exists():
-        _create(path)
+        create_once(path, str(secrets.randbits(SEED_BITS)))  # 0600, and one winner among racing processes
     stat = path.stat()
     key = (path, stat.st_ino, stat.st_mtime_ns)
     if key not in _cache:
@@ -88,19 +90,6 @@ def _write_fresh(directory: Path) -> str:
         handle.flush()
         os.fsync(handle.fileno())
     return tmp
-
-
-def _create(path: Path) -> None:
-    """Write a fresh seed beside ``path`` and link it into place: a web and a
-    worker process starting together both end up reading the one that won."""
-    tmp = _write_fresh(path.parent)
-    try:
-        try:
-            os.link(tmp, path)  # atomic; fails if another process got there first
-        except FileExistsError:
-            pass
-    finally:
-        os.unlink(tmp)
 
 
 # --- Per-benchmark seeds ------------------------------------------------------

@@ -1,4 +1,4 @@
-"""config.secret_files: the installation's secrets are made 0600, once; scripts/run.sh
+"""core.secret_files: the installation's secrets are made 0600, once; scripts/run.sh
 keeps make run's admin password with it (var/admin-password was 0644)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from config.secret_files import ensure_secret
+from core.secret_files import ensure_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_SH = ROOT / "scripts" / "run.sh"
@@ -22,7 +22,7 @@ def _mode(path: Path) -> int:
 
 def _as_run_sh(path: Path) -> str:
     """The command scripts/run.sh runs for the admin password, under the usual umask 022."""
-    done = subprocess.run(["sh", "-c", f'umask 022 && "{sys.executable}" -m config.secret_files "$0" 12', str(path)],
+    done = subprocess.run(["sh", "-c", f'umask 022 && "{sys.executable}" -m core.secret_files "$0" 12', str(path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
@@ -30,7 +30,7 @@ def _as_run_sh(path: Path) -> str:
 
 def test_run_sh_makes_the_admin_password_with_the_helper_only():
     text = RUN_SH.read_text()
-    assert re.search(r'\$py -m config\.secret_files "\$LB_DATA_DIR/admin-password" 12', text)
+    assert re.search(r'\$py -m core\.secret_files "\$LB_DATA_DIR/admin-password" 12', text)
     writes = [line for line in text.splitlines() if "admin-password" in line and ">" in line]
     assert writes == [], writes  # no shell redirection (0644 under umask 022) writes it
 

@@ -113,6 +113,32 @@ def podman_sandbox() -> dict:
             "host_ro_dirs": [Path(d) for d in host_dirs]}
 
 
+# Like the production sandbox image (Dockerfile, target "sandbox"): an interpreter at
+# /opt/venv/bin/python, an unprivileged user, no platform code.
+VENV_CONTAINERFILE = f"""\
+FROM {BASE_IMAGE}
+RUN python3 -m venv --without-pip /opt/venv
+USER 65534:65534
+"""
+
+
+@pytest.fixture(scope="session")
+def venv_sandbox_image(podman_sandbox, tmp_path_factory) -> str:
+    """A sandbox image like production's, for runs whose platform side (scoring, the worker)
+    must not be able to lean on a host interpreter bound into the container."""
+    base_id = subprocess.run([*PODMAN, "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    digest = hashlib.sha256((VENV_CONTAINERFILE + base_id).encode()).hexdigest()[:16]
+    tag = f"localhost/lb-sandbox-venv-test:{digest}"
+    if subprocess.run([*PODMAN, "image", "exists", tag]).returncode != 0:
+        context = tmp_path_factory.mktemp("venv-image")
+        (context / "Containerfile").write_text(VENV_CONTAINERFILE)
+        built = subprocess.run([*PODMAN, "build", "--network", "none", "-t", tag, str(context)],
+                               capture_output=True, text=True, timeout=600)
+        assert built.returncode == 0, built.stdout + built.stderr
+    return tag
+
+
 @pytest.fixture
 def sandbox_options(request):
     """``sandbox_options(backend)``: constructor options a backend needs in the tests."""

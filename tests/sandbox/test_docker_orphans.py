@@ -6,7 +6,6 @@ Run under ``flock /tmp/lb-podman.lock``."""
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import time
 
@@ -14,10 +13,8 @@ import pytest
 
 from tests.conftest import toy_files
 from tests.e2e.conftest import _prepared_stack
+from tests.sandbox.conftest import PODMAN
 
-# As in this folder's conftest (podman_sandbox builds the base image).
-PODMAN = ["podman", "--runtime", "/usr/sbin/runc", "--cgroup-manager=cgroupfs"]
-BASE_IMAGE = "localhost/debian-base"
 pytestmark = pytest.mark.slow
 
 SLEEPER = """\
@@ -25,27 +22,6 @@ import time
 print("sandbox started", flush=True)
 time.sleep(600)
 """
-# Like the production sandbox image (Dockerfile, target "sandbox"): an interpreter at
-# /opt/venv/bin/python, an unprivileged user, no platform code.
-CONTAINERFILE = f"""\
-FROM {BASE_IMAGE}
-RUN python3 -m venv --without-pip /opt/venv
-USER 65534:65534
-"""
-
-
-@pytest.fixture(scope="module")
-def venv_sandbox_image(podman_sandbox, tmp_path_factory) -> str:
-    base_id = subprocess.run([*PODMAN, "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    tag = "localhost/lb-sandbox-venv-test:" + hashlib.sha256((CONTAINERFILE + base_id).encode()).hexdigest()[:16]
-    if subprocess.run([*PODMAN, "image", "exists", tag]).returncode != 0:
-        context = tmp_path_factory.mktemp("venv-image")
-        (context / "Containerfile").write_text(CONTAINERFILE)
-        built = subprocess.run([*PODMAN, "build", "--network", "none", "-t", tag, str(context)],
-                               capture_output=True, text=True, timeout=600)
-        assert built.returncode == 0, built.stdout + built.stderr
-    return tag
 
 
 def _containers(job_id: str, *, running_only: bool = False) -> list[str]:

@@ -8,10 +8,8 @@ backend ran the submission."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import resource
-import subprocess
 import time
 
 import pytest
@@ -23,15 +21,8 @@ from jobs.runner import execute
 from jobs.scoring import datasets
 from jobs.services import job_enqueue
 from tests.conftest import toy_files, upload
+from tests.sandbox.conftest import PODMAN
 
-PODMAN = ["podman", "--runtime", "/usr/sbin/runc", "--cgroup-manager=cgroupfs"]
-BASE_IMAGE = "localhost/debian-base"
-# Like the production sandbox image: an interpreter at /opt/venv/bin/python, no platform code.
-CONTAINERFILE = f"""\
-FROM {BASE_IMAGE}
-RUN python3 -m venv --without-pip /opt/venv
-USER 65534:65534
-"""
 SCORING_TIMEOUT_S = 6
 COPY_MAIN = """\
 import argparse, shutil
@@ -75,26 +66,12 @@ print("wrote predictions.npz", flush=True)
 """
 
 
-@pytest.fixture(scope="module")
-def venv_image(podman_sandbox, tmp_path_factory) -> str:
-    base_id = subprocess.run([*PODMAN, "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    tag = "localhost/lb-sandbox-venv-test:" + hashlib.sha256((CONTAINERFILE + base_id).encode()).hexdigest()[:16]
-    if subprocess.run([*PODMAN, "image", "exists", tag]).returncode != 0:
-        context = tmp_path_factory.mktemp("venv-image")
-        (context / "Containerfile").write_text(CONTAINERFILE)
-        built = subprocess.run([*PODMAN, "build", "--network", "none", "-t", tag, str(context)],
-                               capture_output=True, text=True, timeout=600)
-        assert built.returncode == 0, built.stdout + built.stderr
-    return tag
-
-
 @pytest.fixture(params=["bubblewrap", "docker"])
 def worker(request, settings, tracking, prepared_toy):
     """The in-process worker on one sandbox backend, with small scoring limits."""
     settings.LB_SANDBOX = request.param
     if request.param == "docker":
-        settings.LB_SANDBOX_IMAGE = request.getfixturevalue("venv_image")
+        settings.LB_SANDBOX_IMAGE = request.getfixturevalue("venv_sandbox_image")
         settings.LB_CONTAINER_CLI = PODMAN[0]
         settings.LB_CONTAINER_CLI_ARGS = " ".join(PODMAN[1:])
     settings.LB_SCORING_TIMEOUT_S = SCORING_TIMEOUT_S

@@ -7,7 +7,8 @@ a key at import; making one happens at run time (``config.startup``,
 ``scripts/run.sh``), never at import, and no image build bakes one in.
 
 Imports nothing of Django: ``scripts/run.sh`` calls it before Django is set up
-(``python -m config.secret_files PATH [NBYTES]`` prints the secret, making it if missing).
+(``python -m core.secret_files PATH [NBYTES]`` prints the secret, making it if missing).
+The hidden-data seed (``jobs/scoring/seed.py``) is made the same way, by ``create_once``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def ensure_secret(path: Path, *, nbytes: int = 50) -> str:
     path = Path(path)
     secret = read_secret(path)
     if secret is None:
-        _create(path, secrets.token_urlsafe(nbytes))
+        create_once(path, secrets.token_urlsafe(nbytes) + "\n")
         secret = read_secret(path)  # ours, or that of the process that got there first
         if secret is None:
             raise RuntimeError(f"{path} exists but is empty: delete it to have a new secret made")
@@ -49,14 +50,15 @@ def ensure_secret(path: Path, *, nbytes: int = 50) -> str:
     return secret
 
 
-def _create(path: Path, secret: str) -> None:
-    """Write ``secret`` beside ``path`` (mkstemp: 0600 whatever the umask) and link it into
-    place: a web and a worker process starting together both end up reading the one that won."""
+def create_once(path: Path, text: str) -> None:
+    """Write ``text`` beside ``path`` (mkstemp: 0600 whatever the umask) and link it into
+    place, unless ``path`` exists: a web and a worker process starting together both end
+    up reading the one that won."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     try:
         with os.fdopen(fd, "w") as handle:
-            handle.write(secret + "\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         try:
@@ -69,7 +71,7 @@ def _create(path: Path, secret: str) -> None:
 
 def main(argv: list[str]) -> int:
     if not 2 <= len(argv) <= 3:
-        print("usage: python -m config.secret_files PATH [NBYTES]", file=sys.stderr)
+        print("usage: python -m core.secret_files PATH [NBYTES]", file=sys.stderr)
         return 2
     print(ensure_secret(Path(argv[1]), nbytes=int(argv[2]) if len(argv) == 3 else 50))
     return 0
