@@ -18,8 +18,9 @@ child process instead, with:
   namespaces). Where neither is permitted the child runs with the worker's
   network unless ``require_no_network`` is set, in which case it refuses to
   start (a platform error: nothing of the submission was read);
-* every inherited file descriptor but stdio and its result pipe closed (the
-  worker's PostgreSQL, Redis and MLflow sockets), an environment reduced to a
+* every inherited socket, pipe and writable file but its result pipe replaced by
+  ``/dev/null`` (the worker's PostgreSQL, Redis and MLflow sockets; read-only
+  regular files such as matplotlib's cached fonts stay), an environment reduced to a
   few harmless variables, ``PR_SET_PDEATHSIG`` (it dies with the worker).
 
 ``RLIMIT_NPROC`` is not set: it counts every task of the uid (the worker's own
@@ -56,11 +57,13 @@ This module imports no Django: the runner passes the limits in.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import resource
 import select
 import signal
+import stat
 import time
 import traceback
 from dataclasses import dataclass
@@ -315,15 +318,47 @@ def _set_up(write_fd: int, parent: int, limits: Limits) -> str:
 
 
 def _close_inherited(keep: int) -> None:
-    devnull = os.open(os.devnull, os.O_RDONLY)
+    """Take from the scorer what the worker holds open: every socket (the database, the
+    queue, MLflow: a socket reaches the network from inside a fresh network namespace),
+    pipe and writable file. Each is pointed at ``/dev/null`` (dup2) rather than closed: the
+    worker's Python objects still name those numbers, and one finalised in the child would
+    otherwise close whatever the scorer had opened under a freed number since (a font file:
+    every picture then failed with "failed to load glyph"). Regular files open read-only
+    stay as they are (libraries' fonts); they give nothing the fork's memory lacks."""
+    devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
+    for fd in _open_descriptors():
+        if fd > 2 and fd not in (keep, devnull) and _is_open(fd) and not _read_only_file(fd):
+            os.dup2(devnull, fd)
     os.close(devnull)
+
+
+def _open_descriptors() -> list[int]:
     try:
-        highest = os.sysconf("SC_OPEN_MAX")
-    except (ValueError, OSError):
-        highest = 65536
-    os.closerange(3, keep)
-    os.closerange(keep + 1, highest)
+        return sorted(int(name) for name in os.listdir("/proc/self/fd"))
+    except OSError:  # no /proc: every number up to the limit
+        try:
+            highest = os.sysconf("SC_OPEN_MAX")
+        except (ValueError, OSError):
+            highest = 65536
+        return list(range(highest))
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _read_only_file(fd: int) -> bool:
+    try:
+        mode = os.fstat(fd).st_mode
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) and (flags & os.O_ACCMODE) == os.O_RDONLY
 
 
 def _isolate_network(libc) -> str:
