@@ -75,6 +75,16 @@ class Stack:
         self.workers.append(worker)
         return worker
 
+    def start_scheduler(self, *, sweep_interval_s: int = 1) -> subprocess.Popen:
+        """The one ``run_scheduler`` process of a deployment: it pushes the job sweep every
+        ``sweep_interval_s`` (workers sweep only once, when they start)."""
+        scheduler = subprocess.Popen(
+            [PYTHON, "manage.py", "run_scheduler"],
+            cwd=ROOT, env={**self.env, "LB_SWEEP_INTERVAL_S": str(sweep_interval_s)},
+            stdout=open(self.tmp / "scheduler.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        self.workers.append(scheduler)  # stopped with the workers
+        return scheduler
+
     def kill(self, worker: subprocess.Popen) -> None:
         """SIGKILL the worker and everything it started (a host losing power)."""
         os.killpg(worker.pid, signal.SIGKILL)

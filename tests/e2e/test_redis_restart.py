@@ -66,5 +66,8 @@ def test_redis_crash_under_load_loses_no_job(aof_redis, stack):
     assert aof_redis.queued() == 3
 
     stack.start_worker()
+    # The lost messages come back through the sweeper, which the one scheduler pushes (started
+    # only now, so that the queue counts above are the jobs' messages alone).
+    stack.start_scheduler()
     for job_id in queued + during:
         assert stack.wait_for(job_id, {"completed", "failed"}, timeout=180)["status"] == "completed"
