@@ -75,5 +75,4 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def pre_social_login(self, request: HttpRequest, sociallogin) -> None:
         if sociallogin.is_existing:
-            services.oidc_sync_staff(user=sociallogin.user,
-                                     claims=services.oidc_claims(sociallogin.account.extra_data))
+            services.oidc_sync_staff(user=sociallogin.user, claims=services.oidc_claims(sociallogin.account.extra_data))

@@ -6,7 +6,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and API tokens"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  (registers the OpenAPI security schemes)
-        from accounts import token_cache
+        from accounts import (
+            schema,  # noqa: F401  (registers the OpenAPI security schemes)
+            token_cache,
+        )
 
         token_cache.connect_signals()

@@ -46,7 +46,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token.is_expired:
             raise exceptions.AuthenticationFailed(
                 f"Token {token.prefix} expired at {token.expires_at:%Y-%m-%d %H:%M} UTC; make a new one.",
-                code="token_expired")
+                code="token_expired",
+            )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive.")
         now = timezone.now()

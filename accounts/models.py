@@ -44,8 +44,9 @@ class Invite(models.Model):
     note = models.CharField(max_length=200, blank=True, default="", help_text="Who it is for.")
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)
-    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"invite {self.code[:6]}… ({'used' if self.used_at else 'open'})"

@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 import requests
@@ -63,7 +63,8 @@ class ThrottledJWKClient(jwt.PyJWKClient):
             now = time.monotonic()
             if now - self._last_fetch < self.min_refresh_s:
                 raise jwt.PyJWKClientError(
-                    f"unknown key id; the issuer's key set was fetched {now - self._last_fetch:.0f} s ago")
+                    f"unknown key id; the issuer's key set was fetched {now - self._last_fetch:.0f} s ago"
+                )
             self._last_fetch = now
             self.fetches += 1
         return super().fetch_data()
@@ -131,4 +132,4 @@ def user_and_jwt(token: str) -> tuple[AbstractBaseUser, VerifiedJWT]:
         raise InvalidJWT(str(exc)) from None
     if not user.is_active:
         raise InvalidJWT("user inactive")
-    return user, VerifiedJWT(claims=claims, expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=timezone.utc))
+    return user, VerifiedJWT(claims=claims, expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=UTC))

@@ -16,5 +16,9 @@ class OIDCScheme(OpenApiAuthenticationExtension):
     name = "oidcJWT"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                "description": "A JWT from the configured OIDC issuer (when OIDC_ISSUER is set)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A JWT from the configured OIDC issuer (when OIDC_ISSUER is set).",
+        }

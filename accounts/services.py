@@ -25,7 +25,7 @@ def split_token(raw: str) -> str | None:
     """The lookup prefix of a well-formed token, or None."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    prefix, sep, secret = raw[len(TOKEN_PREFIX):].partition("_")
+    prefix, sep, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     if not sep or len(prefix) != 12 or len(secret) < 20:
         return None
     return prefix
@@ -36,8 +36,13 @@ def user_get_or_create(*, username: str) -> AbstractBaseUser:
     return user
 
 
-def token_issue(*, user: AbstractBaseUser, name: str = "default", expires_at: datetime | None = None,
-                not_after: datetime | None = None) -> tuple[ApiToken, str]:
+def token_issue(
+    *,
+    user: AbstractBaseUser,
+    name: str = "default",
+    expires_at: datetime | None = None,
+    not_after: datetime | None = None,
+) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is never stored.
 
     ``not_after``: when the credential that asks for this token stops working (a token or an
@@ -58,8 +63,9 @@ def token_issue(*, user: AbstractBaseUser, name: str = "default", expires_at: da
         raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
         try:
             with transaction.atomic():
-                token = ApiToken.objects.create(user=user, name=name, prefix=prefix, token_hash=hash_token(raw),
-                                                expires_at=expires_at)
+                token = ApiToken.objects.create(
+                    user=user, name=name, prefix=prefix, token_hash=hash_token(raw), expires_at=expires_at
+                )
             return token, raw
         except IntegrityError:  # prefix collision: astronomically rare, try again
             continue
@@ -87,6 +93,7 @@ def token_revoke_own(*, user: AbstractBaseUser, token_id) -> ApiToken:
 
 # --- Invitations --------------------------------------------------------------
 
+
 def invite_create(*, note: str = "") -> Invite:
     return Invite.objects.create(code=secrets.token_urlsafe(16), note=note)
 
@@ -104,6 +111,7 @@ def invite_use(*, code: str, user: AbstractBaseUser) -> bool:
 # JWTs: (provider, uid=sub), with the issuer kept beside it. A claim such as
 # preferred_username is only ever a hint for a *new* user's name.
 
+
 def unique_username(hint: str | None) -> str:
     """A username no account has: the hint when free, else the hint with a number."""
     from allauth.account.adapter import get_adapter
@@ -119,8 +127,11 @@ def oidc_claims(extra_data: dict) -> dict:
     """The claims allauth stored for an openid_connect account (id token and/or userinfo)."""
     if not isinstance(extra_data, dict):
         return {}
-    return {**extra_data.get("userinfo", {}), **extra_data.get("id_token", {})} if (
-        "id_token" in extra_data or "userinfo" in extra_data) else extra_data
+    return (
+        {**extra_data.get("userinfo", {}), **extra_data.get("id_token", {})}
+        if ("id_token" in extra_data or "userinfo" in extra_data)
+        else extra_data
+    )
 
 
 def staff_from_claims(claims: dict) -> bool:
@@ -156,14 +167,16 @@ def oidc_user_for_claims(*, claims: dict) -> AbstractBaseUser:
         with transaction.atomic():
             user = get_user_model().objects.create(
                 username=unique_username(claims.get(settings.OIDC_USERNAME_CLAIM)),
-                is_staff=staff_from_claims(claims), is_superuser=False,
+                is_staff=staff_from_claims(claims),
+                is_superuser=False,
             )
             user.set_unusable_password()
             user.save(update_fields=["password"])
             try:
                 with transaction.atomic():
-                    account = SocialAccount.objects.create(user=user, provider=provider, uid=sub,
-                                                           extra_data={"id_token": claims})
+                    account = SocialAccount.objects.create(
+                        user=user, provider=provider, uid=sub, extra_data={"id_token": claims}
+                    )
             except IntegrityError:  # a concurrent first request linked it
                 user.delete()
                 account = SocialAccount.objects.select_related("user").get(provider=provider, uid=sub)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -46,8 +46,9 @@ def _cache_failed(operation: str, exc: Exception) -> None:
     global _last_warning
     if time.monotonic() - _last_warning > 60:  # one line a minute per process during an outage
         _last_warning = time.monotonic()
-        logger.warning("token cache %s failed (%s: %s); reading tokens from the database",
-                       operation, type(exc).__name__, exc)
+        logger.warning(
+            "token cache %s failed (%s: %s); reading tokens from the database", operation, type(exc).__name__, exc
+        )
 
 
 def _key(prefix: str) -> str:
@@ -95,16 +96,16 @@ def remember(token: ApiToken) -> None:
     forget makes it stale)."""
     if settings.LB_TOKEN_CACHE_S > 0:
         try:
-            cache.set(_key(token.prefix), (getattr(token, "cache_generation", None), token),
-                      timeout=settings.LB_TOKEN_CACHE_S)
+            cache.set(
+                _key(token.prefix), (getattr(token, "cache_generation", None), token), timeout=settings.LB_TOKEN_CACHE_S
+            )
         except Exception as exc:
             _cache_failed("write", exc)
 
 
 def _invalidate(prefixes: list[str]) -> None:
     try:
-        cache.set_many({_generation_key(prefix): secrets.token_hex(8) for prefix in prefixes},
-                       timeout=GENERATION_TTL_S)
+        cache.set_many({_generation_key(prefix): secrets.token_hex(8) for prefix in prefixes}, timeout=GENERATION_TTL_S)
         cache.delete_many([_key(prefix) for prefix in prefixes])
     except Exception as exc:
         _cache_failed("delete", exc)

@@ -18,8 +18,9 @@ EXPIRY_CHOICES = [("", "never"), ("7", "7 days"), ("30", "30 days"), ("90", "90 
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, initial="laptop")
-    expires_in_days = forms.TypedChoiceField(choices=EXPIRY_CHOICES, coerce=int, empty_value=None, required=False,
-                                             label="Expires in")
+    expires_in_days = forms.TypedChoiceField(
+        choices=EXPIRY_CHOICES, coerce=int, empty_value=None, required=False, label="Expires in"
+    )
 
 
 @login_required
@@ -29,16 +30,20 @@ def tokens_page(request):
         form = TokenForm(request.POST)
         if form.is_valid():
             try:
-                token, new_token = token_issue(user=request.user, name=form.cleaned_data["name"],
-                                               expires_at=expiry_from(form.cleaned_data))
+                token, new_token = token_issue(
+                    user=request.user, name=form.cleaned_data["name"], expires_at=expiry_from(form.cleaned_data)
+                )
             except DomainError as exc:
                 form.add_error(None, exc.detail)
             else:
                 form = TokenForm()
     # A new secret is rendered in this response only (not redirected): it is never stored.
-    return render(request, "accounts/tokens.html",
-                  {"form": form, "new_token": new_token, "tokens": tokens_of(user=request.user)},
-                  status=201 if new_token else 200)
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "new_token": new_token, "tokens": tokens_of(user=request.user)},
+        status=201 if new_token else 200,
+    )
 
 
 @login_required

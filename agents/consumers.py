@@ -22,9 +22,9 @@ from django.contrib.auth.models import AnonymousUser
 from agents import selectors, services
 from agents.episode import Episode, now_ms, viewer_mazes
 from agents.models import ACTIVE_TRAINING
+from agents.policies import cached_policy, run_options
 from core import logcontext
 from core.observability import STATE, SocketSession
-from agents.policies import cached_policy, run_options
 
 CLOSE_LIMIT, CLOSE_IDLE, CLOSE_NOT_FOUND, CLOSE_SLOW = 4429, 4408, 4404, 4504
 DEFAULT_SPEED = 5.0
@@ -60,20 +60,23 @@ _pool: list[ThreadPoolExecutor] = []
 def _inference_pool() -> ThreadPoolExecutor:
     """One bounded pool per process: a slow policy holds one thread until its deadline stops it."""
     if not _pool:
-        _pool.append(ThreadPoolExecutor(max_workers=settings.LB_VIEWER_INFERENCE_THREADS,
-                                        thread_name_prefix="viewer-onnx"))
+        _pool.append(
+            ThreadPoolExecutor(max_workers=settings.LB_VIEWER_INFERENCE_THREADS, thread_name_prefix="viewer-onnx")
+        )
     return _pool[0]
 
 
 @database_sync_to_async
 def _load(model_choice, user):
     """(model, policy) for an explicit model id the user may see, or the active model when None."""
-    model = (selectors.model_get(model_choice, user=user) if model_choice is not None
-             else selectors.active_model())
+    model = selectors.model_get(model_choice, user=user) if model_choice is not None else selectors.active_model()
     if model is None:
-        raise BadMessage("no_model" if model_choice is None else "not_found",
-                         "no active model; run `manage.py bootstrap`" if model_choice is None
-                         else f"model {model_choice} does not exist")
+        raise BadMessage(
+            "no_model" if model_choice is None else "not_found",
+            "no active model; run `manage.py bootstrap`"
+            if model_choice is None
+            else f"model {model_choice} does not exist",
+        )
     if model.archived:
         raise BadMessage("archived", f"model {model.id} is archived")
     return model, cached_policy(model.id, model.sha256, settings.LB_MODELS_DIR / model.file)
@@ -127,9 +130,9 @@ class LimitedConsumer(AsyncWebsocketConsumer):
             try:
                 message = json.loads(text_data if text_data is not None else bytes_data)
             except (TypeError, ValueError):
-                raise BadMessage("invalid_json", "messages must be JSON objects like {\"type\": \"play\"}") from None
+                raise BadMessage("invalid_json", 'messages must be JSON objects like {"type": "play"}') from None
             if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-                raise BadMessage("invalid", "messages must be JSON objects with a string \"type\"")
+                raise BadMessage("invalid", 'messages must be JSON objects with a string "type"')
             await self.handle(message)
         except BadMessage as exc:
             await self.send_error(exc.code, exc.detail)
@@ -194,8 +197,10 @@ class InferenceConsumer(LimitedConsumer):
             return await asyncio.wait_for(in_pool(), settings.LB_VIEWER_STEP_TIMEOUT_S)
         except TimeoutError:
             options.terminate = True  # onnxruntime stops the run at its next node or loop iteration
-            raise InferenceTimeout(f"the policy took longer than {settings.LB_VIEWER_STEP_TIMEOUT_S:g} s "
-                                   f"for one step; this socket is closed") from None
+            raise InferenceTimeout(
+                f"the policy took longer than {settings.LB_VIEWER_STEP_TIMEOUT_S:g} s "
+                f"for one step; this socket is closed"
+            ) from None
 
     async def close_slow(self, exc: InferenceTimeout):
         self.playing = False
@@ -214,8 +219,12 @@ class InferenceConsumer(LimitedConsumer):
         self.session.model_id = self.model.id
         self.episode = Episode(policy, self.mazes[self.maze_id], sampling=self.model.sampling)
         frame = await self.infer(self.episode.start_frame)
-        frame["model"] = {"id": self.model.id, "name": self.model.name, "version": self.model.version,
-                          "algorithm": self.model.algorithm}
+        frame["model"] = {
+            "id": self.model.id,
+            "name": self.model.name,
+            "version": self.model.version,
+            "algorithm": self.model.algorithm,
+        }
         frame["speed"] = self.speed
         await self.send_frame(frame)
 
@@ -255,13 +264,24 @@ class InferenceConsumer(LimitedConsumer):
         if frame["done"]:
             episode = self.episode
             await database_sync_to_async(services.episode_log)(
-                model_id=self.model.id, maze_id=episode.maze.id, steps=frame["step"], success=episode.success,
-                total_reward=episode.cumulative_reward)
+                model_id=self.model.id,
+                maze_id=episode.maze.id,
+                steps=frame["step"],
+                success=episode.success,
+                total_reward=episode.cumulative_reward,
+            )
 
     async def send_state(self):
-        await self.send_frame({"type": "state", "playing": self.playing, "speed": self.speed,
-                               "model_id": self.model.id if self.model else None, "maze_id": self.maze_id,
-                               "server_ts": now_ms()})
+        await self.send_frame(
+            {
+                "type": "state",
+                "playing": self.playing,
+                "speed": self.speed,
+                "model_id": self.model.id if self.model else None,
+                "maze_id": self.maze_id,
+                "server_ts": now_ms(),
+            }
+        )
 
     async def handle(self, message: dict):
         kind, value = message["type"], message.get("value")
@@ -308,8 +328,11 @@ class TrainingConsumer(LimitedConsumer):
         self.run_id = _query(self.scope).get("run")
         user = self.scope.get("user")
         # The owner's and staff's only, like a job's log: anyone else's run "does not exist".
-        run = await database_sync_to_async(selectors.training_run_get)(self.run_id, user=user) \
-            if self.run_id and user is not None else None
+        run = (
+            await database_sync_to_async(selectors.training_run_get)(self.run_id, user=user)
+            if self.run_id and user is not None
+            else None
+        )
         if run is None:
             await self.send_error("not_found", "pass ?run=<the id of one of your training runs>")
             await self.close(code=CLOSE_NOT_FOUND)
@@ -327,9 +350,17 @@ class TrainingConsumer(LimitedConsumer):
             rows = await database_sync_to_async(selectors.progress_after)(run_id=self.run_id, after_id=after)
             for row in rows:
                 after = row.id
-                await self.send_frame({"type": "progress", "episode": row.episode, "timesteps": row.timesteps,
-                                       "reward": row.reward, "loss": row.loss, "success_rate": row.success_rate,
-                                       "server_ts": now_ms()})
+                await self.send_frame(
+                    {
+                        "type": "progress",
+                        "episode": row.episode,
+                        "timesteps": row.timesteps,
+                        "reward": row.reward,
+                        "loss": row.loss,
+                        "success_rate": row.success_rate,
+                        "server_ts": now_ms(),
+                    }
+                )
             run = await database_sync_to_async(selectors.training_run_get)(self.run_id, user=self.scope.get("user"))
             if run is None:  # the owner's account went, or lost staff: stop streaming
                 self.streaming = False
@@ -337,8 +368,15 @@ class TrainingConsumer(LimitedConsumer):
                 return
             if run.status != status:
                 status = run.status
-                await self.send_frame({"type": "status", "status": status, "error": run.error,
-                                       "model_id": run.result_model_id, "server_ts": now_ms()})
+                await self.send_frame(
+                    {
+                        "type": "status",
+                        "status": status,
+                        "error": run.error,
+                        "model_id": run.result_model_id,
+                        "server_ts": now_ms(),
+                    }
+                )
             if status not in ACTIVE_TRAINING and not rows:
                 self.streaming = False
                 return

@@ -48,10 +48,14 @@ class Episode:
         cells = env.floor_cells()
         actions = self.policy.scores(env.observations_at(cells), run_options).argmax(axis=1)
         return {
-            "type": "episode", "maze_id": self.maze.id,
+            "type": "episode",
+            "maze_id": self.maze.id,
             "grid": ["".join("#" if v else "." for v in row) for row in env.grid],
-            "start": list(env.start), "goal": list(env.goal), "position": list(env.position),
-            "max_steps": MAX_STEPS, "shortest_path_length": self.maze.shortest_path_length,
+            "start": list(env.start),
+            "goal": list(env.goal),
+            "position": list(env.position),
+            "max_steps": MAX_STEPS,
+            "shortest_path_length": self.maze.shortest_path_length,
             "arrows": [[r, c, int(a)] for (r, c), a in zip(cells, actions)],
             "server_ts": now_ms(),
         }
@@ -73,8 +77,14 @@ class Episode:
         self.done = bool(terminated or truncated)
         self.success = bool(info["success"])
         return {
-            "type": "step", "step": int(info["steps"]), "position": list(info["position"]), "action": action,
-            "action_scores": [round(float(s), 4) for s in scores], "reward": round(float(reward), 4),
-            "cumulative_reward": round(self.cumulative_reward, 4), "done": self.done, "success": self.success,
+            "type": "step",
+            "step": int(info["steps"]),
+            "position": list(info["position"]),
+            "action": action,
+            "action_scores": [round(float(s), 4) for s in scores],
+            "reward": round(float(reward), 4),
+            "cumulative_reward": round(self.cumulative_reward, 4),
+            "done": self.done,
+            "success": self.success,
             "server_ts": now_ms(),
         }

@@ -8,7 +8,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from rest_framework import status
 
 from agents.models import TrainingRun
-
 from core.errors import DomainError, NotFound
 
 
@@ -27,8 +26,9 @@ def _ui(path: str) -> str:
     return f"{settings.MLFLOW_UI_URL}/#/{path}"
 
 
-def _visible_runs(user: AbstractBaseUser, *, experiment_id: str | None = None,
-                  limit: int = 1000) -> tuple[dict[str, str], set[str]]:
+def _visible_runs(
+    user: AbstractBaseUser, *, experiment_id: str | None = None, limit: int = 1000
+) -> tuple[dict[str, str], set[str]]:
     """What a non-staff ``user`` may see in MLflow: {run id: experiment id} of the jobs visible to them
     (their own and those a shown board lists: ``jobs.selectors.jobs_visible_to``, the one rule) and
     the MLflow run ids of their own training runs (whose experiment the database does not keep)."""
@@ -40,8 +40,12 @@ def _visible_runs(user: AbstractBaseUser, *, experiment_id: str | None = None,
     job_runs = dict(jobs.order_by("-created_at").values_list("run_id", "experiment_id")[:limit])
     training = set()
     if user.is_authenticated:
-        training = set(TrainingRun.objects.filter(owner_id=user.pk).exclude(mlflow_run_id="")
-                       .order_by("-created_at").values_list("mlflow_run_id", flat=True)[:limit])
+        training = set(
+            TrainingRun.objects.filter(owner_id=user.pk)
+            .exclude(mlflow_run_id="")
+            .order_by("-created_at")
+            .values_list("mlflow_run_id", flat=True)[:limit]
+        )
     return job_runs, training
 
 
@@ -58,8 +62,15 @@ def experiment_list(*, user: AbstractBaseUser) -> list[dict]:
             experiments = [e for e in experiments if e.experiment_id in allowed]
     except Exception as exc:
         raise TrackingUnavailable(f"MLflow at {settings.MLFLOW_TRACKING_URI} did not answer: {exc}") from exc
-    return [{"id": e.experiment_id, "name": e.name, "lifecycle_stage": e.lifecycle_stage,
-             "ui_url": _ui(f"experiments/{e.experiment_id}")} for e in experiments]
+    return [
+        {
+            "id": e.experiment_id,
+            "name": e.name,
+            "lifecycle_stage": e.lifecycle_stage,
+            "ui_url": _ui(f"experiments/{e.experiment_id}"),
+        }
+        for e in experiments
+    ]
 
 
 def _runs_by_id(client, experiment_ids: list[str] | None, run_ids, *, max_runs: int = 100) -> list:
@@ -70,8 +81,12 @@ def _runs_by_id(client, experiment_ids: list[str] | None, run_ids, *, max_runs: 
     if experiment_ids is None:
         experiment_ids = [e.experiment_id for e in client.search_experiments(max_results=1000)]
     quoted = ", ".join("'" + run_id.replace("'", "") + "'" for run_id in run_ids)
-    return client.search_runs(experiment_ids, filter_string=f"attributes.run_id IN ({quoted})",
-                              max_results=max_runs, order_by=["attributes.start_time DESC"])
+    return client.search_runs(
+        experiment_ids,
+        filter_string=f"attributes.run_id IN ({quoted})",
+        max_results=max_runs,
+        order_by=["attributes.start_time DESC"],
+    )
 
 
 def experiment_detail(experiment_id: str, *, user: AbstractBaseUser, max_runs: int = 100) -> dict:
@@ -81,8 +96,9 @@ def experiment_detail(experiment_id: str, *, user: AbstractBaseUser, max_runs: i
     try:
         experiment = client.get_experiment(str(experiment_id))
         if user.is_staff:
-            runs = client.search_runs([experiment.experiment_id], max_results=max_runs,
-                                      order_by=["attributes.start_time DESC"])
+            runs = client.search_runs(
+                [experiment.experiment_id], max_results=max_runs, order_by=["attributes.start_time DESC"]
+            )
         else:
             job_runs, training = _visible_runs(user, experiment_id=experiment.experiment_id)
             runs = _runs_by_id(client, [experiment.experiment_id], set(job_runs) | training, max_runs=max_runs)
@@ -97,11 +113,21 @@ def experiment_detail(experiment_id: str, *, user: AbstractBaseUser, max_runs: i
     except Exception as exc:
         raise TrackingUnavailable(f"MLflow at {settings.MLFLOW_TRACKING_URI} did not answer: {exc}") from exc
     return {
-        "id": experiment.experiment_id, "name": experiment.name,
+        "id": experiment.experiment_id,
+        "name": experiment.name,
         "ui_url": _ui(f"experiments/{experiment.experiment_id}"),
-        "runs": [{"id": r.info.run_id, "name": r.info.run_name, "status": r.info.status,
-                  "start_time": r.info.start_time, "end_time": r.info.end_time,
-                  "metrics": r.data.metrics, "params": r.data.params, "tags": {
-                      k: v for k, v in r.data.tags.items() if not k.startswith("mlflow.")},
-                  "ui_url": _ui(f"experiments/{experiment.experiment_id}/runs/{r.info.run_id}")} for r in runs],
+        "runs": [
+            {
+                "id": r.info.run_id,
+                "name": r.info.run_name,
+                "status": r.info.status,
+                "start_time": r.info.start_time,
+                "end_time": r.info.end_time,
+                "metrics": r.data.metrics,
+                "params": r.data.params,
+                "tags": {k: v for k, v in r.data.tags.items() if not k.startswith("mlflow.")},
+                "ui_url": _ui(f"experiments/{experiment.experiment_id}/runs/{r.info.run_id}"),
+            }
+            for r in runs
+        ],
     }

@@ -38,8 +38,9 @@ class AgentModel(models.Model):
     # owner publishes it, or once staff make it a baseline (the demo and staff uploads are baselines).
     published = models.BooleanField(default=False)
     baseline = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="agent_models")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="agent_models"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,8 +51,9 @@ class AgentModel(models.Model):
             models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="agents_one_active_model"),
             models.CheckConstraint(condition=~(Q(active=True) & Q(archived=True)), name="agents_active_not_archived"),
             # The viewer's default policy is shown to everyone, so it must be public.
-            models.CheckConstraint(condition=~Q(active=True) | Q(published=True) | Q(baseline=True),
-                                   name="agents_active_is_public"),
+            models.CheckConstraint(
+                condition=~Q(active=True) | Q(published=True) | Q(baseline=True), name="agents_active_is_public"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,15 +88,15 @@ ACTIVE_TRAINING = (TrainingStatus.QUEUED, TrainingStatus.RUNNING)
 class TrainingRun(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_runs")
-    status = models.CharField(max_length=16, choices=TrainingStatus.choices, default=TrainingStatus.QUEUED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=16, choices=TrainingStatus.choices, default=TrainingStatus.QUEUED, db_index=True
+    )
     params = models.JSONField(default=dict)
     stop_requested = models.BooleanField(default=False)
     latest = models.JSONField(default=dict, blank=True)  # last progress report
     error = models.TextField(blank=True, default="")
     mlflow_run_id = models.CharField(max_length=64, blank=True, default="")
-    result_model = models.ForeignKey(AgentModel, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    result_model = models.ForeignKey(AgentModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -66,8 +66,9 @@ def validate(path: Path) -> None:
     except Exception as exc:
         raise PolicyInvalid(f"running the model on [3, {OBS_SIZE}] failed: {str(exc)[:200]}") from exc
     if result.shape != (3, N_ACTIONS) or result.dtype != np.float32:
-        raise PolicyInvalid(f"{SCORES_NAME!r} came back {result.dtype}{list(result.shape)}, "
-                            f"expected float32[3, {N_ACTIONS}]")
+        raise PolicyInvalid(
+            f"{SCORES_NAME!r} came back {result.dtype}{list(result.shape)}, expected float32[3, {N_ACTIONS}]"
+        )
 
 
 class Policy:
@@ -79,8 +80,9 @@ class Policy:
     def scores(self, obs: np.ndarray, run_options=None) -> np.ndarray:
         """``run_options``: an ``onnxruntime.RunOptions`` whose ``terminate`` another thread may set
         to stop this run (the viewer's per-step timeout)."""
-        return self.session.run([SCORES_NAME], {OBS_NAME: np.asarray(obs, dtype=np.float32)},
-                                run_options=run_options)[0]
+        return self.session.run([SCORES_NAME], {OBS_NAME: np.asarray(obs, dtype=np.float32)}, run_options=run_options)[
+            0
+        ]
 
 
 def run_options():

@@ -16,8 +16,15 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agents import policies
-from agents.models import (ACTIVE_TRAINING, AgentModel, EpisodeLog, ModelSource, TrainingProgress, TrainingRun,
-                           TrainingStatus)
+from agents.models import (
+    ACTIVE_TRAINING,
+    AgentModel,
+    EpisodeLog,
+    ModelSource,
+    TrainingProgress,
+    TrainingRun,
+    TrainingStatus,
+)
 from benchmarks import registry
 from core.errors import Conflict, DomainError, InvalidInput, LimitExceeded, NotFound
 
@@ -49,9 +56,18 @@ def _float_or_none(value: Any) -> float | None:
         return None
 
 
-def model_register(*, path: Path, name: str, source: str, metadata: dict | None = None, source_ref: str = "",
-                   sampling: str = "greedy", created_by=None, activate: bool = False,
-                   baseline: bool | None = None) -> AgentModel:
+def model_register(
+    *,
+    path: Path,
+    name: str,
+    source: str,
+    metadata: dict | None = None,
+    source_ref: str = "",
+    sampling: str = "greedy",
+    created_by=None,
+    activate: bool = False,
+    baseline: bool | None = None,
+) -> AgentModel:
     """Validate ``path``, copy it into the models directory and add a new version of ``name``.
 
     A job's or a training run's policy is private to its owner until they publish it; the demo and
@@ -75,11 +91,21 @@ def model_register(*, path: Path, name: str, source: str, metadata: dict | None 
     with transaction.atomic():
         version = (AgentModel.objects.filter(name=name).aggregate(v=Max("version"))["v"] or 0) + 1
         model = AgentModel.objects.create(
-            name=name, version=version, algorithm=str(meta.get("algorithm", ""))[:32],
-            trained_at=_parse_time(meta.get("trained_at")), success_rate=_float_or_none(meta.get("success_rate")),
-            maze_set=str(meta.get("maze_set", ""))[:128], source=source, source_ref=source_ref, file=stored.name,
-            sha256=sha, sampling=sampling, metadata=meta, created_by=created_by,
-            baseline=source in (ModelSource.DEMO, ModelSource.UPLOAD) if baseline is None else baseline)
+            name=name,
+            version=version,
+            algorithm=str(meta.get("algorithm", ""))[:32],
+            trained_at=_parse_time(meta.get("trained_at")),
+            success_rate=_float_or_none(meta.get("success_rate")),
+            maze_set=str(meta.get("maze_set", ""))[:128],
+            source=source,
+            source_ref=source_ref,
+            file=stored.name,
+            sha256=sha,
+            sampling=sampling,
+            metadata=meta,
+            created_by=created_by,
+            baseline=source in (ModelSource.DEMO, ModelSource.UPLOAD) if baseline is None else baseline,
+        )
     if activate:
         model = model_activate(model_id=model.id)
     return model
@@ -113,11 +139,22 @@ def model_register_from_job(*, job, output_dir: Path) -> AgentModel | None:
         return None
     meta = _sidecar(path)
     sampling = meta.get("sampling", "greedy") if meta.get("sampling") in ("greedy", "softmax") else "greedy"
-    meta = {"algorithm": meta.get("algorithm", ""), "trained_at": timezone.now().isoformat(),
-            "success_rate": (job.metrics or {}).get("success_rate"), "maze_set": "public-train",
-            "job_id": str(job.id)}
-    return model_register(path=path, name=f"job-{str(job.id)[:8]}", source=ModelSource.JOB,
-                          metadata=meta, source_ref=str(job.id), sampling=sampling, created_by=job.owner)
+    meta = {
+        "algorithm": meta.get("algorithm", ""),
+        "trained_at": timezone.now().isoformat(),
+        "success_rate": (job.metrics or {}).get("success_rate"),
+        "maze_set": "public-train",
+        "job_id": str(job.id),
+    }
+    return model_register(
+        path=path,
+        name=f"job-{str(job.id)[:8]}",
+        source=ModelSource.JOB,
+        metadata=meta,
+        source_ref=str(job.id),
+        sampling=sampling,
+        created_by=job.owner,
+    )
 
 
 def model_upload(*, uploaded, name: str, metadata: dict, user) -> AgentModel:
@@ -129,8 +166,14 @@ def model_upload(*, uploaded, name: str, metadata: dict, user) -> AgentModel:
         with open(path, "wb") as handle:
             for chunk in uploaded.chunks():
                 handle.write(chunk)
-        return model_register(path=path, name=name, source=ModelSource.UPLOAD, metadata=metadata,
-                              sampling=metadata.get("sampling", "greedy"), created_by=user)
+        return model_register(
+            path=path,
+            name=name,
+            source=ModelSource.UPLOAD,
+            metadata=metadata,
+            sampling=metadata.get("sampling", "greedy"),
+            created_by=user,
+        )
 
 
 def model_activate(*, model_id: int) -> AgentModel:
@@ -143,8 +186,10 @@ def model_activate(*, model_id: int) -> AgentModel:
         if model.archived:
             raise Conflict(f"model {model_id} is archived; unarchive it first")
         if not (model.published or model.baseline):
-            raise Conflict(f"model {model_id} is private; its owner publishes it, or staff make it a baseline, "
-                           "before it can be everyone's default")
+            raise Conflict(
+                f"model {model_id} is private; its owner publishes it, or staff make it a baseline, "
+                "before it can be everyone's default"
+            )
         AgentModel.objects.filter(active=True).exclude(pk=model_id).update(active=False)
         try:
             with transaction.atomic():
@@ -212,8 +257,9 @@ def demo_model_ensure() -> tuple[AgentModel, bool]:
 
 
 def episode_log(*, model_id: int | None, maze_id: str, steps: int, success: bool, total_reward: float) -> EpisodeLog:
-    return EpisodeLog.objects.create(model_id=model_id, maze_id=maze_id, steps=steps, success=success,
-                                     total_reward=total_reward)
+    return EpisodeLog.objects.create(
+        model_id=model_id, maze_id=maze_id, steps=steps, success=success, total_reward=total_reward
+    )
 
 
 # --- training ----------------------------------------------------------------
@@ -224,12 +270,14 @@ def training_start(*, user, params: dict) -> TrainingRun:
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         mine = TrainingRun.objects.filter(owner=user)
         if mine.filter(status__in=ACTIVE_TRAINING).exists():
-            raise LimitExceeded("you already have a training run queued or running; stop it or wait",
-                                headers={"Retry-After": "60"})
+            raise LimitExceeded(
+                "you already have a training run queued or running; stop it or wait", headers={"Retry-After": "60"}
+            )
         hour_ago = timezone.now() - timedelta(hours=1)
         if mine.filter(created_at__gte=hour_ago).count() >= settings.LB_TRAINING_PER_HOUR:
-            raise LimitExceeded(f"at most {settings.LB_TRAINING_PER_HOUR} training runs per hour",
-                                headers={"Retry-After": "600"})
+            raise LimitExceeded(
+                f"at most {settings.LB_TRAINING_PER_HOUR} training runs per hour", headers={"Retry-After": "600"}
+            )
         run = TrainingRun.objects.create(owner=user, params=params)
         from agents.tasks import run_training
 
@@ -245,15 +293,20 @@ def training_stop(*, user, run_id=None) -> TrainingRun:
     TrainingRun.objects.filter(pk=run.pk).update(stop_requested=True)
     # A run the worker has not picked up yet simply never starts.
     TrainingRun.objects.filter(pk=run.pk, status=TrainingStatus.QUEUED).update(
-        status=TrainingStatus.STOPPED, finished_at=timezone.now())
+        status=TrainingStatus.STOPPED, finished_at=timezone.now()
+    )
     run.refresh_from_db()
     return run
 
 
 def training_progress_record(*, run_id, report: dict) -> None:
-    row = {"episode": int(report.get("episode") or 0), "timesteps": int(report.get("timesteps") or 0),
-           "reward": _float_or_none(report.get("reward")), "loss": _float_or_none(report.get("loss")),
-           "success_rate": _float_or_none(report.get("success_rate"))}
+    row = {
+        "episode": int(report.get("episode") or 0),
+        "timesteps": int(report.get("timesteps") or 0),
+        "reward": _float_or_none(report.get("reward")),
+        "loss": _float_or_none(report.get("loss")),
+        "success_rate": _float_or_none(report.get("success_rate")),
+    }
     TrainingProgress.objects.create(run_id=run_id, **row)
     TrainingRun.objects.filter(pk=run_id).update(latest=row)
 

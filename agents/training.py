@@ -71,19 +71,36 @@ def execute(run_id, *, use_mlflow: bool = True) -> TrainingRun:
     if not services.training_mark(run_id=run.pk, status=TrainingStatus.RUNNING, expected=(TrainingStatus.QUEUED,)):
         return TrainingRun.objects.get(pk=run.pk)  # stopped between the check and the start
     try:
-        result = train(trainer_config(run.params),
-                       on_progress=lambda report: services.training_progress_record(run_id=run.pk, report=report),
-                       stop_requested=_stop_checker(run.pk), tracking_uri=settings.MLFLOW_TRACKING_URI,
-                       models_dir=settings.LB_MODELS_DIR / "training", use_mlflow=use_mlflow)
+        result = train(
+            trainer_config(run.params),
+            on_progress=lambda report: services.training_progress_record(run_id=run.pk, report=report),
+            stop_requested=_stop_checker(run.pk),
+            tracking_uri=settings.MLFLOW_TRACKING_URI,
+            models_dir=settings.LB_MODELS_DIR / "training",
+            use_mlflow=use_mlflow,
+        )
         model = services.model_register(
-            path=result.onnx_path, name=f"trained-{run.params['algorithm']}", source=ModelSource.TRAINING,
+            path=result.onnx_path,
+            name=f"trained-{run.params['algorithm']}",
+            source=ModelSource.TRAINING,
             metadata={**result.metadata, "training_run": str(run.pk), "mlflow_run_id": result.mlflow_run_id},
-            source_ref=str(run.pk), created_by=run.owner)
+            source_ref=str(run.pk),
+            created_by=run.owner,
+        )
         status = TrainingStatus.STOPPED if result.stopped_early else TrainingStatus.SUCCEEDED
-        services.training_mark(run_id=run.pk, status=status, expected=(TrainingStatus.RUNNING,), result_model=model,
-                               mlflow_run_id=result.mlflow_run_id or "")
+        services.training_mark(
+            run_id=run.pk,
+            status=status,
+            expected=(TrainingStatus.RUNNING,),
+            result_model=model,
+            mlflow_run_id=result.mlflow_run_id or "",
+        )
     except Exception as exc:  # the run records why; the worker carries on
         log.exception("training run %s failed", run.pk)
-        services.training_mark(run_id=run.pk, status=TrainingStatus.FAILED, expected=(TrainingStatus.RUNNING,),
-                               error=f"{type(exc).__name__}: {exc}")
+        services.training_mark(
+            run_id=run.pk,
+            status=TrainingStatus.FAILED,
+            expected=(TrainingStatus.RUNNING,),
+            error=f"{type(exc).__name__}: {exc}",
+        )
     return TrainingRun.objects.get(pk=run.pk)

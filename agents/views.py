@@ -9,9 +9,9 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from agents import selectors, services
-from core.errors import DomainError
 from agents.episode import viewer_mazes
 from agents.training import MAZE_SETS
+from core.errors import DomainError
 
 
 def viewer_page(request):
@@ -27,8 +27,11 @@ def viewer_page(request):
 
 @ensure_csrf_cookie
 def training_page(request):
-    context = {"maze_sets": sorted(MAZE_SETS), "max_timesteps": settings.LB_TRAINING_MAX_TIMESTEPS,
-               "runs": request.user.training_runs.all()[:10] if request.user.is_authenticated else []}
+    context = {
+        "maze_sets": sorted(MAZE_SETS),
+        "max_timesteps": settings.LB_TRAINING_MAX_TIMESTEPS,
+        "runs": request.user.training_runs.all()[:10] if request.user.is_authenticated else [],
+    }
     return render(request, "agents/training.html", context)
 
 
@@ -42,12 +45,17 @@ def model_publish_page(request, pk: int):
     """The job page's "Publish this policy" checkbox (the API's POST /api/models/<id>/publish)."""
     try:
         services.model_publish(model_id=pk, user=request.user, published=request.POST.get("published") == "on")
-        messages.success(request, "Policy published." if request.POST.get("published") == "on"
-                         else "Policy withdrawn: only you and staff see it.")
+        messages.success(
+            request,
+            "Policy published."
+            if request.POST.get("published") == "on"
+            else "Policy withdrawn: only you and staff see it.",
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(back)
     return redirect("agents-viewer")

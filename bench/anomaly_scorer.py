@@ -131,17 +131,21 @@ def main() -> None:
         build(data, args.images, args.size)
         with np.load(data) as arrays:
             defect_share = float(arrays["masks"].mean())
-        print(f"category: {args.images} test images, {args.size}x{args.size} masks, "
-              f"{args.images * args.size**2 / 1e6:.0f} M pixels, {100 * defect_share:.2f}% defective pixels")
+        print(
+            f"category: {args.images} test images, {args.size}x{args.size} masks, "
+            f"{args.images * args.size**2 / 1e6:.0f} M pixels, {100 * defect_share:.2f}% defective pixels"
+        )
         results = {kind: run_worker(kind, data) for kind in ("official", "anomalib")}
 
     ours, theirs = results["official"], results["anomalib"]
     print(f"{'':12} {'seconds':>9} {'peak RSS MB':>12} {'above inputs MB':>16}")
     for kind, r in results.items():
         print(f"{kind:12} {r['seconds']:9.2f} {r['peak_rss_mb']:12.0f} {r['peak_rss_mb'] - r['inputs_rss_mb']:16.0f}")
-    print(f"speed-up: {theirs['seconds'] / ours['seconds']:.1f}x; peak RSS ratio (official/anomalib): "
-          f"{ours['peak_rss_mb'] / theirs['peak_rss_mb']:.2f}; above inputs: "
-          f"{(ours['peak_rss_mb'] - ours['inputs_rss_mb']) / (theirs['peak_rss_mb'] - theirs['inputs_rss_mb']):.2f}")
+    print(
+        f"speed-up: {theirs['seconds'] / ours['seconds']:.1f}x; peak RSS ratio (official/anomalib): "
+        f"{ours['peak_rss_mb'] / theirs['peak_rss_mb']:.2f}; above inputs: "
+        f"{(ours['peak_rss_mb'] - ours['inputs_rss_mb']) / (theirs['peak_rss_mb'] - theirs['inputs_rss_mb']):.2f}"
+    )
     print(f"{'metric':10} {'official':>12} {'anomalib':>12} {'|diff|':>10}")
     for name in NAMES:
         a, b = ours["metrics"][name], theirs["metrics"][name]

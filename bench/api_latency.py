@@ -42,8 +42,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 # The servers and the load live beside this file (the project's modules stay under ~400 lines).
-from api_latency_load import (HEADER, lua_enqueue, lua_mixed, lua_request, median_row,  # noqa: E402
-                              print_cpu_table, ratio_row, row, websocket_frames, wrk)
+from api_latency_load import (  # noqa: E402
+    HEADER,
+    lua_enqueue,
+    lua_mixed,
+    lua_request,
+    median_row,
+    print_cpu_table,
+    ratio_row,
+    row,
+    websocket_frames,
+    wrk,
+)
 from api_latency_servers import Project, Standalone, archive_bytes, multipart  # noqa: E402
 
 
@@ -54,35 +64,45 @@ def main(args) -> None:
     # The yardstick: a bare DRF project on the same database engine and server (standalone_database);
     # the second standalone keeps connections like the project does, to show what that alone buys.
     server = (args.worker_class, args.workers, args.threads)
-    with Standalone(*server) as bare, Standalone(*server, 60) as kept, \
-            Project(*server, args.enqueue_users) as project:
+    with Standalone(*server) as bare, Standalone(*server, 60) as kept, Project(*server, args.enqueue_users) as project:
         headers = {"Authorization": f"Bearer {project.token}"}
         archive = archive_bytes(args.upload_bytes)
         upload_body, upload_type = multipart({"benchmark": "toy", "method": "bench"}, archive)
         (workdir / "upload.bin").write_bytes(upload_body)
-        submission = requests.post(project.url + "/api/submissions", headers=headers, timeout=60,
-                                   data={"benchmark": "toy", "method": "bench"},
-                                   files={"archive": ("s.zip", archive, "application/zip")}).json()["id"]
+        submission = requests.post(
+            project.url + "/api/submissions",
+            headers=headers,
+            timeout=60,
+            data={"benchmark": "toy", "method": "bench"},
+            files={"archive": ("s.zip", archive, "application/zip")},
+        ).json()["id"]
         small = archive_bytes(1024)
         users = []
         for token in project.user_tokens:
-            response = requests.post(project.url + "/api/submissions", headers={"Authorization": f"Bearer {token}"},
-                                     data={"benchmark": "toy", "method": "bench"}, timeout=60,
-                                     files={"archive": ("s.zip", small, "application/zip")})
+            response = requests.post(
+                project.url + "/api/submissions",
+                headers={"Authorization": f"Bearer {token}"},
+                data={"benchmark": "toy", "method": "bench"},
+                timeout=60,
+                files={"archive": ("s.zip", small, "application/zip")},
+            )
             assert response.status_code == 201, response.text[:500]
             users.append((token, json.dumps({"submission": response.json()["id"]})))
         for path in ("/api/bench/bare", "/api/leaderboard?benchmark=toy"):
             check = requests.get(project.url + path, headers=headers, timeout=10)
             assert check.status_code == 200, check.text[:500]
-        job = requests.post(project.url + "/api/jobs", headers=headers, json={"submission": submission},
-                            timeout=60).json()["id"]
+        job = requests.post(
+            project.url + "/api/jobs", headers=headers, json={"submission": submission}, timeout=60
+        ).json()["id"]
         gunicorn = f"gunicorn {args.worker_class} {args.workers}x{args.threads}"
-        print(f"web tier: scripts/serve.sh (nginx -> {gunicorn}, /ws/ -> uvicorn); "
-              f"standalone: {gunicorn}, database {bare.database['ENGINE']}"
-              f" (CONN_MAX_AGE {bare.database['CONN_MAX_AGE']}); "
-              f"database {os.environ.get('DATABASE_URL', 'sqlite')}, queue {os.environ.get('REDIS_URL', 'sqlite')}; "
-              f"{args.rounds} rounds of wrk {args.seconds:.0f} s per row, medians; enqueue from {len(users)} users; "
-              f"upload {len(upload_body) / 1e6:.2f} MB; {os.cpu_count()} CPUs")
+        print(
+            f"web tier: scripts/serve.sh (nginx -> {gunicorn}, /ws/ -> uvicorn); "
+            f"standalone: {gunicorn}, database {bare.database['ENGINE']}"
+            f" (CONN_MAX_AGE {bare.database['CONN_MAX_AGE']}); "
+            f"database {os.environ.get('DATABASE_URL', 'sqlite')}, queue {os.environ.get('REDIS_URL', 'sqlite')}; "
+            f"{args.rounds} rounds of wrk {args.seconds:.0f} s per row, medians; enqueue from {len(users)} users; "
+            f"upload {len(upload_body) / 1e6:.2f} MB; {os.cpu_count()} CPUs"
+        )
         endpoints = [
             ("standalone bare DRF view (gunicorn)", bare.url + "/bare", lua_request("GET", bare.token)),
             ("standalone, persistent connections", kept.url + "/bare", lua_request("GET", kept.token)),
@@ -90,8 +110,11 @@ def main(args) -> None:
             ("GET job status", f"{project.url}/api/jobs/{job}/status", lua_request("GET", project.token)),
             ("GET leaderboard JSON", project.url + "/api/leaderboard?benchmark=toy", lua_request("GET", project.token)),
             ("POST /api/jobs (enqueue)", project.url + "/api/jobs", lua_enqueue(users)),
-            ("POST submission 1 MB", project.url + "/api/submissions",
-             lua_request("POST", project.token, workdir / "upload.bin", upload_type)),
+            (
+                "POST submission 1 MB",
+                project.url + "/api/submissions",
+                lua_request("POST", project.token, workdir / "upload.bin", upload_type),
+            ),
         ]
         # Warm every server and endpoint first (imports, per-thread connections), as a deployed tier is:
         # the writes first, so that the reads run last before measuring.
@@ -104,8 +127,13 @@ def main(args) -> None:
         for clients in (4, 50):
             print(f"\n{clients} connections\n{HEADER}")
             for name, url, script in rows:
-                rounds = [(wrk(endpoints[0][1], endpoints[0][2], clients, args.seconds, workdir),
-                           wrk(url, script, clients, args.seconds, workdir)) for _ in range(args.rounds)]
+                rounds = [
+                    (
+                        wrk(endpoints[0][1], endpoints[0][2], clients, args.seconds, workdir),
+                        wrk(url, script, clients, args.seconds, workdir),
+                    )
+                    for _ in range(args.rounds)
+                ]
                 base, result, ratios = median_row(rounds)
                 print(row(endpoints[0][0], base, base))
                 print(ratio_row(name, result, ratios), flush=True)
@@ -114,17 +142,24 @@ def main(args) -> None:
         print_cpu_table(cpu_rows)
         if args.ws_viewers:
             ws = websocket_frames(project.port, args.ws_viewers, args.ws_seconds)
-            print(f"\nWebSocket /ws/inference through the same port, {args.ws_viewers} viewers for {args.ws_seconds:.0f} s: "
-                  f"{ws['frames']} frames, P50 {ws['p50']:.2f} ms, P95 {ws['p95']:.2f} ms, P99 {ws['p99']:.2f} ms, "
-                  f"errors {ws['errors']}")
+            print(
+                f"\nWebSocket /ws/inference through the same port, {args.ws_viewers} viewers for {args.ws_seconds:.0f} s: "
+                f"{ws['frames']} frames, P50 {ws['p50']:.2f} ms, P95 {ws['p95']:.2f} ms, P99 {ws['p99']:.2f} ms, "
+                f"errors {ws['errors']}"
+            )
         if args.mixed_seconds:
             bare_result = wrk(bare.url + "/bare", lua_request("GET", bare.token), 50, args.seconds, workdir)
-            script = lua_mixed(project.token, {"status": f"/api/jobs/{job}/status", "enqueue": "/api/jobs",
-                                               "upload": "/api/submissions"},
-                               {"upload": (workdir / "upload.bin", upload_type)}, users)
+            script = lua_mixed(
+                project.token,
+                {"status": f"/api/jobs/{job}/status", "enqueue": "/api/jobs", "upload": "/api/submissions"},
+                {"upload": (workdir / "upload.bin", upload_type)},
+                users,
+            )
             result = wrk(project.url, script, 50, args.mixed_seconds, workdir)
-            print(f"\nmixed: 50 connections for {args.mixed_seconds:.0f} s (status 70 %, enqueue 20 %, upload 10 %)\n"
-                  f"{HEADER}")
+            print(
+                f"\nmixed: 50 connections for {args.mixed_seconds:.0f} s (status 70 %, enqueue 20 %, upload 10 %)\n"
+                f"{HEADER}"
+            )
             print(row("standalone bare DRF view (gunicorn)", bare_result, bare_result))
             print(row("mixed", result, bare_result))
             print(f"total errors in the mixed run: {result['errors']}")

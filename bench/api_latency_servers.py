@@ -62,10 +62,15 @@ def archive_bytes(size: int) -> bytes:
 
 
 def multipart(fields: dict, archive: bytes, boundary: str = "lb-bench-boundary") -> tuple[bytes, str]:
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="archive"; filename="s.zip"\r\n'
-                 "Content-Type: application/zip\r\n\r\n".encode() + archive + b"\r\n")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="archive"; filename="s.zip"\r\n'
+        "Content-Type: application/zip\r\n\r\n".encode()
+        + archive
+        + b"\r\n"
+    )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
@@ -78,13 +83,24 @@ class Project:
         self.tmp = Path(tempfile.mkdtemp(prefix="lb-bench-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "LB_DATA_DIR": str(self.tmp / "data"), "LB_BENCHMARKS": "tests.support.toy:benchmarks",
-                    "LB_BENCH_VIEWS": "1", "LB_RATELIMIT_ENABLE": "0", "LB_MAX_ACTIVE_JOBS_PER_USER": "100000000",
-                    "LB_RATE_JOBS_HOUR": "100000000/h", "PYTHONPATH": str(ROOT), "PYTHON": PY,
-                    "LB_LOG_LEVEL": os.environ.get("LB_LOG_LEVEL", "WARNING"),
-                    "LB_QUEUE_NAME": f"lb-bench-{os.getpid()}", "DJANGO_SETTINGS_MODULE": "config.settings",
-                    "LB_WEB_PORT": str(self.port), "LB_WEB_WORKER_CLASS": worker_class, "LB_WEB_WORKERS": str(workers),
-                    "LB_WEB_THREADS": str(threads)}
+        self.env = {
+            **os.environ,
+            "LB_DATA_DIR": str(self.tmp / "data"),
+            "LB_BENCHMARKS": "tests.support.toy:benchmarks",
+            "LB_BENCH_VIEWS": "1",
+            "LB_RATELIMIT_ENABLE": "0",
+            "LB_MAX_ACTIVE_JOBS_PER_USER": "100000000",
+            "LB_RATE_JOBS_HOUR": "100000000/h",
+            "PYTHONPATH": str(ROOT),
+            "PYTHON": PY,
+            "LB_LOG_LEVEL": os.environ.get("LB_LOG_LEVEL", "WARNING"),
+            "LB_QUEUE_NAME": f"lb-bench-{os.getpid()}",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "LB_WEB_PORT": str(self.port),
+            "LB_WEB_WORKER_CLASS": worker_class,
+            "LB_WEB_WORKERS": str(workers),
+            "LB_WEB_THREADS": str(threads),
+        }
         # On PostgreSQL the project gets a fresh database of its own on the given server, dropped at the end.
         self.database = None
         url = os.environ.get("DATABASE_URL", "")
@@ -97,8 +113,9 @@ class Project:
             self.env["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + self.database["NAME"]
 
     def manage(self, *args) -> str:
-        return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            [PY, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True, text=True
+        ).stdout
 
     def __enter__(self):
         self.manage("migrate", "--noinput")
@@ -106,11 +123,19 @@ class Project:
         self.token = self.manage("issue_token", "bench").strip().splitlines()[-1]
         # Enqueue load comes from many submitters, as a busy platform's does: one user's
         # enqueues serialise on that user's row lock, which keeps the per-user limits exact.
-        self.user_tokens = [word for word in self.manage("shell", "-c", ENQUEUE_USERS.format(count=self.enqueue_users))
-                            .split() if word.startswith("lb_")]
-        self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=self.env,
-                                        start_new_session=True, stdout=open(self.tmp / "serve.log", "wb"),
-                                        stderr=subprocess.STDOUT)
+        self.user_tokens = [
+            word
+            for word in self.manage("shell", "-c", ENQUEUE_USERS.format(count=self.enqueue_users)).split()
+            if word.startswith("lb_")
+        ]
+        self.process = subprocess.Popen(
+            [str(ROOT / "scripts" / "serve.sh")],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+            stdout=open(self.tmp / "serve.log", "wb"),
+            stderr=subprocess.STDOUT,
+        )
         wait_http(self.url + "/api/benchmarks", self.process)
         return self
 
@@ -171,9 +196,14 @@ urlpatterns = [path("bare", Bare.as_view())]
 def postgres_admin(database: dict, statement: str) -> None:
     import psycopg
 
-    with psycopg.connect(host=database.get("HOST") or None, port=database.get("PORT") or None,
-                         user=database.get("USER") or None, password=database.get("PASSWORD") or None,
-                         dbname="postgres", autocommit=True) as connection:
+    with psycopg.connect(
+        host=database.get("HOST") or None,
+        port=database.get("PORT") or None,
+        user=database.get("USER") or None,
+        password=database.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
         connection.execute(statement)
 
 
@@ -186,13 +216,18 @@ def standalone_database(folder: Path, conn_max_age: int) -> dict:
     request would slow the yardstick and flatter every ratio."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(folder / "db.sqlite3"), "CONN_MAX_AGE": conn_max_age}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(folder / "db.sqlite3"),
+            "CONN_MAX_AGE": conn_max_age,
+        }
     import dj_database_url
 
     database = dj_database_url.parse(url, conn_max_age=max(conn_max_age, 60))
     database["NAME"] = f"lb_bare_{os.getpid()}_{folder.name.rsplit('-', 1)[-1].lower()}"
-    database = {k: v for k, v in database.items() if k in {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT",
-                                                             "CONN_MAX_AGE"}}
+    database = {
+        k: v for k, v in database.items() if k in {"ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "CONN_MAX_AGE"}
+    }
     postgres_admin(database, f'CREATE DATABASE "{database["NAME"]}"')
     return database
 
@@ -209,8 +244,9 @@ class Standalone:
         (package / "settings.py").write_text(f"DATABASE = {self.database!r}\n" + STANDALONE_SETTINGS)
         (package / "urls.py").write_text(STANDALONE_URLS)
         (package / "auth.py").write_text(STANDALONE_AUTH)
-        (package / "wsgi.py").write_text("from django.core.wsgi import get_wsgi_application\n"
-                                         "application = get_wsgi_application()\n")
+        (package / "wsgi.py").write_text(
+            "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
+        )
         self.env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
         self.env.update({"DJANGO_SETTINGS_MODULE": "bareproject.settings", "PYTHONPATH": str(self.tmp)})
         self.port = free_port()
@@ -227,14 +263,38 @@ class Standalone:
             user = get_user_model().objects.create_user("bench")
             print(Token.objects.create(user=user).key)
         """)
-        self.token = subprocess.run([PY, "-c", script], env=self.env, check=True, capture_output=True,
-                                    text=True).stdout.strip().splitlines()[-1]
+        self.token = (
+            subprocess.run([PY, "-c", script], env=self.env, check=True, capture_output=True, text=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         self.process = subprocess.Popen(
-            [PY, "-m", "gunicorn", "bareproject.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--worker-class", self.worker_class, "--workers", str(self.workers), "--threads", str(self.threads),
-             "--backlog", "2048", "--keep-alive", "75", "--log-level", "warning"],
-            cwd=self.tmp, env=self.env, start_new_session=True, stdout=open(self.tmp / "server.log", "wb"),
-            stderr=subprocess.STDOUT)
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "bareproject.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--worker-class",
+                self.worker_class,
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--backlog",
+                "2048",
+                "--keep-alive",
+                "75",
+                "--log-level",
+                "warning",
+            ],
+            cwd=self.tmp,
+            env=self.env,
+            start_new_session=True,
+            stdout=open(self.tmp / "server.log", "wb"),
+            stderr=subprocess.STDOUT,
+        )
         wait_http(self.url + "/bare", self.process)
         check = requests.get(self.url + "/bare", headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
         assert check.status_code == 200, check.text[:500]

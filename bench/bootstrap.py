@@ -25,7 +25,9 @@ from benchmarks.anomaly import metrics as M  # noqa: E402
 from benchmarks.anomaly import resample  # noqa: E402
 
 
-def category(n_images: int, size: int, map_size: int, seed: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+def category(
+    n_images: int, size: int, map_size: int, seed: int
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Masks at ``size``, two entries' maps at ``map_size`` (resized when scored)."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size]
@@ -53,8 +55,10 @@ def main() -> None:
     args = parser.parse_args()
 
     masks, maps_a, maps_b = category(args.images, args.size, args.map_size, seed=0)
-    print(f"category: {args.images} images, {args.size}x{args.size} masks "
-          f"({args.images * args.size**2 / 1e6:.0f} M pixels), {args.resamples} resamples, {args.bins} bins")
+    print(
+        f"category: {args.images} images, {args.size}x{args.size} masks "
+        f"({args.images * args.size**2 / 1e6:.0f} M pixels), {args.resamples} resamples, {args.bins} bins"
+    )
 
     started = time.perf_counter()
     items_a = resample.pixel_items(maps_a, masks, n_bins=args.bins)
@@ -80,12 +84,18 @@ def main() -> None:
     binned = resample.resample_pixel_auc(items_a, np.ones((1, args.images)))[0]
 
     print(f"per-image histograms (scoring time): {build_seconds:.2f} s, {item_bytes / 2**20:.1f} MiB per entry")
-    print(f"95% interval, {args.resamples} resamples: {interval_seconds:.2f} s  "
-          f"-> pixel AUROC {exact:.4f} [{low:.4f}, {high:.4f}]")
-    print(f"paired comparison with a second entry: {paired_seconds:.2f} s  "
-          f"-> difference [{d_low:.4f}, {d_high:.4f}], significant: {not (d_low <= 0 <= d_high)}")
-    print(f"binning error bound per resample: median {np.median(bounds):.2e}, max {bounds.max():.2e}; "
-          f"full set binned {binned:.6f} vs exact {exact:.6f} (|diff| {abs(binned - exact):.1e})")
+    print(
+        f"95% interval, {args.resamples} resamples: {interval_seconds:.2f} s  "
+        f"-> pixel AUROC {exact:.4f} [{low:.4f}, {high:.4f}]"
+    )
+    print(
+        f"paired comparison with a second entry: {paired_seconds:.2f} s  "
+        f"-> difference [{d_low:.4f}, {d_high:.4f}], significant: {not (d_low <= 0 <= d_high)}"
+    )
+    print(
+        f"binning error bound per resample: median {np.median(bounds):.2e}, max {bounds.max():.2e}; "
+        f"full set binned {binned:.6f} vs exact {exact:.6f} (|diff| {abs(binned - exact):.1e})"
+    )
 
 
 if __name__ == "__main__":

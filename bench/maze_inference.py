@@ -45,8 +45,10 @@ def main() -> None:
             obs, _ = env.reset()
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
     print(f"policy: {args.policy}")
-    print(f"onnxruntime single-observation step over {args.steps} steps: "
-          f"p50 {p50:.3f} ms  p95 {p95:.3f} ms  p99 {p99:.3f} ms  (target p95 < 1 ms)")
+    print(
+        f"onnxruntime single-observation step over {args.steps} steps: "
+        f"p50 {p50:.3f} ms  p95 {p95:.3f} ms  p99 {p99:.3f} ms  (target p95 < 1 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,14 @@ def time_bare(runs: int) -> list[float]:
 def time_backend(name: str, runs: int, workdir: Path) -> list[float]:
     sandbox = get_sandbox(name, debug=True)
     (workdir / "code").mkdir(exist_ok=True)
-    spec = RunSpec(argv=["{python}", "-c", "pass"], code_dir=workdir / "code", output_dir=workdir / "out",
-                   dataset_dir=None, env={"PATH": "/usr/bin:/bin"}, resources=SMALL)
+    spec = RunSpec(
+        argv=["{python}", "-c", "pass"],
+        code_dir=workdir / "code",
+        output_dir=workdir / "out",
+        dataset_dir=None,
+        env={"PATH": "/usr/bin:/bin"},
+        resources=SMALL,
+    )
     times = []
     with open(workdir / "log", "ab") as log:
         for _ in range(runs):

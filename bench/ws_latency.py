@@ -33,13 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 async def viewer(base: str, index: int, speed: float, seconds: float, mazes: int) -> dict:
     maze = f"train-{index % mazes:04d}"
     latencies, errors = [], 0
-    async with websockets.connect(f"{base}/ws/inference?speed={speed}&maze={maze}",
-                                  origin="http://127.0.0.1", max_queue=None) as ws:
+    async with websockets.connect(
+        f"{base}/ws/inference?speed={speed}&maze={maze}", origin="http://127.0.0.1", max_queue=None
+    ) as ws:
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             try:
                 raw = await asyncio.wait_for(ws.recv(), timeout=left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             received = time.time() * 1000.0
             frame = json.loads(raw)
@@ -66,14 +67,22 @@ def local_server():
     """A fresh uvicorn (one process) with its own data dir, migrated and bootstrapped."""
     data = Path(tempfile.mkdtemp(prefix="ws-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(LB_DATA_DIR=str(data), LB_BENCHMARKS="benchmarks.maze:benchmarks", LB_LOG_LEVEL="WARNING",
-               DJANGO_SETTINGS_MODULE="config.settings")
+    env.update(
+        LB_DATA_DIR=str(data),
+        LB_BENCHMARKS="benchmarks.maze:benchmarks",
+        LB_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
     for command in (["migrate", "--noinput"], ["bootstrap"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
     port = 18765
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port),
-                                "--log-level", "warning"], cwd=ROOT, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         import requests
 
@@ -94,12 +103,18 @@ async def run(base: str, viewers: int, speed: float, seconds: float) -> None:
     latency = [v for r in results for v in r["latency_ms"]]
     steps = [v for r in results for v in r["step_ms"]]
     print(f"viewers={viewers} speed={speed:g} steps/s each, {seconds:g} s, cpu cores={os.cpu_count()}")
-    print(f"frames received: {len(latency)} ({len(latency) / seconds:.0f}/s in total), "
-          f"error frames: {sum(r['errors'] for r in results)}")
-    print(f"frame latency ms (client receive - server_ts): p50={pct(latency, 50):.2f} "
-          f"p95={pct(latency, 95):.2f} p99={pct(latency, 99):.2f} max={max(latency):.2f}")
-    print(f"onnxruntime step ms (in the server, under this load): p50={pct(steps, 50):.3f} "
-          f"p95={pct(steps, 95):.3f} p99={pct(steps, 99):.3f} (n={len(steps)})")
+    print(
+        f"frames received: {len(latency)} ({len(latency) / seconds:.0f}/s in total), "
+        f"error frames: {sum(r['errors'] for r in results)}"
+    )
+    print(
+        f"frame latency ms (client receive - server_ts): p50={pct(latency, 50):.2f} "
+        f"p95={pct(latency, 95):.2f} p99={pct(latency, 99):.2f} max={max(latency):.2f}"
+    )
+    print(
+        f"onnxruntime step ms (in the server, under this load): p50={pct(steps, 50):.3f} "
+        f"p95={pct(steps, 95):.3f} p99={pct(steps, 99):.3f} (n={len(steps)})"
+    )
 
 
 def main() -> None:

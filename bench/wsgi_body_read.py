@@ -56,13 +56,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     data = os.urandom(args.mib << 20)
-    rows = [("gunicorn Body (1 KiB steps)", False, 8192), ("blocks, gunicorn's 8 KiB recv", True, 8192),
-            ("blocks, 64 KiB recv (shipped)", True, wsgi_input.SOCKET_READ_BYTES)]
+    rows = [
+        ("gunicorn Body (1 KiB steps)", False, 8192),
+        ("blocks, gunicorn's 8 KiB recv", True, 8192),
+        ("blocks, 64 KiB recv (shipped)", True, wsgi_input.SOCKET_READ_BYTES),
+    ]
     base = None
     print(f"{args.mib} MiB body read in {BLOCK // 1024} KiB blocks, median of {args.runs} runs")
     for name, adapted, socket_read in rows:
-        cpu = statistics.median(read_once(data, adapted=adapted, socket_read=socket_read)
-                                for _ in range(args.runs)) / args.mib
+        cpu = (
+            statistics.median(read_once(data, adapted=adapted, socket_read=socket_read) for _ in range(args.runs))
+            / args.mib
+        )
         base = base or cpu
         print(f"  {name:32s} {cpu * 1000:6.2f} ms CPU per MiB   {cpu / base:5.2f}x")
 

@@ -22,16 +22,17 @@ official metric names; ``Score.private_metrics`` the private part, same names.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ClassVar, Mapping, Union
+from typing import ClassVar
 
 import numpy as np
 
 # A seed, or a callable that returns one: the platform passes its hidden-data
 # seed as a callable so that it is read (and first made) when data is built,
 # not when benchmarks are registered at start-up or during an image build.
-Seed = Union[int, Callable[[], int]]
+Seed = int | Callable[[], int]
 
 
 def resolve_seed(seed: Seed) -> int:
@@ -140,9 +141,7 @@ class Benchmark(abc.ABC):
     ) -> Score:
         """Score a submission's output against the hidden ground truth."""
 
-    def resample_primary(
-        self, items: Mapping[str, np.ndarray], counts: np.ndarray
-    ) -> np.ndarray:
+    def resample_primary(self, items: Mapping[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         """Primary metric on resamples of the test items.
 
         ``counts`` has shape (n_resamples, n_items): how often each item is

@@ -9,7 +9,8 @@ data-set category). Adding a benchmark is one module plus one spec.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from benchmarks.base import Benchmark
 

@@ -39,8 +39,9 @@ class PlatformAutoSchema(AutoSchema):
                 body = self._get_response_for_code(ErrorSerializer, status, direction=direction)
                 body["description"] = description
                 # Errors are JSON whatever the operation renders otherwise (the board's CSV).
-                body["content"] = {media: value for media, value in body.get("content", {}).items()
-                                   if media == "application/json"} or body.get("content", {})
+                body["content"] = {
+                    media: value for media, value in body.get("content", {}).items() if media == "application/json"
+                } or body.get("content", {})
                 responses[status] = body
         return responses
 

@@ -28,8 +28,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 # key in the source is for a process that skipped config.startup (the test
 # suite); one that did never runs on it (tests/config/test_secret_key.py).
 SECRET_KEY_FROM_ENV = bool(env_str("DJANGO_SECRET_KEY"))
-SECRET_KEY = (env_str("DJANGO_SECRET_KEY") or read_secret(DATA_DIR / SECRET_KEY_FILE)
-              or "dev-only-insecure-key-change-me")
+SECRET_KEY = (
+    env_str("DJANGO_SECRET_KEY") or read_secret(DATA_DIR / SECRET_KEY_FILE) or "dev-only-insecure-key-change-me"
+)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -171,10 +172,26 @@ LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
         "LB_RESOURCE_CLASSES",
         json.dumps(
             {
-                "small": {"timeout_s": 900, "memory_mb": 8192, "cpus": 2, "max_procs": 512,
-                          "max_output_mb": 1024, "max_output_files": 10000, "gpus": 1, "pool": "default"},
-                "medium": {"timeout_s": 3600, "memory_mb": 16384, "cpus": 4, "max_procs": 1024,
-                           "max_output_mb": 2048, "max_output_files": 10000, "gpus": 1, "pool": "default"},
+                "small": {
+                    "timeout_s": 900,
+                    "memory_mb": 8192,
+                    "cpus": 2,
+                    "max_procs": 512,
+                    "max_output_mb": 1024,
+                    "max_output_files": 10000,
+                    "gpus": 1,
+                    "pool": "default",
+                },
+                "medium": {
+                    "timeout_s": 3600,
+                    "memory_mb": 16384,
+                    "cpus": 4,
+                    "max_procs": 1024,
+                    "max_output_mb": 2048,
+                    "max_output_files": 10000,
+                    "gpus": 1,
+                    "pool": "default",
+                },
             }
         ),
     )
@@ -288,10 +305,30 @@ LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
 # requirements.txt (sandbox/deps.py): the worker downloads wheels, with only these variables of its
 # environment (the same list as deps_fetch.DEFAULT_PASS_ENV); the sandboxed install gets none, and no network.
-LB_DEPS_PASS_ENV = env_list("LB_DEPS_PASS_ENV", [
-    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_TRUSTED_HOST", "PIP_CERT",
-    "PIP_CLIENT_CERT", "PIP_CONFIG_FILE", "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES", "SSL_CERT_FILE", "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"])
+LB_DEPS_PASS_ENV = env_list(
+    "LB_DEPS_PASS_ENV",
+    [
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "PIP_FIND_LINKS",
+        "PIP_NO_INDEX",
+        "PIP_TRUSTED_HOST",
+        "PIP_CERT",
+        "PIP_CLIENT_CERT",
+        "PIP_CONFIG_FILE",
+        "PIP_DEFAULT_TIMEOUT",
+        "PIP_RETRIES",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REQUESTS_CA_BUNDLE",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+    ],
+)
 LB_DEPS_ALLOW_SOURCE_BUILDS = env_bool("LB_DEPS_ALLOW_SOURCE_BUILDS", False)  # sdists built in the sandbox, offline
 LB_DEPS_CACHE_MAX_GB = env_float("LB_DEPS_CACHE_MAX_GB", 20.0)  # dependency layers, least recently used evicted
 # Scoring (and reading config.yaml for MLflow) runs in a limited child (jobs/scoring/isolated.py):

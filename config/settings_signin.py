@@ -50,13 +50,17 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
-        "APPS": [{
-            "provider_id": OIDC_PROVIDER_ID,
-            "name": OIDC_PROVIDER_NAME,
-            "client_id": OIDC_CLIENT_ID,
-            "secret": OIDC_CLIENT_SECRET,
-            "settings": {"server_url": OIDC_ISSUER, "fetch_userinfo": False},
-        }] if OIDC_CLIENT_ID and OIDC_ISSUER else [],
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": OIDC_PROVIDER_NAME,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {"server_url": OIDC_ISSUER, "fetch_userinfo": False},
+            }
+        ]
+        if OIDC_CLIENT_ID and OIDC_ISSUER
+        else [],
         "SCOPE": ["openid", "profile", "email"],
     }
 }
@@ -64,8 +68,11 @@ if EMAIL_URL:
     import urllib.parse as _url
 
     _email = _url.urlsplit(EMAIL_URL)
-    EMAIL_BACKEND = ("django.core.mail.backends.console.EmailBackend" if _email.scheme == "console"
-                     else "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.console.EmailBackend"
+        if _email.scheme == "console"
+        else "django.core.mail.backends.smtp.EmailBackend"
+    )
     EMAIL_HOST, EMAIL_PORT = _email.hostname or "localhost", _email.port or 25
     EMAIL_HOST_USER = _url.unquote(_email.username or "")
     EMAIL_HOST_PASSWORD = _url.unquote(_email.password or "")

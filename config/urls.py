@@ -1,7 +1,7 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from csp.decorators import csp_update
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.upload_gate import UploadGateView
@@ -16,8 +16,9 @@ from submissions.api import views as submissions_api
 # its init script is served from this origin (the split view, ?script), not inline; the page
 # itself has one inline <style> without a nonce.
 _SWAGGER_CDN = "https://cdn.jsdelivr.net"
-_SWAGGER_CSP = csp_update({"script-src": [_SWAGGER_CDN], "style-src": [_SWAGGER_CDN, "'unsafe-inline'"],
-                           "img-src": [_SWAGGER_CDN]})
+_SWAGGER_CSP = csp_update(
+    {"script-src": [_SWAGGER_CDN], "style-src": [_SWAGGER_CDN, "'unsafe-inline'"], "img-src": [_SWAGGER_CDN]}
+)
 
 api = [
     path("api/", ApiRootView.as_view(), name="api-root"),
@@ -56,5 +57,13 @@ if settings.LB_BENCH_VIEWS:  # bench/api_latency.py's yardstick; check --deploy 
 
     api.append(path("api/bench/bare", BareView.as_view(), name="api-bench-bare"))
 
-urlpatterns = api + pages + [path("", include("accounts.urls")), path("", include("jobs.urls")),
-                              path("", include("agents.urls")), path("", include("fleet.urls"))]
+urlpatterns = (
+    api
+    + pages
+    + [
+        path("", include("accounts.urls")),
+        path("", include("jobs.urls")),
+        path("", include("agents.urls")),
+        path("", include("fleet.urls")),
+    ]
+)

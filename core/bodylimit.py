@@ -51,8 +51,9 @@ class WSGIBodyLimit:
         self.cap = cap
 
     def _refuse(self, start_response, status: str, body: bytes) -> Iterable[bytes]:
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                                ("Connection", "close")])
+        start_response(
+            status, [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")]
+        )
         return [body]
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
@@ -79,8 +80,9 @@ class WSGIBodyLimit:
     @staticmethod
     def _spool_chunked(stream, cap: int):
         """Read a chunked body (the server de-chunks it) counting bytes; None past the cap."""
-        spooled = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE,
-                                                dir=settings.FILE_UPLOAD_TEMP_DIR)
+        spooled = tempfile.SpooledTemporaryFile(
+            max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, dir=settings.FILE_UPLOAD_TEMP_DIR
+        )
         total = 0
         while block := stream.read(_READ_SIZE):
             total += len(block)
@@ -135,7 +137,15 @@ class ASGIBodyLimit:
 
     @staticmethod
     async def _refuse(send, status: int, body: bytes) -> None:
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

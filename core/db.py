@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from functools import lru_cache
-from typing import Iterator
+from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import JSONField, Model
@@ -35,6 +35,7 @@ except ImportError:  # SQLite-only installs
 
 
 if psycopg is not None:
+
     class _PreparingCursor(psycopg.Cursor):
         """A server-binding cursor whose every statement is prepared (once per connection)."""
 
@@ -96,8 +97,7 @@ def mark_inserted(instance: Model, using: str = DEFAULT_DB_ALIAS) -> None:
     """What ``save`` does once its INSERT is in: the instance is stored, ``post_save`` is sent."""
     instance._state.adding = False
     instance._state.db = using
-    post_save.send(sender=type(instance), instance=instance, created=True, update_fields=None, raw=False,
-                   using=using)
+    post_save.send(sender=type(instance), instance=instance, created=True, update_fields=None, raw=False, using=using)
 
 
 def row_json(instance: Model, using: str = DEFAULT_DB_ALIAS) -> str:
@@ -132,7 +132,7 @@ def _json_scalar(value):
     raise TypeError(f"row_json cannot write {type(value).__name__}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def insert_fields(model: type[Model]) -> tuple:
     meta = model._meta
     if meta.parents or meta.pk.db_returning or any(f.db_returning for f in meta.local_concrete_fields):
@@ -140,7 +140,7 @@ def insert_fields(model: type[Model]) -> tuple:
     return tuple(meta.local_concrete_fields)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _insert_sql(model: type[Model], vendor: str) -> str:
     fields = insert_fields(model)
     columns = ", ".join(f'"{field.column}"' for field in fields)

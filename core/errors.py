@@ -18,8 +18,15 @@ class DomainError(Exception):
     code = "error"
     status_code = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, detail: str, *, code: str | None = None, status_code: int | None = None, headers=None,
-                 extra: dict | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        headers=None,
+        extra: dict | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra or {}  # machine-readable context next to error and detail (e.g. starts_at)
@@ -77,8 +84,9 @@ def _flatten(detail) -> str:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({**exc.extra, "error": exc.code, "detail": exc.detail}, status=exc.status_code,
-                        headers=exc.headers)
+        return Response(
+            {**exc.extra, "error": exc.code, "detail": exc.detail}, status=exc.status_code, headers=exc.headers
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)

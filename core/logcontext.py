@@ -9,9 +9,9 @@ record, and the JSON formatter writes one object per line.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator
 
 from pythonjsonlogger.json import JsonFormatter
 

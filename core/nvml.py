@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +104,14 @@ class NvmlReader:
                 try:
                     handle = nvml.nvmlDeviceGetHandleByIndex(index)
                     memory = nvml.nvmlDeviceGetMemoryInfo(handle)
-                    found.append(GpuInfo(index=index, name=_text(nvml.nvmlDeviceGetName(handle)),
-                                         uuid=_text(nvml.nvmlDeviceGetUUID(handle)),
-                                         memory_total_mb=round(memory.total / MIB, 1)))
+                    found.append(
+                        GpuInfo(
+                            index=index,
+                            name=_text(nvml.nvmlDeviceGetName(handle)),
+                            uuid=_text(nvml.nvmlDeviceGetUUID(handle)),
+                            memory_total_mb=round(memory.total / MIB, 1),
+                        )
+                    )
                 except nvml.NVMLError as exc:
                     logger.warning("NVML GPU %s unreadable: %s", index, exc)
         return found
@@ -136,7 +141,8 @@ class NvmlReader:
         memory = nvml.nvmlDeviceGetMemoryInfo(handle)
         utilization = self._optional(lambda: float(nvml.nvmlDeviceGetUtilizationRates(handle).gpu), nvml)
         temperature = self._optional(
-            lambda: float(nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU)), nvml)
+            lambda: float(nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU)), nvml
+        )
         power = self._optional(lambda: nvml.nvmlDeviceGetPowerUsage(handle) / 1000.0, nvml)
         processes: dict[int, float] | None
         try:
@@ -148,9 +154,16 @@ class NvmlReader:
                     processes[int(proc.pid)] = processes.get(int(proc.pid), 0.0) + round(used / MIB, 1)
         except nvml.NVMLError:
             processes = None
-        return GpuReading(index=index, name=_text(nvml.nvmlDeviceGetName(handle)), utilization_pct=utilization,
-                          memory_used_mb=round(memory.used / MIB, 1), memory_total_mb=round(memory.total / MIB, 1),
-                          temperature_c=temperature, power_w=power, processes=processes)
+        return GpuReading(
+            index=index,
+            name=_text(nvml.nvmlDeviceGetName(handle)),
+            utilization_pct=utilization,
+            memory_used_mb=round(memory.used / MIB, 1),
+            memory_total_mb=round(memory.total / MIB, 1),
+            temperature_c=temperature,
+            power_w=power,
+            processes=processes,
+        )
 
 
 Listener = Callable[[list[GpuReading]], None]

@@ -42,11 +42,18 @@ class RequestLogMiddleware:
             STATE["http_errors"] += 1
         response["X-Request-ID"] = request.request_id
         user = getattr(request, "user", None)
-        emit("http_request", request_id=request.request_id, client_ip=getattr(request, "client_ip", None),
-             method=request.method, path=request.path,
-             status=response.status_code, duration_ms=round((time.perf_counter() - started) * 1000, 2),
-             user_id=getattr(user, "pk", None), model_id=getattr(request, "agents_model_id", None),
-             http_errors=STATE["http_errors"])
+        emit(
+            "http_request",
+            request_id=request.request_id,
+            client_ip=getattr(request, "client_ip", None),
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            user_id=getattr(user, "pk", None),
+            model_id=getattr(request, "agents_model_id", None),
+            http_errors=STATE["http_errors"],
+        )
         return response
 
 
@@ -80,6 +87,14 @@ class SocketSession:
         if self.open:
             STATE["ws_connections"] -= 1
             self.open = False
-        emit("ws_session", request_id=self.request_id, path=self.path, close_code=code, frames=self.frames,
-             errors=self.errors, model_id=self.model_id,
-             duration_ms=round((time.perf_counter() - self.started) * 1000, 2), ws_errors=STATE["ws_errors"])
+        emit(
+            "ws_session",
+            request_id=self.request_id,
+            path=self.path,
+            close_code=code,
+            frames=self.frames,
+            errors=self.errors,
+            model_id=self.model_id,
+            duration_ms=round((time.perf_counter() - self.started) * 1000, 2),
+            ws_errors=STATE["ws_errors"],
+        )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from typing import Callable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -51,7 +51,7 @@ def _networks() -> tuple[ipaddress._BaseNetwork, ...]:
 def _ip(text: str) -> ipaddress._BaseAddress | None:
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [v6]:port
-        text = text[1:text.index("]")]
+        text = text[1 : text.index("]")]
     elif text.count(":") == 1:  # v4:port
         text = text.split(":", 1)[0]
     try:

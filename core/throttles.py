@@ -9,7 +9,7 @@ reports its own counter (``usage``), which is what ``/api/me`` shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -61,7 +61,7 @@ class SettingRateThrottle(SimpleRateThrottle):
         self._load_rate()
         now = self.timer()
         live = [t for t in self.cache.get(self.key_for(ident), []) if t > now - self.duration]
-        frees_at = datetime.fromtimestamp(min(live) + self.duration, tz=timezone.utc) if live else None
+        frees_at = datetime.fromtimestamp(min(live) + self.duration, tz=UTC) if live else None
         return Usage(limit=self.num_requests, used=len(live), window_s=self.duration, frees_at=frees_at)
 
 

@@ -12,7 +12,7 @@ Anything else (chunked bodies, ``readline``, a body already partly buffered by
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 try:
     from gunicorn.http.body import Body, LengthReader

@@ -11,8 +11,8 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -51,9 +51,17 @@ def setup(threads: int = 1) -> None:
     import torch
 
     torch.set_num_threads(threads)
-    matplotlib.rcParams.update({"figure.dpi": 72, "savefig.dpi": 72, "figure.figsize": (7, 3),
-                                "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
-                                "axes.spines.right": False})
+    matplotlib.rcParams.update(
+        {
+            "figure.dpi": 72,
+            "savefig.dpi": 72,
+            "figure.figsize": (7, 3),
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
 
 
 _pending: list = []  # metrics of the active run, sent in batches when it ends (one request per 1,000)
@@ -95,8 +103,9 @@ def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
     if mlflow.active_run() is not None:
         now = int(time.time() * 1000)
         # None means "no value yet" (e.g. a rolling success rate before the first finished episode).
-        _pending.extend(Metric(key, float(value), now, step or 0) for key, value in metrics.items()
-                        if value is not None)
+        _pending.extend(
+            Metric(key, float(value), now, step or 0) for key, value in metrics.items() if value is not None
+        )
 
 
 def on_grid(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], points: int = 60) -> tuple[np.ndarray, np.ndarray]:
@@ -106,13 +115,14 @@ def on_grid(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], points: int = 60
     return grid, np.stack([np.interp(grid, x, y) for x, y in zip(xs, ys)])
 
 
-def band(ax, xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], label: str, color: str | None = None,
-         smooth: int = 1) -> None:
+def band(
+    ax, xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], label: str, color: str | None = None, smooth: int = 1
+) -> None:
     """Mean over seeds as a line, min–max over seeds as a shaded band."""
     ys = [moving_average(np.asarray(y, float), smooth) for y in ys]
-    xs = [np.asarray(x, float)[len(x) - len(y):] for x, y in zip(xs, ys)]
+    xs = [np.asarray(x, float)[len(x) - len(y) :] for x, y in zip(xs, ys)]
     grid, stacked = on_grid(xs, ys)
-    line, = ax.plot(grid, stacked.mean(axis=0), label=f"{label} (mean of {len(ys)} seeds)", color=color)
+    (line,) = ax.plot(grid, stacked.mean(axis=0), label=f"{label} (mean of {len(ys)} seeds)", color=color)
     ax.fill_between(grid, stacked.min(axis=0), stacked.max(axis=0), alpha=0.2, color=line.get_color())
 
 

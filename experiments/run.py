@@ -33,8 +33,9 @@ def execute(source: Path, out_dir: Path, timeout: int = CELL_TIMEOUT_S) -> float
     Raises ``nbclient.exceptions.CellExecutionError`` when a cell raises.
     """
     notebook = nbformat.read(source, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(HERE)}})
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
+    )
     started = time.monotonic()
     try:
         client.execute()
@@ -61,8 +62,10 @@ def main(argv: list[str] | None = None) -> int:
             seconds = execute(HERE / f"{name}.ipynb", out_dir)
         except Exception as exc:  # nbclient raises CellExecutionError, DeadKernelError, TimeoutError
             failed.append(name)
-            print(f"FAILED {name}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}",
-                  flush=True)
+            print(
+                f"FAILED {name}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__}",
+                flush=True,
+            )
             continue
         total += seconds
         print(f"ok     {name}: {seconds:6.1f} s -> {out_dir / (name + '.ipynb')}", flush=True)

@@ -20,8 +20,10 @@ class WorkerAdmin(admin.ModelAdmin):
         return False  # workers register themselves
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "title": format_html(
-            'Workers — see the <a href="/fleet/">live fleet page</a>')}
+        extra_context = {
+            **(extra_context or {}),
+            "title": format_html('Workers — see the <a href="/fleet/">live fleet page</a>'),
+        }
         return super().changelist_view(request, extra_context)
 
     @admin.display(description="pools")

@@ -16,8 +16,8 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections
 
-from fleet import services
 from core.nvml import GpuPoller, shared_poller
+from fleet import services
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,9 @@ def version() -> str:
     if settings.LB_WORKER_VERSION:
         return settings.LB_WORKER_VERSION
     try:
-        result = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=settings.BASE_DIR,
-                                capture_output=True, text=True, timeout=5)
+        result = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=5
+        )
         return result.stdout.strip() if result.returncode == 0 else ""
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -45,11 +46,25 @@ class WorkerAgent:
 
     def register(self) -> None:
         gpus = [vars(gpu) for gpu in self.poller.reader.gpus()]
-        services.worker_register(name=self.name, host=self.host, pid=os.getpid(), version=version(),
-                                 pools=list(settings.LB_WORKER_POOLS), gpus=gpus,
-                                 gpu_status=self.poller.reader.status)
-        logger.info(json.dumps({"event": "worker_registered", "worker": self.name,
-                                "pools": list(settings.LB_WORKER_POOLS), "gpu": self.poller.reader.status}))
+        services.worker_register(
+            name=self.name,
+            host=self.host,
+            pid=os.getpid(),
+            version=version(),
+            pools=list(settings.LB_WORKER_POOLS),
+            gpus=gpus,
+            gpu_status=self.poller.reader.status,
+        )
+        logger.info(
+            json.dumps(
+                {
+                    "event": "worker_registered",
+                    "worker": self.name,
+                    "pools": list(settings.LB_WORKER_POOLS),
+                    "gpu": self.poller.reader.status,
+                }
+            )
+        )
 
     def start(self) -> None:
         self.register()

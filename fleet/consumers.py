@@ -20,8 +20,12 @@ CLOSE_FORBIDDEN = 4403
 @database_sync_to_async
 def _frame() -> dict:
     now = timezone.now()
-    return {"type": "fleet", "server_time": now.isoformat(), "workers": selectors.fleet_snapshot(now=now),
-            "pools": selectors.pool_summary(now=now)}
+    return {
+        "type": "fleet",
+        "server_time": now.isoformat(),
+        "workers": selectors.fleet_snapshot(now=now),
+        "pools": selectors.pool_summary(now=now),
+    }
 
 
 class FleetConsumer(AsyncWebsocketConsumer):
@@ -29,8 +33,11 @@ class FleetConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_staff:
-            await self.send(text_data=json.dumps({"type": "error", "error": "forbidden",
-                                                  "detail": "the fleet is for staff; log in to admin"}))
+            await self.send(
+                text_data=json.dumps(
+                    {"type": "error", "error": "forbidden", "detail": "the fleet is for staff; log in to admin"}
+                )
+            )
             await self.close(code=CLOSE_FORBIDDEN)
             return
         _SOCKETS["fleet"] += 1

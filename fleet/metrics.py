@@ -24,7 +24,9 @@ SCORING_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 _SOCKETS = {"fleet": 0}  # /ws/fleet sockets open in this process (fleet/consumers.py)
 
 
-def _histogram(name: str, doc: str, labels: list[str], samples: dict[tuple, list[float]], buckets) -> HistogramMetricFamily:
+def _histogram(
+    name: str, doc: str, labels: list[str], samples: dict[tuple, list[float]], buckets
+) -> HistogramMetricFamily:
     family = HistogramMetricFamily(name, doc, labels=labels)
     for key, values in sorted(samples.items()):
         cumulative = [(str(float(le)), sum(1 for v in values if v <= le)) for le in buckets]
@@ -48,6 +50,7 @@ class PlatformCollector(Collector):
     def _jobs(self):
         from django.conf import settings
         from django.db.models import Count
+
         from jobs import queue as job_queue
         from jobs.models import TERMINAL_STATUSES, Job, JobStatus
         from jobs.selectors import pool_for
@@ -63,27 +66,39 @@ class PlatformCollector(Collector):
             by_state.add_metric([state, pool], value)
         yield by_state
 
-        depth = GaugeMetricFamily("leaderboard_queue_depth", "Messages waiting in each pool's queue.",
-                                  labels=["pool"])
+        depth = GaugeMetricFamily("leaderboard_queue_depth", "Messages waiting in each pool's queue.", labels=["pool"])
         for pool in settings.LB_POOLS:
             depth.add_metric([pool], job_queue.get().pool_depth(pool))
         yield depth
 
         durations: dict[tuple, list[float]] = defaultdict(list)
         scoring: dict[tuple, list[float]] = defaultdict(list)
-        finished = Job.objects.filter(status__in=TERMINAL_STATUSES, started_at__isnull=False,
-                                      finished_at__isnull=False)
-        for benchmark, status, started, ended in finished.values_list("benchmark", "status", "started_at",
-                                                                      "finished_at").iterator():
+        finished = Job.objects.filter(status__in=TERMINAL_STATUSES, started_at__isnull=False, finished_at__isnull=False)
+        for benchmark, status, started, ended in finished.values_list(
+            "benchmark", "status", "started_at", "finished_at"
+        ).iterator():
             durations[(benchmark, status)].append((ended - started).total_seconds())
-        for benchmark, seconds in finished.filter(status=JobStatus.COMPLETED).values_list(
-                "benchmark", "reproducibility__timings__scoring_s").iterator():
+        for benchmark, seconds in (
+            finished.filter(status=JobStatus.COMPLETED)
+            .values_list("benchmark", "reproducibility__timings__scoring_s")
+            .iterator()
+        ):
             if isinstance(seconds, (int, float)):
                 scoring[(benchmark,)].append(float(seconds))
-        yield _histogram("leaderboard_job_duration_seconds", "Run time of finished jobs (start to end).",
-                         ["benchmark", "outcome"], durations, DURATION_BUCKETS)
-        yield _histogram("leaderboard_scoring_seconds", "Time the scorer took per completed job.",
-                         ["benchmark"], scoring, SCORING_BUCKETS)
+        yield _histogram(
+            "leaderboard_job_duration_seconds",
+            "Run time of finished jobs (start to end).",
+            ["benchmark", "outcome"],
+            durations,
+            DURATION_BUCKETS,
+        )
+        yield _histogram(
+            "leaderboard_scoring_seconds",
+            "Time the scorer took per completed job.",
+            ["benchmark"],
+            scoring,
+            SCORING_BUCKETS,
+        )
 
     def _workers(self):
         from django.conf import settings
@@ -91,14 +106,18 @@ class PlatformCollector(Collector):
         from fleet.selectors import live_workers
 
         alive = GaugeMetricFamily("leaderboard_workers_alive", "Live workers per pool.", labels=["pool"])
-        util = GaugeMetricFamily("leaderboard_gpu_utilization_percent", "GPU utilisation.",
-                                 labels=["worker", "host", "gpu"])
-        used = GaugeMetricFamily("leaderboard_gpu_memory_used_bytes", "GPU memory in use.",
-                                 labels=["worker", "host", "gpu"])
-        total = GaugeMetricFamily("leaderboard_gpu_memory_total_bytes", "GPU memory in all.",
-                                  labels=["worker", "host", "gpu"])
-        temp = GaugeMetricFamily("leaderboard_gpu_temperature_celsius", "GPU temperature.",
-                                 labels=["worker", "host", "gpu"])
+        util = GaugeMetricFamily(
+            "leaderboard_gpu_utilization_percent", "GPU utilisation.", labels=["worker", "host", "gpu"]
+        )
+        used = GaugeMetricFamily(
+            "leaderboard_gpu_memory_used_bytes", "GPU memory in use.", labels=["worker", "host", "gpu"]
+        )
+        total = GaugeMetricFamily(
+            "leaderboard_gpu_memory_total_bytes", "GPU memory in all.", labels=["worker", "host", "gpu"]
+        )
+        temp = GaugeMetricFamily(
+            "leaderboard_gpu_temperature_celsius", "GPU temperature.", labels=["worker", "host", "gpu"]
+        )
         power = GaugeMetricFamily("leaderboard_gpu_power_watts", "GPU power draw.", labels=["worker", "host", "gpu"])
         per_pool = {pool: 0 for pool in settings.LB_POOLS}
         for name, host, pools, telemetry in live_workers().values_list("name", "host", "pools", "telemetry"):
@@ -106,9 +125,13 @@ class PlatformCollector(Collector):
                 per_pool[pool] = per_pool.get(pool, 0) + 1
             for reading in telemetry or []:
                 labels = [name, host, str(reading.get("index"))]
-                for family, key, scale in ((util, "utilization_pct", 1), (used, "memory_used_mb", 2**20),
-                                           (total, "memory_total_mb", 2**20), (temp, "temperature_c", 1),
-                                           (power, "power_w", 1)):
+                for family, key, scale in (
+                    (util, "utilization_pct", 1),
+                    (used, "memory_used_mb", 2**20),
+                    (total, "memory_total_mb", 2**20),
+                    (temp, "temperature_c", 1),
+                    (power, "power_w", 1),
+                ):
                     if reading.get(key) is not None:
                         family.add_metric(labels, float(reading[key]) * scale)
         for pool, count in sorted(per_pool.items()):
@@ -118,8 +141,9 @@ class PlatformCollector(Collector):
     def _sockets(self):
         from core.observability import STATE
 
-        family = GaugeMetricFamily("leaderboard_websocket_connections", "Open WebSockets in this web process.",
-                                   labels=["socket"])
+        family = GaugeMetricFamily(
+            "leaderboard_websocket_connections", "Open WebSockets in this web process.", labels=["socket"]
+        )
         family.add_metric(["agents"], STATE.get("ws_connections", 0))
         family.add_metric(["fleet"], _SOCKETS["fleet"])
         return family

@@ -74,15 +74,23 @@ def fleet_snapshot(*, now: datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     rows = []
     for worker in Worker.objects.order_by("host", "pid")[:500]:
-        rows.append({
-            "name": worker.name, "host": worker.host, "pid": worker.pid, "version": worker.version,
-            "pools": worker.pools, "gpus": worker.gpus, "gpu_status": worker.gpu_status,
-            "telemetry": worker.telemetry,
-            "current_job": str(worker.current_job) if worker.current_job else None,
-            "started_at": worker.started_at.isoformat(), "heartbeat_at": worker.heartbeat_at.isoformat(),
-            "heartbeat_age_s": round((now - worker.heartbeat_at).total_seconds(), 1),
-            "state": "alive" if is_alive(worker, now=now) else ("stopped" if worker.stopped_at else "gone"),
-        })
+        rows.append(
+            {
+                "name": worker.name,
+                "host": worker.host,
+                "pid": worker.pid,
+                "version": worker.version,
+                "pools": worker.pools,
+                "gpus": worker.gpus,
+                "gpu_status": worker.gpu_status,
+                "telemetry": worker.telemetry,
+                "current_job": str(worker.current_job) if worker.current_job else None,
+                "started_at": worker.started_at.isoformat(),
+                "heartbeat_at": worker.heartbeat_at.isoformat(),
+                "heartbeat_age_s": round((now - worker.heartbeat_at).total_seconds(), 1),
+                "state": "alive" if is_alive(worker, now=now) else ("stopped" if worker.stopped_at else "gone"),
+            }
+        )
     return rows
 
 
@@ -108,19 +116,29 @@ def pool_summary(*, now: datetime | None = None, waiting_limit: int = 20) -> lis
         jobs = Job.objects.filter(in_pools([pool]))
         pending = jobs.filter(status=JobStatus.PENDING)
         workers = [name for name, pools in live if pool in pools]
-        summary.append({
-            "pool": pool,
-            "classes": sorted(n for n, s in settings.LB_RESOURCE_CLASSES.items() if s.get("pool", "default") == pool),
-            "live_workers": workers,
-            "queue_depth": job_queue.get().pool_depth(pool),
-            "pending": pending.count(),
-            "running": jobs.filter(status=JobStatus.RUNNING).count(),
-            "reason": "" if workers else f"waiting for a worker in pool {pool}",
-            "waiting": [
-                {"id": str(pk), "owner": owner, "benchmark": benchmark, "resource_class": rc,
-                 "queued_at": queued_at.isoformat() if queued_at else None}
-                for pk, owner, benchmark, rc, queued_at in pending.order_by("queued_at").values_list(
-                    "pk", "owner__username", "benchmark", "resource_class", "queued_at")[:waiting_limit]
-            ],
-        })
+        summary.append(
+            {
+                "pool": pool,
+                "classes": sorted(
+                    n for n, s in settings.LB_RESOURCE_CLASSES.items() if s.get("pool", "default") == pool
+                ),
+                "live_workers": workers,
+                "queue_depth": job_queue.get().pool_depth(pool),
+                "pending": pending.count(),
+                "running": jobs.filter(status=JobStatus.RUNNING).count(),
+                "reason": "" if workers else f"waiting for a worker in pool {pool}",
+                "waiting": [
+                    {
+                        "id": str(pk),
+                        "owner": owner,
+                        "benchmark": benchmark,
+                        "resource_class": rc,
+                        "queued_at": queued_at.isoformat() if queued_at else None,
+                    }
+                    for pk, owner, benchmark, rc, queued_at in pending.order_by("queued_at").values_list(
+                        "pk", "owner__username", "benchmark", "resource_class", "queued_at"
+                    )[:waiting_limit]
+                ],
+            }
+        )
     return summary

@@ -16,10 +16,15 @@ from fleet import selectors
 
 @staff_member_required
 def fleet_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "fleet/page.html", {
-        "workers": selectors.fleet_snapshot(), "pools": selectors.pool_summary(),
-        "heartbeat_timeout_s": settings.LB_HEARTBEAT_TIMEOUT_S,
-    })
+    return render(
+        request,
+        "fleet/page.html",
+        {
+            "workers": selectors.fleet_snapshot(),
+            "pools": selectors.pool_summary(),
+            "heartbeat_timeout_s": settings.LB_HEARTBEAT_TIMEOUT_S,
+        },
+    )
 
 
 def _allowed_address(address: str) -> bool:
@@ -41,6 +46,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus text format: django-prometheus's request metrics plus fleet/metrics.py's collectors."""
     user = getattr(request, "user", None)
     if not (user is not None and user.is_staff) and not _allowed_address(client_ip(request)):
-        return JsonResponse({"error": "forbidden",
-                             "detail": "/metrics is for staff or the addresses in LB_METRICS_ALLOW."}, status=403)
+        return JsonResponse(
+            {"error": "forbidden", "detail": "/metrics is for staff or the addresses in LB_METRICS_ALLOW."}, status=403
+        )
     return ExportToDjangoView(request)

@@ -1,13 +1,12 @@
-
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.errors import DomainError
 from jobs import logs
 from jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from jobs.runner import job_rerecord
 from jobs.services import job_cancel, job_rerun
-from core.errors import DomainError
 
 
 class DeadLetterFilter(admin.SimpleListFilter):
@@ -27,8 +26,19 @@ class DeadLetterFilter(admin.SimpleListFilter):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ["id", "owner", "benchmark", "method", "status", "phase", "failure_kind", "attempts", "age",
-                    "deadline_flag", "created_at"]
+    list_display = [
+        "id",
+        "owner",
+        "benchmark",
+        "method",
+        "status",
+        "phase",
+        "failure_kind",
+        "attempts",
+        "age",
+        "deadline_flag",
+        "created_at",
+    ]
     list_filter = ["status", "benchmark", "failure_kind", DeadLetterFilter, "owner"]
     search_fields = ["id", "owner__username", "submission__method", "error"]
     actions = ["rerun", "rerun_stale", "cancel", "rerecord"]
@@ -63,8 +73,9 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="log (last lines)")
     def log_tail(self, job):
-        chunk = logs.read_chunk(job.pk, max(0, (logs.log_path(job.pk).stat().st_size
-                                                if logs.log_path(job.pk).exists() else 0) - 16000))
+        chunk = logs.read_chunk(
+            job.pk, max(0, (logs.log_path(job.pk).stat().st_size if logs.log_path(job.pk).exists() else 0) - 16000)
+        )
         return format_html('<pre style="max-height:30em;overflow:auto;white-space:pre-wrap">{}</pre>', chunk.text)
 
     @admin.action(description="Re-run (as a new job)")

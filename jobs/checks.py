@@ -17,12 +17,15 @@ def hidden_seed_strength(app_configs=None, **kwargs) -> list[Error]:
     errors = []
     fixed = int(settings.LB_HIDDEN_SEED or 0)
     if fixed and is_weak(fixed):
-        errors.append(Error(
-            f"LB_HIDDEN_SEED has {fixed.bit_length()} bits; a fixed hidden-data seed needs at least "
-            f"{MIN_SEED_BITS}.",
-            hint="Unset LB_HIDDEN_SEED (the installation draws 256 bits itself), or set it to "
-                 "python -c 'import secrets; print(secrets.randbits(256))'.",
-            id="jobs.E001"))
+        errors.append(
+            Error(
+                f"LB_HIDDEN_SEED has {fixed.bit_length()} bits; a fixed hidden-data seed needs at least "
+                f"{MIN_SEED_BITS}.",
+                hint="Unset LB_HIDDEN_SEED (the installation draws 256 bits itself), or set it to "
+                "python -c 'import secrets; print(secrets.randbits(256))'.",
+                id="jobs.E001",
+            )
+        )
     path = Path(settings.DATA_DIR) / SEED_FILE
     if not fixed and path.exists():  # read only: a check never makes the seed
         try:
@@ -31,10 +34,13 @@ def hidden_seed_strength(app_configs=None, **kwargs) -> list[Error]:
             errors.append(Error(f"{path} is unreadable or not a number.", id="jobs.E002"))
         else:
             if is_weak(stored):
-                errors.append(Error(
-                    f"{path} holds a legacy {stored.bit_length()}-bit hidden-data seed (hashes of it were "
-                    "published by earlier versions).",
-                    hint="Run `python manage.py rotate_hidden_data --all`: a new 256-bit seed and new hidden "
-                         "data; then `rerun_stale` for each benchmark.",
-                    id="jobs.E003"))
+                errors.append(
+                    Error(
+                        f"{path} holds a legacy {stored.bit_length()}-bit hidden-data seed (hashes of it were "
+                        "published by earlier versions).",
+                        hint="Run `python manage.py rotate_hidden_data --all`: a new 256-bit seed and new hidden "
+                        "data; then `rerun_stale` for each benchmark.",
+                        id="jobs.E003",
+                    )
+                )
     return errors

@@ -19,10 +19,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from core.errors import NotFound
 from jobs import logs
 from jobs.api.serializers import job_status_data
 from jobs.selectors import job_status_for
-from core.errors import NotFound
 
 CLOSE_NOT_FOUND = 4404
 
@@ -43,8 +43,11 @@ class JobLiveConsumer(AsyncWebsocketConsumer):
         await self.accept()
         status = await _status(self.scope.get("user"), self.job_id)
         if status is None:
-            await self.send(text_data=json.dumps({"type": "error", "error": "not_found",
-                                                  "detail": f"No job {self.job_id} visible to you."}))
+            await self.send(
+                text_data=json.dumps(
+                    {"type": "error", "error": "not_found", "detail": f"No job {self.job_id} visible to you."}
+                )
+            )
             await self.close(code=CLOSE_NOT_FOUND)
             return
         query = {k: v[-1] for k, v in parse_qs(self.scope.get("query_string", b"").decode("latin-1")).items()}
@@ -65,8 +68,16 @@ class JobLiveConsumer(AsyncWebsocketConsumer):
             while True:  # drain the log (chunks are bounded)
                 chunk = await asyncio.to_thread(logs.read_chunk, self.job_id, offset)
                 if chunk.text:
-                    await self.send(text_data=json.dumps({"type": "log", "text": chunk.text, "offset": chunk.offset,
-                                                          "next_offset": chunk.next_offset}))
+                    await self.send(
+                        text_data=json.dumps(
+                            {
+                                "type": "log",
+                                "text": chunk.text,
+                                "offset": chunk.offset,
+                                "next_offset": chunk.next_offset,
+                            }
+                        )
+                    )
                 offset = chunk.next_offset
                 if chunk.at_end:
                     break
@@ -87,5 +98,7 @@ class JobLiveConsumer(AsyncWebsocketConsumer):
 
 
 def _jsonable(data: dict) -> dict:
-    return {key: (str(value) if value is not None and not isinstance(value, (str, int, float, bool)) else value)
-            for key, value in data.items()}
+    return {
+        key: (str(value) if value is not None and not isinstance(value, (str, int, float, bool)) else value)
+        for key, value in data.items()
+    }

@@ -57,16 +57,22 @@ def containers_reap(*, me: str, engine_cli: list[str] | None = None) -> list[str
     if not found:
         return []
     job_ids = {_uuid(c.labels.get(JOB_LABEL, "")) for c in found} - {None}
-    running = {(str(pk), worker) for pk, worker in
-               Job.objects.filter(pk__in=job_ids, status=JobStatus.RUNNING).values_list("pk", "worker")}
+    running = {
+        (str(pk), worker)
+        for pk, worker in Job.objects.filter(pk__in=job_ids, status=JobStatus.RUNNING).values_list("pk", "worker")
+    }
     vanished = workers.view().vanished_workers({worker for _, worker in running})
     stale = [c for c in found if not _still_needed(c.labels, running=running, vanished=vanished, me=me)]
     if stale:
         docker.remove_containers(cli, [c.id for c in stale])
         for container in stale:
-            logger.warning("removed sandbox container %s of job %s (worker %s): its job no longer runs there",
-                           container.id[:12], container.labels.get(JOB_LABEL), container.labels.get(WORKER_LABEL),
-                           extra={"event": "sandbox_container_reaped", "job_id": container.labels.get(JOB_LABEL)})
+            logger.warning(
+                "removed sandbox container %s of job %s (worker %s): its job no longer runs there",
+                container.id[:12],
+                container.labels.get(JOB_LABEL),
+                container.labels.get(WORKER_LABEL),
+                extra={"event": "sandbox_container_reaped", "job_id": container.labels.get(JOB_LABEL)},
+            )
     return [c.id for c in stale]
 
 

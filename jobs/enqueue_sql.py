@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -42,14 +42,16 @@ from submissions.models import Submission
 # The advisory lock key space of one owner's enqueues: (LOCK_SPACE, owner id).
 LOCK_SPACE = zlib.crc32(b"leaders-board.jobs.enqueue") & 0x7FFFFFFF
 
-_CALL = "SELECT benchmark, active, used, inserted FROM lb_job_enqueue(%s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_CALL = (
+    "SELECT benchmark, active, used, inserted FROM lb_job_enqueue(%s::jsonb, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 
 
 def available() -> bool:
     return connection.vendor in ("postgresql", "sqlite")
 
 
-@lru_cache(maxsize=None)
+@cache
 def lock_owner_sql(vendor: str) -> str:
     """The statement that serialises one owner's enqueues, for the transaction path.
 
@@ -70,20 +72,41 @@ class Outcome:
     inserted: bool
 
 
-def enqueue_in_one_statement(*, job: Job, owner: AbstractBaseUser, open_benchmarks: Iterable[str] | None,
-                             since: datetime, max_active: int, rate_limit: int) -> Outcome:
+def enqueue_in_one_statement(
+    *,
+    job: Job,
+    owner: AbstractBaseUser,
+    open_benchmarks: Iterable[str] | None,
+    since: datetime,
+    max_active: int,
+    rate_limit: int,
+) -> Outcome:
     """Insert ``job`` (its benchmark taken from its submission) if it is admitted without
     counting phase usage; return what the check read either way.
 
     Inside a caller's transaction the statement runs in a savepoint, so a duplicate key
     (a racing idempotent request) leaves that transaction usable."""
     if connection.vendor == "sqlite":
-        return _sqlite_enqueue(job=job, owner=owner, open_benchmarks=open_benchmarks, since=since,
-                               max_active=max_active, rate_limit=rate_limit)
+        return _sqlite_enqueue(
+            job=job,
+            owner=owner,
+            open_benchmarks=open_benchmarks,
+            since=since,
+            max_active=max_active,
+            rate_limit=rate_limit,
+        )
     params = [
-        row_json(job), LOCK_SPACE, owner.is_staff, None if open_benchmarks is None else list(open_benchmarks),
-        list(ACTIVE_STATUSES), since, JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM,
-        max_active, rate_limit,
+        row_json(job),
+        LOCK_SPACE,
+        owner.is_staff,
+        None if open_benchmarks is None else list(open_benchmarks),
+        list(ACTIVE_STATUSES),
+        since,
+        JobStatus.CANCELLED,
+        JobStatus.FAILED,
+        FailureKind.PLATFORM,
+        max_active,
+        rate_limit,
     ]
     if connection.in_atomic_block:
         with transaction.atomic():
@@ -109,7 +132,7 @@ _COUNTED = "NOT j.status = %s AND NOT (j.status = %s AND j.failure_kind = %s AND
 _COUNTED_PARAMS = (JobStatus.CANCELLED, JobStatus.FAILED, FailureKind.PLATFORM)
 
 
-@lru_cache(maxsize=None)
+@cache
 def enqueue_check_sql(*, visible_to_all: bool) -> str:
     """The submission's benchmark and the owner's two limit counts, as one row (no lock, no write)."""
     jobs, submissions = Job._meta.db_table, Submission._meta.db_table
@@ -119,23 +142,31 @@ def enqueue_check_sql(*, visible_to_all: bool) -> str:
     # (indexes owner+status and owner+created_at), not their whole history. Aggregates
     # without GROUP BY give one row even when there is none.
     return (
-        f"SELECT (SELECT s.benchmark FROM \"{submissions}\" s WHERE s.id = %s{mine}), "
+        f'SELECT (SELECT s.benchmark FROM "{submissions}" s WHERE s.id = %s{mine}), '
         f"COUNT(CASE WHEN j.status IN ({statuses}) THEN 1 END), "
         f"COUNT(CASE WHEN j.created_at >= %s AND {_COUNTED} THEN 1 END) "
-        f"FROM \"{jobs}\" j WHERE j.owner_id = %s AND (j.status IN ({statuses}) OR j.created_at >= %s)"
+        f'FROM "{jobs}" j WHERE j.owner_id = %s AND (j.status IN ({statuses}) OR j.created_at >= %s)'
     )
 
 
 def enqueue_check_params(*, owner: AbstractBaseUser, submission_pk, since_value) -> list:
     """The parameters of :func:`enqueue_check_sql` (database values: ``get_db_prep_value``'d)."""
-    return [submission_pk, *([] if owner.is_staff else [owner.pk]), *ACTIVE_STATUSES,
-            since_value, *_COUNTED_PARAMS, owner.pk, *ACTIVE_STATUSES, since_value]
+    return [
+        submission_pk,
+        *([] if owner.is_staff else [owner.pk]),
+        *ACTIVE_STATUSES,
+        since_value,
+        *_COUNTED_PARAMS,
+        owner.pk,
+        *ACTIVE_STATUSES,
+        since_value,
+    ]
 
 
 _SUBMISSION_BENCHMARK_SQL = f'SELECT benchmark FROM "{Submission._meta.db_table}" WHERE id = %s'
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sqlite_insert_sql(*, visible_to_all: bool, open_count: int | None) -> str:
     """INSERT of every column, the benchmark taken from the submission, if the job is admitted."""
     jobs, submissions = Job._meta.db_table, Submission._meta.db_table
@@ -153,17 +184,31 @@ def _sqlite_insert_sql(*, visible_to_all: bool, open_count: int | None) -> str:
     )
 
 
-def _sqlite_enqueue(*, job: Job, owner: AbstractBaseUser, open_benchmarks: Iterable[str] | None,
-                    since: datetime, max_active: int, rate_limit: int) -> Outcome:
+def _sqlite_enqueue(
+    *,
+    job: Job,
+    owner: AbstractBaseUser,
+    open_benchmarks: Iterable[str] | None,
+    since: datetime,
+    max_active: int,
+    rate_limit: int,
+) -> Outcome:
     opened = None if open_benchmarks is None else sorted(open_benchmarks)
     fields, values = row_values(job)
     submission_pk = Submission._meta.pk.get_db_prep_value(job.submission_id, connection)
     since_value = Job._meta.get_field("created_at").get_db_prep_value(since, connection)
     params = [
         *(value for field, value in zip(fields, values) if field.name != "benchmark"),  # it comes from s
-        submission_pk, *([] if owner.is_staff else [owner.pk]), *(opened or []),
-        owner.pk, *ACTIVE_STATUSES, max_active,
-        owner.pk, since_value, *_COUNTED_PARAMS, rate_limit,
+        submission_pk,
+        *([] if owner.is_staff else [owner.pk]),
+        *(opened or []),
+        owner.pk,
+        *ACTIVE_STATUSES,
+        max_active,
+        owner.pk,
+        since_value,
+        *_COUNTED_PARAMS,
+        rate_limit,
     ]
     insert = _sqlite_insert_sql(visible_to_all=owner.is_staff, open_count=None if opened is None else len(opened))
     # Inside a caller's transaction, a savepoint (a taken key leaves it usable); else no BEGIN at all.
@@ -181,8 +226,9 @@ def _sqlite_enqueue(*, job: Job, owner: AbstractBaseUser, open_benchmarks: Itera
                 mark_inserted(job)
                 return Outcome(benchmark=job.benchmark, active=None, used=None, inserted=True)
             # Why not: read after the fact, for the refusal or the fallback.
-            cursor.execute(enqueue_check_sql(visible_to_all=owner.is_staff),
-                           enqueue_check_params(owner=owner, submission_pk=submission_pk, since_value=since_value))
+            cursor.execute(
+                enqueue_check_sql(visible_to_all=owner.is_staff),
+                enqueue_check_params(owner=owner, submission_pk=submission_pk, since_value=since_value),
+            )
             benchmark, active, used = cursor.fetchone()
             return Outcome(benchmark=benchmark, active=active, used=used, inserted=False)
-

@@ -9,10 +9,13 @@ from django.conf import settings
 # Domain error codes of submission_create / job_enqueue, by the field they are about.
 ERROR_FIELDS = {
     "bad_method": "method",
-    "bad_entrypoint": "entrypoint", "missing_entrypoint": "entrypoint",
+    "bad_entrypoint": "entrypoint",
+    "missing_entrypoint": "entrypoint",
     "missing_config_file": "config_file",
     "bad_resource_class": "resource_class",
-    "unknown_benchmark": None, "rate_limited": None, "too_many_active_jobs": None,
+    "unknown_benchmark": None,
+    "rate_limited": None,
+    "too_many_active_jobs": None,
 }
 
 
@@ -25,9 +28,10 @@ class SubmitForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resource_class"].choices = [(name, f"{name} ({spec.get('timeout_s', '?')} s, "
-                                                        f"{spec.get('memory_mb', '?')} MB)")
-                                                 for name, spec in sorted(settings.LB_RESOURCE_CLASSES.items())]
+        self.fields["resource_class"].choices = [
+            (name, f"{name} ({spec.get('timeout_s', '?')} s, {spec.get('memory_mb', '?')} MB)")
+            for name, spec in sorted(settings.LB_RESOURCE_CLASSES.items())
+        ]
         self.fields["resource_class"].initial = settings.LB_DEFAULT_RESOURCE_CLASS
 
     def add_api_errors(self, errors: dict) -> None:

@@ -7,7 +7,7 @@ by byte offset, so a client can tail a running job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -27,7 +27,7 @@ def open_for_append(job_id):
 
 def platform_line(log, message: str) -> None:
     """A line the platform (not the submission) writes, marked as such."""
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     log.write(f"[platform {stamp}] {message}\n".encode())
 
 

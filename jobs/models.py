@@ -44,8 +44,7 @@ class Job(models.Model):
     submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="jobs")
     # No single-column indexes on owner and benchmark: the composite indexes in Meta lead
     # with them and serve the same lookups; every index is one more B-tree an enqueue writes.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs",
-                              db_index=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs", db_index=False)
     benchmark = models.SlugField(max_length=64, db_index=False)
     resource_class = models.CharField(max_length=32)
 
@@ -87,8 +86,10 @@ class Job(models.Model):
             # failure_kind decide whether a job counts, and a table read per job cost an
             # enqueue more than its insert did (docs/performance.md). needs_recording: a platform
             # failure after scoring still counts (selectors.counts_against_quota).
-            models.Index(fields=["owner", "created_at", "status", "failure_kind", "needs_recording"],
-                         name="jobs_job_rate_window_idx"),
+            models.Index(
+                fields=["owner", "created_at", "status", "failure_kind", "needs_recording"],
+                name="jobs_job_rate_window_idx",
+            ),
             models.Index(fields=["benchmark", "status"]),
         ]
 

@@ -10,7 +10,7 @@ With no app answering, a job is private, has no replay link, no entry and no fin
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from jobs.models import Job
 

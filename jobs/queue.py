@@ -96,8 +96,11 @@ class SharedQueue(_HueyQueue):
 
         # Reads every waiting message: fine for the sweeper and a metrics scrape, the only
         # readers, and only on a queue that was not built for pools.
-        return sum(1 for task in self.huey.pending()
-                   if task.name == run_job.task_class.__name__ and (task.kwargs or {}).get("pool", "default") == pool)
+        return sum(
+            1
+            for task in self.huey.pending()
+            if task.name == run_job.task_class.__name__ and (task.kwargs or {}).get("pool", "default") == pool
+        )
 
 
 def adapter_for(huey: Huey) -> JobQueue:
@@ -120,8 +123,12 @@ def pools_routed(app_configs=None, **kwargs) -> list[Warning]:
     from django.conf import settings
 
     if len(settings.LB_POOLS) > 1 and not get().routes_pools:
-        return [Warning(f"{len(settings.LB_POOLS)} pools are configured but the queue ({type(get().huey).__name__}) "
-                        "has one queue for all: every worker takes every pool's jobs.",
-                        hint="Use jobs.queue_huey.PoolRedisHuey or PoolSqliteHuey in settings HUEY.",
-                        id="jobs.W010")]
+        return [
+            Warning(
+                f"{len(settings.LB_POOLS)} pools are configured but the queue ({type(get().huey).__name__}) "
+                "has one queue for all: every worker takes every pool's jobs.",
+                hint="Use jobs.queue_huey.PoolRedisHuey or PoolSqliteHuey in settings HUEY.",
+                id="jobs.W010",
+            )
+        ]
     return []

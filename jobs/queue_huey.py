@@ -88,8 +88,10 @@ class PoolSqliteStorage(PoolStorage, SqliteStorage):
         # sql(commit=True) wraps it in BEGIN EXCLUSIVE ... COMMIT, three statements
         # with the queue's write lock held between them.
         with self.lock:
-            self.conn.execute("insert into task (queue, data, priority) values (?, ?, ?)",
-                              (self.pool_queue(pool), self.to_blob(data), 0))
+            self.conn.execute(
+                "insert into task (queue, data, priority) values (?, ?, ?)",
+                (self.pool_queue(pool), self.to_blob(data), 0),
+            )
 
     def pool_size(self, pool: str) -> int:
         return self.sql("select count(id) from task where queue=?", (self.pool_queue(pool),), results=True)[0][0]
@@ -102,8 +104,11 @@ class PoolSqliteStorage(PoolStorage, SqliteStorage):
         with self.db(commit=True) as curs:
             # The main queue first (sweeps), then the pools in the order served.
             order = " ".join(f"when ? then {i}" for i in range(len(queues)))
-            curs.execute(f"select id, data from task where queue in ({marks}) "
-                         f"order by case queue {order} end, priority desc, id limit 1", queues + queues)
+            curs.execute(
+                f"select id, data from task where queue in ({marks}) "
+                f"order by case queue {order} end, priority desc, id limit 1",
+                queues + queues,
+            )
             row = curs.fetchone()
             if row is not None:
                 curs.execute("delete from task where id = ?", (row[0],))

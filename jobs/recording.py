@@ -14,21 +14,21 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 from django.conf import settings
 
 from benchmarks import registry
-from benchmarks.base import Benchmark, Score
+from benchmarks.base import Benchmark
 from jobs import logs
 from jobs.models import Job
-from sandbox import safe_output_files
 from jobs.scoring import datasets, intervals, isolated
 from jobs.tracking import RunContent, RunRecord, experiment_name, tracker, with_retries
 from jobs.workspace import Workspace
+from sandbox import safe_output_files
 from submissions import config_params
 
 logger = logging.getLogger(__name__)
@@ -47,8 +47,9 @@ def flat_config(path: Path) -> dict[str, object]:
             data = handle.read(config_params.MAX_CONFIG_BYTES + 1)
     except OSError:
         return {}
-    limits = isolated.Limits(timeout_s=10, memory_mb=256, max_file_mb=1, what="reading the config",
-                             culprit="the submission's config file")
+    limits = isolated.Limits(
+        timeout_s=10, memory_mb=256, max_file_mb=1, what="reading the config", culprit="the submission's config file"
+    )
     try:
         params = isolated.run(_config_params_in_child, data, limits=limits).value
     except (isolated.Stopped, isolated.CouldNotStart) as exc:
@@ -56,14 +57,19 @@ def flat_config(path: Path) -> dict[str, object]:
         return {}
     if not isinstance(params, dict):
         return {}
-    return {key: value for key, value in params.items()
-            if config_params.is_param_name(key) and isinstance(value, (str, int, float, bool, type(None)))}
+    return {
+        key: value
+        for key, value in params.items()
+        if config_params.is_param_name(key) and isinstance(value, (str, int, float, bool, type(None)))
+    }
 
 
 def _config_params_in_child(data: bytes) -> dict[str, object]:
     params = config_params.read_params(data, strict=False)
-    return {key: value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
-            for key, value in params.items()}
+    return {
+        key: value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        for key, value in params.items()
+    }
 
 
 @lru_cache(maxsize=1)
@@ -128,8 +134,12 @@ def _content(job: Job, *, workspace: Workspace, log_copy: Path) -> RunContent:
         run_name=f"{job.submission.method} by {job.owner.username}",
         params=_params(job, benchmark, workspace.code if workspace.code.exists() else None),
         metrics={k: v for k, v in job.metrics.items() if v is not None},
-        tags={"lb.user": job.owner.username, "lb.method": job.submission.method,
-              "lb.benchmark": job.benchmark, "lb.resource_class": job.resource_class},
+        tags={
+            "lb.user": job.owner.username,
+            "lb.method": job.submission.method,
+            "lb.benchmark": job.benchmark,
+            "lb.resource_class": job.resource_class,
+        },
         artifacts=artifacts,
     )
 
@@ -139,8 +149,7 @@ def _artifact_folder(path: Path, root: Path) -> str:
     return "scorer" if relative == Path(".") else f"scorer/{relative.as_posix()}"
 
 
-def record(job: Job, *, workspace: Workspace,
-           on_retry: Callable[[int, Exception], None] | None = None) -> RunRecord:
+def record(job: Job, *, workspace: Workspace, on_retry: Callable[[int, Exception], None] | None = None) -> RunRecord:
     """Record the scored ``job`` as one MLflow run (idempotent per job).
 
     Raises ``TrackingUnavailable`` once the retries are spent."""
@@ -148,7 +157,11 @@ def record(job: Job, *, workspace: Workspace,
     try:
         shutil.copyfile(logs.log_path(job.pk), log_copy)
         content = _content(job, workspace=workspace, log_copy=log_copy)
-        return with_retries(lambda: tracker().record(content), attempts=settings.TRACKING_RETRIES,
-                            backoff_s=settings.TRACKING_BACKOFF_S, on_retry=on_retry or (lambda _a, _e: None))
+        return with_retries(
+            lambda: tracker().record(content),
+            attempts=settings.TRACKING_RETRIES,
+            backoff_s=settings.TRACKING_BACKOFF_S,
+            on_retry=on_retry or (lambda _a, _e: None),
+        )
     finally:
         shutil.rmtree(log_copy.parent, ignore_errors=True)

@@ -26,12 +26,12 @@ from core import logcontext
 from core.errors import Conflict
 from jobs import containers, logs, recording, transitions
 from jobs.models import FailureKind, Job, JobPhase
-from sandbox import get_sandbox
-from sandbox.base import ResourceClass, RunOutcome, RunSpec
 from jobs.scoring import datasets, intervals, isolated, isolated_score
 from jobs.signals import job_completed
 from jobs.tracking import RunRecord, TrackingUnavailable
 from jobs.workspace import Workspace
+from sandbox import get_sandbox
+from sandbox.base import ResourceClass, RunOutcome, RunSpec
 from submissions import archive as submission_archive
 
 logger = logging.getLogger(__name__)
@@ -58,8 +58,13 @@ def _extract(job: Job, destination: Path) -> None:
     """Unpack the archive as stored (a .zip or tar as uploaded, or the tar.gz of loose files)
     once, under the upload rules, checking every file against the submission's manifest."""
     stored = job.submission.archive
-    submission_archive.extract(lambda: stored.storage.open(stored.name, "rb"), stored.name, destination,
-                               job.submission.files, job.submission.entrypoint)
+    submission_archive.extract(
+        lambda: stored.storage.open(stored.name, "rb"),
+        stored.name,
+        destination,
+        job.submission.files,
+        job.submission.entrypoint,
+    )
 
 
 class _Ticker:
@@ -106,9 +111,12 @@ def _run_submission(job: Job, workspace: Workspace, log, worker: str) -> RunOutc
         # Whose container it is, so a worker starting after this one crashed removes it.
         labels=containers.container_labels(job_id=str(job.pk), worker=worker),
     )
-    logs.platform_line(log, f"running {submission.entrypoint} in sandbox {sandbox.name!r}, "
-                            f"resource class {resources.name} (timeout {resources.timeout_s} s, "
-                            f"memory {resources.memory_mb} MiB)")
+    logs.platform_line(
+        log,
+        f"running {submission.entrypoint} in sandbox {sandbox.name!r}, "
+        f"resource class {resources.name} (timeout {resources.timeout_s} s, "
+        f"memory {resources.memory_mb} MiB)",
+    )
     ticker = _Ticker(str(job.pk), worker)
     return sandbox.run(spec, log=log, should_cancel=ticker.should_cancel, on_tick=ticker.tick)
 
@@ -125,9 +133,14 @@ def _sandbox():
 
         from sandbox.docker import parse_path_map
 
-        return get_sandbox("docker", debug=settings.DEBUG, image=settings.LB_SANDBOX_IMAGE,
-                           cli=settings.LB_CONTAINER_CLI, cli_args=shlex.split(settings.LB_CONTAINER_CLI_ARGS),
-                           path_map=parse_path_map(settings.LB_DOCKER_PATH_MAP) or None)
+        return get_sandbox(
+            "docker",
+            debug=settings.DEBUG,
+            image=settings.LB_SANDBOX_IMAGE,
+            cli=settings.LB_CONTAINER_CLI,
+            cli_args=shlex.split(settings.LB_CONTAINER_CLI_ARGS),
+            path_map=parse_path_map(settings.LB_DOCKER_PATH_MAP) or None,
+        )
     return get_sandbox(settings.LB_SANDBOX, debug=settings.DEBUG)
 
 
@@ -194,14 +207,21 @@ def _outcome_to_failure(outcome: RunOutcome, job: Job) -> JobFailed | None:
     return JobFailed(reason, FailureKind.SUBMISSION)
 
 
-def scoring_limits(resource_class_name: str, *, what: str = "scoring",
-                   culprit: str = "the submission's output") -> isolated.Limits:
+def scoring_limits(
+    resource_class_name: str, *, what: str = "scoring", culprit: str = "the submission's output"
+) -> isolated.Limits:
     """The scoring child's limits: LB_SCORING_*, memory from the resource class unless set."""
-    memory_mb = settings.LB_SCORING_MEMORY_MB or settings.LB_RESOURCE_CLASSES.get(
-        resource_class_name, {}).get("memory_mb", 4096)
-    return isolated.Limits(timeout_s=settings.LB_SCORING_TIMEOUT_S, memory_mb=int(memory_mb),
-                           max_file_mb=settings.LB_SCORING_MAX_FILE_MB,
-                           require_no_network=settings.LB_SCORING_REQUIRE_NO_NETWORK, what=what, culprit=culprit)
+    memory_mb = settings.LB_SCORING_MEMORY_MB or settings.LB_RESOURCE_CLASSES.get(resource_class_name, {}).get(
+        "memory_mb", 4096
+    )
+    return isolated.Limits(
+        timeout_s=settings.LB_SCORING_TIMEOUT_S,
+        memory_mb=int(memory_mb),
+        max_file_mb=settings.LB_SCORING_MAX_FILE_MB,
+        require_no_network=settings.LB_SCORING_REQUIRE_NO_NETWORK,
+        what=what,
+        culprit=culprit,
+    )
 
 
 def _score(job: Job, workspace: Workspace, outcome: RunOutcome, ticker: _Ticker) -> Score:
@@ -216,14 +236,23 @@ def _score(job: Job, workspace: Workspace, outcome: RunOutcome, ticker: _Ticker)
     benchmark = registry.get(job.benchmark)
     _, hidden_dir = datasets.ready_dirs(benchmark)
     run_info = RunInfo(
-        wall_seconds=outcome.duration_s, peak_vram_mb=outcome.peak_vram_mb,
-        gpu=outcome.peak_vram_mb > 0 or settings.LB_WORKER_GPU != "", resource_class=job.resource_class,
+        wall_seconds=outcome.duration_s,
+        peak_vram_mb=outcome.peak_vram_mb,
+        gpu=outcome.peak_vram_mb > 0 or settings.LB_WORKER_GPU != "",
+        resource_class=job.resource_class,
     )
     limits = scoring_limits(job.resource_class)
     try:
-        score, ran = isolated_score.score(benchmark, output_dir=workspace.output, hidden_dir=hidden_dir,
-                                          artifact_dir=workspace.artifacts, run_info=run_info, limits=limits,
-                                          on_tick=ticker.tick, should_cancel=ticker.should_cancel)
+        score, ran = isolated_score.score(
+            benchmark,
+            output_dir=workspace.output,
+            hidden_dir=hidden_dir,
+            artifact_dir=workspace.artifacts,
+            run_info=run_info,
+            limits=limits,
+            on_tick=ticker.tick,
+            should_cancel=ticker.should_cancel,
+        )
     except isolated.Cancelled:
         raise JobFailed("cancelled", "cancelled") from None
     except isolated.CouldNotStart as exc:
@@ -231,13 +260,21 @@ def _score(job: Job, workspace: Workspace, outcome: RunOutcome, ticker: _Ticker)
         raise JobFailed(f"scoring could not start: {exc}", FailureKind.PLATFORM) from exc
     except isolated.Stopped as exc:
         if exc.detail:
-            logger.warning("job %s: scoring stopped (%s, charged to the submission): %s\n%s", job.pk, exc.kind,
-                           exc.reason, exc.detail)
+            logger.warning(
+                "job %s: scoring stopped (%s, charged to the submission): %s\n%s",
+                job.pk,
+                exc.kind,
+                exc.reason,
+                exc.detail,
+            )
         reason = f"output rejected by the scorer: {exc.reason}" if exc.kind == "rejected" else exc.reason
         raise JobFailed(reason, FailureKind.SUBMISSION) from None
     if not ran.network_isolated:
-        logger.warning("job %s: scored WITHOUT network isolation (unshare refused; "
-                       "LB_SCORING_REQUIRE_NO_NETWORK=1 refuses instead)", job.pk)
+        logger.warning(
+            "job %s: scored WITHOUT network isolation (unshare refused; "
+            "LB_SCORING_REQUIRE_NO_NETWORK=1 refuses instead)",
+            job.pk,
+        )
     return score
 
 
@@ -246,8 +283,11 @@ def execute(job_id: str) -> str:
     with logcontext.bound(job_id=job_id):  # every line about this job carries its id
         started = time.monotonic()
         outcome = _execute_claimed(job_id)
-        logger.info("job %s", outcome, extra={"event": "job_finished", "outcome": outcome,
-                                               "duration_s": round(time.monotonic() - started, 2)})
+        logger.info(
+            "job %s",
+            outcome,
+            extra={"event": "job_finished", "outcome": outcome, "duration_s": round(time.monotonic() - started, 2)},
+        )
         return outcome
 
 
@@ -256,8 +296,10 @@ def _execute_claimed(job_id: str) -> str:
     if not transitions.job_claim(job_id=job_id, worker=worker):
         return "not-claimed"  # taken by another worker, cancelled, or already done
     job = Job.objects.select_related("submission", "owner").get(pk=job_id)
-    logger.info("job claimed", extra={"event": "job_claimed", "worker": worker, "benchmark": job.benchmark,
-                                      "attempt": job.attempts})
+    logger.info(
+        "job claimed",
+        extra={"event": "job_claimed", "worker": worker, "benchmark": job.benchmark, "attempt": job.attempts},
+    )
     with logs.open_for_append(job.pk) as log:
         logs.platform_line(log, f"attempt {job.attempts}/{job.max_attempts} on {worker}")
         try:
@@ -272,8 +314,12 @@ def _execute_claimed(job_id: str) -> str:
             if job.attempts < job.max_attempts:
                 transitions.job_release(job_id=job_id, worker=worker, reason=f"platform error: {exc}")
                 return "released"
-            transitions.job_fail(job_id=job_id, worker=worker, kind=FailureKind.PLATFORM,
-                              reason=f"gave up after {job.attempts} attempts: {type(exc).__name__}: {exc}")
+            transitions.job_fail(
+                job_id=job_id,
+                worker=worker,
+                kind=FailureKind.PLATFORM,
+                reason=f"gave up after {job.attempts} attempts: {type(exc).__name__}: {exc}",
+            )
             return "failed"
 
 
@@ -290,8 +336,11 @@ def _execute(job: Job, log, worker: str) -> str:
     workspace = Workspace.fresh(job.pk)
     _extract(job, workspace.code)
     outcome = _run_submission(job, workspace, log, worker)
-    logs.platform_line(log, f"run ended: {outcome.kind} after {outcome.duration_s:.1f} s"
-                            + (f" ({outcome.reason})" if outcome.reason else ""))
+    logs.platform_line(
+        log,
+        f"run ended: {outcome.kind} after {outcome.duration_s:.1f} s"
+        + (f" ({outcome.reason})" if outcome.reason else ""),
+    )
     failure = _outcome_to_failure(outcome, job)
     if failure:
         raise failure
@@ -304,13 +353,16 @@ def _execute(job: Job, log, worker: str) -> str:
         fields = intervals.score_fields(benchmark, score, job_id=job.pk)
     except (ValueError, TypeError, IndexError, ZeroDivisionError, FloatingPointError) as exc:
         # The per-item arrays came out of the scoring child, which read the submission's bytes.
-        raise JobFailed(f"the scorer's per-item results could not be resampled: {type(exc).__name__}: {exc}",
-                        FailureKind.SUBMISSION) from exc
+        raise JobFailed(
+            f"the scorer's per-item results could not be resampled: {type(exc).__name__}: {exc}", FailureKind.SUBMISSION
+        ) from exc
     fields["peak_vram_mb"] = outcome.peak_vram_mb
     fields["reproducibility"] = recording.reproducibility(job, benchmark)
     # Read by /metrics (fleet/metrics.py): how long the run and its scoring took.
-    fields["reproducibility"]["timings"] = {"run_s": round(outcome.duration_s, 3),
-                                            "scoring_s": round(time.monotonic() - scoring_started, 3)}
+    fields["reproducibility"]["timings"] = {
+        "run_s": round(outcome.duration_s, 3),
+        "scoring_s": round(time.monotonic() - scoring_started, 3),
+    }
     if not transitions.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
         raise JobFailed("cancelled", "cancelled")
     # No number in the log yet: it is written when the job completes (_complete), so a job
@@ -327,19 +379,25 @@ def _record_and_complete(job: Job, workspace: Workspace, log, worker: str) -> st
     try:
         record = recording.record(job, workspace=workspace, on_retry=on_retry)
     except TrackingUnavailable as exc:
-        reason = (f"tracking unavailable: {exc}. Scoring was done; the job will be recorded, and its "
-                  "score shown, once tracking is back (an operator re-records it).")
+        reason = (
+            f"tracking unavailable: {exc}. Scoring was done; the job will be recorded, and its "
+            "score shown, once tracking is back (an operator re-records it)."
+        )
         logs.platform_line(log, reason)
-        transitions.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
-                          needs_recording=True)
+        transitions.job_fail(
+            job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM, needs_recording=True
+        )
         return "failed"
     except Exception as exc:  # our bug, after scoring: no retry (the score is spent), an operator re-records
         logger.exception("job %s: recording failed", job.pk)
-        reason = (f"recording failed: {type(exc).__name__}: {exc}. Scoring was done; the job will be recorded, "
-                  "and its score shown, once an operator re-records it.")
+        reason = (
+            f"recording failed: {type(exc).__name__}: {exc}. Scoring was done; the job will be recorded, "
+            "and its score shown, once an operator re-records it."
+        )
         logs.platform_line(log, reason)
-        transitions.job_fail(job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM,
-                          needs_recording=True)
+        transitions.job_fail(
+            job_id=str(job.pk), worker=worker, reason=reason, kind=FailureKind.PLATFORM, needs_recording=True
+        )
         return "failed"
     if not _complete(job, record, worker=worker, output_dir=workspace.output, log=log):
         logs.platform_line(log, "recorded, but the job was cancelled or taken back meanwhile")
@@ -350,8 +408,9 @@ def _record_and_complete(job: Job, workspace: Workspace, log, worker: str) -> st
 
 def _complete(job: Job, record: RunRecord, *, worker: str | None, output_dir: Path, log=None) -> bool:
     """Move the job to completed, then tell the other apps; False if it was no longer ours."""
-    if not transitions.job_complete(job_id=str(job.pk), worker=worker, run_id=record.run_id,
-                                 experiment_id=record.experiment_id):
+    if not transitions.job_complete(
+        job_id=str(job.pk), worker=worker, run_id=record.run_id, experiment_id=record.experiment_id
+    ):
         return False
     job.refresh_from_db()
     if log is not None:  # the score reaches the log only now (see _execute)
@@ -359,8 +418,9 @@ def _complete(job: Job, record: RunRecord, *, worker: str | None, output_dir: Pa
         logs.platform_line(log, f"completed; MLflow run {record.run_id}")
     for receiver, error in job_completed.send_robust(sender=Job, job=job, output_dir=output_dir):
         if error is not None:  # a listener's failure never undoes the completed job
-            logger.error("after completing job %s, %s failed: %r", job.pk, getattr(receiver, "__name__", receiver),
-                         error)
+            logger.error(
+                "after completing job %s, %s failed: %r", job.pk, getattr(receiver, "__name__", receiver), error
+            )
             if log is not None:
                 logs.platform_line(log, f"after completion, {getattr(receiver, '__name__', receiver)} failed: {error}")
     return True

@@ -29,8 +29,11 @@ def run(*, huey: Huey, queue: JobQueue, interval_s: float, stop: threading.Event
     """Push until ``stop`` is set."""
     interval_s = max(1.0, float(interval_s))
     stale_after_s = max(5 * interval_s, 60.0)  # a sweep waiting this long lost its message
-    logger.info("scheduler started: a sweep every %.0f s, periodic tasks every minute", interval_s,
-                extra={"event": "scheduler_started", "sweep_interval_s": interval_s})
+    logger.info(
+        "scheduler started: a sweep every %.0f s, periodic tasks every minute",
+        interval_s,
+        extra={"event": "scheduler_started", "sweep_interval_s": interval_s},
+    )
     next_sweep = time.monotonic()
     last_minute = None
     while not stop.is_set():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -74,9 +74,23 @@ def job_for(*, user: AbstractBaseUser, job_id) -> Job:
 
 
 # What the status endpoint reads: no joins, no result or metrics columns.
-STATUS_FIELDS = ("id", "submission_id", "owner_id", "benchmark", "status", "phase", "attempts", "max_attempts",
-                 "resource_class", "created_at", "started_at", "finished_at", "error", "failure_kind",
-                 "queued_at")
+STATUS_FIELDS = (
+    "id",
+    "submission_id",
+    "owner_id",
+    "benchmark",
+    "status",
+    "phase",
+    "attempts",
+    "max_attempts",
+    "resource_class",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "error",
+    "failure_kind",
+    "queued_at",
+)
 
 
 def job_status_for(*, user: AbstractBaseUser, job_id) -> Job:
@@ -96,7 +110,7 @@ def job_status_for(*, user: AbstractBaseUser, job_id) -> Job:
     raise NotFound(f"No job {job_id} visible to you.")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _status_sql(*, mine: bool) -> str:
     columns = ", ".join(f'"{Job._meta.get_field(name).column}"' for name in STATUS_FIELDS)
     owner = f' AND "{Job._meta.get_field("owner").column}" = %s' if mine else ""
@@ -114,7 +128,7 @@ def active_job_count(*, owner: AbstractBaseUser) -> int:
 def parse_rate(rate: str) -> tuple[int, timedelta]:
     count, _, period = rate.partition("/")
     number = "".join(ch for ch in period if ch.isdigit()) or "1"
-    unit = period[len(number):] if period[:1].isdigit() else period
+    unit = period[len(number) :] if period[:1].isdigit() else period
     return int(count), timedelta(seconds=int(number) * _PERIODS[unit[:1].lower()])
 
 
@@ -128,8 +142,9 @@ def counts_against_quota() -> Q:
     A score is a spent job: one that failed after its score was saved (``needs_recording``:
     MLflow refused or was away) counts, whatever happened next. The same rule is spelled in
     SQL in ``jobs.enqueue_sql._COUNTED`` and in ``lb_job_enqueue`` (migration ``jobs/0005``)."""
-    return ~Q(status=JobStatus.CANCELLED) & ~Q(status=JobStatus.FAILED, failure_kind=FailureKind.PLATFORM,
-                                               needs_recording=False)
+    return ~Q(status=JobStatus.CANCELLED) & ~Q(
+        status=JobStatus.FAILED, failure_kind=FailureKind.PLATFORM, needs_recording=False
+    )
 
 
 @dataclass(frozen=True)
@@ -174,19 +189,24 @@ def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCh
     limit, window = job_rate_limit()
     since = timezone.now() - window
     since_value = Job._meta.get_field("created_at").get_db_prep_value(since, connection)
-    params = enqueue_check_params(owner=owner, since_value=since_value,
-                                  submission_pk=Submission._meta.pk.get_db_prep_value(submission_uuid, connection))
+    params = enqueue_check_params(
+        owner=owner,
+        since_value=since_value,
+        submission_pk=Submission._meta.pk.get_db_prep_value(submission_uuid, connection),
+    )
     with prepared_cursor() as cursor:
         if connection.features.has_select_for_update:
             cursor.execute(lock_owner_sql(connection.vendor), [owner.pk])
         cursor.execute(enqueue_check_sql(visible_to_all=owner.is_staff), params)
         benchmark, active, used = cursor.fetchone()
-    return EnqueueCheck(benchmark=benchmark, active=active,
-                        rate=rate_usage_of(owner=owner, used=used, limit=limit, window=window, since=since))
+    return EnqueueCheck(
+        benchmark=benchmark,
+        active=active,
+        rate=rate_usage_of(owner=owner, used=used, limit=limit, window=window, since=since),
+    )
 
 
-def rate_usage_of(*, owner: AbstractBaseUser, used: int, limit: int, window: timedelta,
-                  since: datetime) -> RateUsage:
+def rate_usage_of(*, owner: AbstractBaseUser, used: int, limit: int, window: timedelta, since: datetime) -> RateUsage:
     """The rate usage an enqueue check counted, with when the next slot frees if it is used up."""
     frees_at = None
     if used >= limit:  # the refusal path only: the (used - limit)-th oldest must leave the window first
@@ -207,6 +227,7 @@ def job_rate_usage(*, owner: AbstractBaseUser) -> RateUsage:
 
 # --- Pools (fleet): each resource class names the pool whose queue its jobs go to.
 
+
 def pool_for(resource_class: str) -> str:
     """The pool of a resource class; ``default`` for a class without one (or one since removed)."""
     return settings.LB_RESOURCE_CLASSES.get(resource_class, {}).get("pool", "default")
@@ -218,11 +239,15 @@ def in_pools(pools) -> Q:
     if not pools:
         return Q(pk__in=[])
     if "default" in pools:  # unknown classes fall back to the default pool
-        others = [name for name, spec in settings.LB_RESOURCE_CLASSES.items()
-                  if spec.get("pool", "default") not in pools]
+        others = [
+            name for name, spec in settings.LB_RESOURCE_CLASSES.items() if spec.get("pool", "default") not in pools
+        ]
         return ~Q(resource_class__in=others)
-    return Q(resource_class__in=[name for name, spec in settings.LB_RESOURCE_CLASSES.items()
-                                 if spec.get("pool", "default") in pools])
+    return Q(
+        resource_class__in=[
+            name for name, spec in settings.LB_RESOURCE_CLASSES.items() if spec.get("pool", "default") in pools
+        ]
+    )
 
 
 def running_job_of(*, worker: str) -> str | None:
@@ -232,6 +257,7 @@ def running_job_of(*, worker: str) -> str | None:
 
 
 # --- Phases: a job belongs to the phase it was enqueued in.
+
 
 def phase_jobs(phase: Phase) -> QuerySet:
     """Jobs that belong to the phase: enqueued inside its window (however late they finish)."""

@@ -59,8 +59,10 @@ def _check_limits(check: selectors.EnqueueCheck) -> None:
 
 
 def _same_request(job: Job, *, owner, submission_id, resource_class: str) -> bool:
-    return job.owner_id == owner.pk and str(job.submission_id) == str(submission_id) and (
-        job.resource_class == resource_class
+    return (
+        job.owner_id == owner.pk
+        and str(job.submission_id) == str(submission_id)
+        and (job.resource_class == resource_class)
     )
 
 
@@ -91,8 +93,15 @@ def job_enqueue(
         if existing is not None:
             submission = selectors.submission_for(user=owner, submission_id=submission_id, fields=("id",))
             return _replay(existing, owner=owner, submission_id=submission.pk, resource_class=resource_class)
-    job = Job(id=job_id or uuid.uuid4(), submission_id=submission_id, owner=owner, benchmark="",
-              resource_class=resource_class, max_attempts=settings.LB_MAX_ATTEMPTS, queued_at=timezone.now())
+    job = Job(
+        id=job_id or uuid.uuid4(),
+        submission_id=submission_id,
+        owner=owner,
+        benchmark="",
+        resource_class=resource_class,
+        max_attempts=settings.LB_MAX_ATTEMPTS,
+        queued_at=timezone.now(),
+    )
     try:
         if enqueue_sql.available() and _enqueued_in_one_statement(job, owner=owner):
             return job, True
@@ -125,26 +134,33 @@ def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
     limit, window = selectors.job_rate_limit()
     since = now - window
     outcome = enqueue_sql.enqueue_in_one_statement(
-        job=job, owner=owner, open_benchmarks=open_benchmarks, since=since,
-        max_active=settings.LB_MAX_ACTIVE_JOBS_PER_USER, rate_limit=limit)
+        job=job,
+        owner=owner,
+        open_benchmarks=open_benchmarks,
+        since=since,
+        max_active=settings.LB_MAX_ACTIVE_JOBS_PER_USER,
+        rate_limit=limit,
+    )
     if outcome.inserted:
         _enqueue_after_commit(job.id, job.resource_class)
         return True
     if outcome.benchmark is None:
         raise NotFound(f"No submission {job.submission_id} visible to you.")
     if outcome.benchmark in open_benchmarks:  # so a limit refused it
-        _check_limits(selectors.EnqueueCheck(
-            benchmark=outcome.benchmark, active=outcome.active,
-            rate=selectors.rate_usage_of(owner=owner, used=outcome.used, limit=limit, window=window, since=since)))
+        _check_limits(
+            selectors.EnqueueCheck(
+                benchmark=outcome.benchmark,
+                active=outcome.active,
+                rate=selectors.rate_usage_of(owner=owner, used=outcome.used, limit=limit, window=window, since=since),
+            )
+        )
     return False
 
 
 def _replay(existing: Job, *, owner, submission_id, resource_class: str) -> tuple[Job, bool]:
     if _same_request(existing, owner=owner, submission_id=submission_id, resource_class=resource_class):
         return existing, False
-    raise Conflict(
-        f"job_id {existing.pk} was already used for a different request.", code="idempotency_conflict"
-    )
+    raise Conflict(f"job_id {existing.pk} was already used for a different request.", code="idempotency_conflict")
 
 
 def job_cancel(*, job: Job, actor: AbstractBaseUser) -> Job:
@@ -155,8 +171,9 @@ def job_cancel(*, job: Job, actor: AbstractBaseUser) -> Job:
     )
     job.refresh_from_db()
     if not updated:
-        raise Conflict(f"Job is already {job.status}; only pending or running jobs can be cancelled.",
-                       code="not_cancellable")
+        raise Conflict(
+            f"Job is already {job.status}; only pending or running jobs can be cancelled.", code="not_cancellable"
+        )
     return job
 
 

@@ -40,15 +40,22 @@ def jobs_sweep(*, now=None) -> dict[str, int]:
         lost = job.heartbeat_at is None or job.heartbeat_at < stale or job.worker in vanished
         if not lost and now < deadline:
             continue
-        why = (f"worker lost in phase {job.phase} (no heartbeat for {settings.LB_HEARTBEAT_TIMEOUT_S:.0f} s)"
-               if lost else f"running past its deadline ({timeout} s + {settings.LB_RUN_GRACE_S:.0f} s grace)")
+        why = (
+            f"worker lost in phase {job.phase} (no heartbeat for {settings.LB_HEARTBEAT_TIMEOUT_S:.0f} s)"
+            if lost
+            else f"running past its deadline ({timeout} s + {settings.LB_RUN_GRACE_S:.0f} s grace)"
+        )
         if job.attempts < job.max_attempts:
-            counts["requeued"] += job_release(job_id=str(job.pk), worker=job.worker, reason=why,
-                                              resource_class=job.resource_class)
+            counts["requeued"] += job_release(
+                job_id=str(job.pk), worker=job.worker, reason=why, resource_class=job.resource_class
+            )
         else:
             counts["failed"] += Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, worker=job.worker).update(
-                status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM,
-                finished_at=now, error=f"gave up after {job.attempts} attempts: {why}",
+                status=JobStatus.FAILED,
+                phase=JobPhase.DONE,
+                failure_kind=FailureKind.PLATFORM,
+                finished_at=now,
+                error=f"gave up after {job.attempts} attempts: {why}",
                 # Lost while recording: its score was saved, so it counts (a score is a spent
                 # job, selectors.counts_against_quota) and staff can re-record it.
                 needs_recording=job.phase == JobPhase.RECORDING,
@@ -69,7 +76,10 @@ def jobs_sweep(*, now=None) -> dict[str, int]:
         Job.objects.filter(selectors.in_pools(unserved), status=JobStatus.PENDING).update(queued_at=now)
     pending_deadline = now - timedelta(seconds=settings.LB_PENDING_DEADLINE_S)
     counts["failed"] += Job.objects.filter(status=JobStatus.PENDING, queued_at__lt=pending_deadline).update(
-        status=JobStatus.FAILED, phase=JobPhase.DONE, failure_kind=FailureKind.PLATFORM, finished_at=now,
+        status=JobStatus.FAILED,
+        phase=JobPhase.DONE,
+        failure_kind=FailureKind.PLATFORM,
+        finished_at=now,
         error=f"waited in the queue past its deadline ({settings.LB_PENDING_DEADLINE_S:.0f} s)",
     )
     return counts

@@ -63,8 +63,11 @@ def _reap_containers(*, starting: bool = False) -> None:
         logger.exception("could not reap the sandbox containers of dead workers")
         return
     if starting:
-        logger.info("sandbox containers of dead workers removed at start-up: %d", len(removed),
-                    extra={"event": "sandbox_containers_checked", "worker": worker_name(), "removed": len(removed)})
+        logger.info(
+            "sandbox containers of dead workers removed at start-up: %d",
+            len(removed),
+            extra={"event": "sandbox_containers_checked", "worker": worker_name(), "removed": len(removed)},
+        )
 
 
 @on_startup()

@@ -14,9 +14,9 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 # MLflow's own HTTP retries back off for minutes; we retry (with our own
 # backoff, visible in the job log) around whole recordings instead.
@@ -25,7 +25,7 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 # MLflow prints "View run ..." links to stdout; the worker's output is JSON log lines only.
 os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
 
-from mlflow.entities import Metric, Param, RunTag, ViewType  # noqa: E402
+from mlflow.entities import Metric, Param, ViewType  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
@@ -110,7 +110,9 @@ class MlflowTracker:
         """Add metrics to an existing run (the private part, at close)."""
         now = int(time.time() * 1000)
         try:
-            self.client.log_batch(run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items() if _finite(v)])
+            self.client.log_batch(
+                run_id, metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items() if _finite(v)]
+            )
         except Exception as exc:
             raise TrackingUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
@@ -135,8 +137,9 @@ def _finite(value: object) -> bool:
         return False
 
 
-def with_retries(action: Callable[[], RunRecord], *, attempts: int, backoff_s: float,
-                 on_retry: Callable[[int, Exception], None]) -> RunRecord:
+def with_retries(
+    action: Callable[[], RunRecord], *, attempts: int, backoff_s: float, on_retry: Callable[[int, Exception], None]
+) -> RunRecord:
     """Run ``action`` until it succeeds or ``attempts`` are spent (exponential backoff)."""
     for attempt in range(1, attempts + 1):
         try:

@@ -19,8 +19,14 @@ def job_claim(*, job_id: str, worker: str) -> bool:
     now = timezone.now()
     return bool(
         Job.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-            status=JobStatus.RUNNING, phase=JobPhase.PREPARING, worker=worker, started_at=now,
-            heartbeat_at=now, attempts=F("attempts") + 1, error="", failure_kind="",
+            status=JobStatus.RUNNING,
+            phase=JobPhase.PREPARING,
+            worker=worker,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
+            error="",
+            failure_kind="",
         )
     )
 
@@ -44,15 +50,18 @@ def job_still_owned(*, job_id: str, worker: str) -> bool:
     return Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).exists()
 
 
-def job_fail(*, job_id: str, reason: str, kind: str, worker: str | None = None,
-             needs_recording: bool = False) -> bool:
+def job_fail(*, job_id: str, reason: str, kind: str, worker: str | None = None, needs_recording: bool = False) -> bool:
     filters = Q(pk=job_id, status__in=ACTIVE_STATUSES)
     if worker is not None:
         filters &= Q(worker=worker, status=JobStatus.RUNNING)
     return bool(
         Job.objects.filter(filters).update(
-            status=JobStatus.FAILED, phase=JobPhase.DONE, error=reason, failure_kind=kind,
-            finished_at=timezone.now(), needs_recording=needs_recording,
+            status=JobStatus.FAILED,
+            phase=JobPhase.DONE,
+            error=reason,
+            failure_kind=kind,
+            finished_at=timezone.now(),
+            needs_recording=needs_recording,
         )
     )
 
@@ -90,7 +99,13 @@ def job_complete(*, job_id: str, worker: str | None, run_id: str, experiment_id:
     else:
         filters &= Q(status=JobStatus.RUNNING, worker=worker)
     done = Job.objects.filter(filters).update(
-        status=JobStatus.COMPLETED, phase=JobPhase.DONE, run_id=run_id, experiment_id=experiment_id,
-        finished_at=timezone.now(), needs_recording=False, error="", failure_kind="",
+        status=JobStatus.COMPLETED,
+        phase=JobPhase.DONE,
+        run_id=run_id,
+        experiment_id=experiment_id,
+        finished_at=timezone.now(),
+        needs_recording=False,
+        error="",
+        failure_kind="",
     )
     return bool(done)

@@ -80,12 +80,19 @@ def _submit(request, form: SubmitForm, slug: str):
     archive = request.FILES.get("archive")
     try:
         throttle_uploads(request)  # the API's upload throttles, on the same counters
-        submission = submission_create(owner=request.user, benchmark=slug, method=data["method"],
-                                       entrypoint=data["entrypoint"], config_file=data["config_file"],
-                                       upload=archive, upload_name=archive.name if archive else "",
-                                       files=request.FILES.getlist("files"))
-        job, _ = job_enqueue(owner=request.user, submission_id=submission.pk,
-                             resource_class=form.cleaned_data["resource_class"])
+        submission = submission_create(
+            owner=request.user,
+            benchmark=slug,
+            method=data["method"],
+            entrypoint=data["entrypoint"],
+            config_file=data["config_file"],
+            upload=archive,
+            upload_name=archive.name if archive else "",
+            files=request.FILES.getlist("files"),
+        )
+        job, _ = job_enqueue(
+            owner=request.user, submission_id=submission.pk, resource_class=form.cleaned_data["resource_class"]
+        )
     except DomainError as exc:
         form.add_domain_error(exc.code, exc.detail)
         return None
@@ -101,11 +108,18 @@ def my_jobs_page(request):
     if status:
         jobs = jobs.filter(status=status)
     page = Paginator(jobs.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "jobs/list.html", {
-        "page": page, "benchmark": benchmark, "status": status, "statuses": JobStatus.values,
-        "benchmarks": [b.slug for b in registry.all_benchmarks()],
-        "query": "&".join(f"{k}={v}" for k, v in (("benchmark", benchmark), ("status", status)) if v),
-    })
+    return render(
+        request,
+        "jobs/list.html",
+        {
+            "page": page,
+            "benchmark": benchmark,
+            "status": status,
+            "statuses": JobStatus.values,
+            "benchmarks": [b.slug for b in registry.all_benchmarks()],
+            "query": "&".join(f"{k}={v}" for k, v in (("benchmark", benchmark), ("status", status)) if v),
+        },
+    )
 
 
 def _job_for_page(request, pk):
@@ -126,14 +140,28 @@ def job_page(request, pk):
     metrics = [(m, job.metrics.get(m.name)) for m in benchmark.metrics] if benchmark else []
     ui_url = api_url = ""
     if job.run_id:
-        ui_url, api_url = tracking.run_urls(ui_url=settings.MLFLOW_UI_URL, tracking_uri=settings.MLFLOW_TRACKING_URI,
-                                            experiment_id=job.experiment_id, run_id=job.run_id)
-    return render(request, "jobs/detail.html", {
-        "job": job, "mine": mine, "benchmark": benchmark, "metrics": metrics,
-        "primary": benchmark.primary_metric if benchmark else "", "mlflow_run_url": ui_url,
-        "mlflow_api_url": api_url, "cancellable": mine and not job.is_terminal,
-        "viewer_url": _replay_url(job), "final_choice": pages.final_choice(user=request.user, job=job),
-    })
+        ui_url, api_url = tracking.run_urls(
+            ui_url=settings.MLFLOW_UI_URL,
+            tracking_uri=settings.MLFLOW_TRACKING_URI,
+            experiment_id=job.experiment_id,
+            run_id=job.run_id,
+        )
+    return render(
+        request,
+        "jobs/detail.html",
+        {
+            "job": job,
+            "mine": mine,
+            "benchmark": benchmark,
+            "metrics": metrics,
+            "primary": benchmark.primary_metric if benchmark else "",
+            "mlflow_run_url": ui_url,
+            "mlflow_api_url": api_url,
+            "cancellable": mine and not job.is_terminal,
+            "viewer_url": _replay_url(job),
+            "final_choice": pages.final_choice(user=request.user, job=job),
+        },
+    )
 
 
 def _replay_url(job) -> str:
@@ -150,22 +178,32 @@ def job_pictures(request, pk):
         paths = tracking.run_pictures(tracking_uri=settings.MLFLOW_TRACKING_URI, run_id=job.run_id)
     except Exception as exc:  # MLflow away: the page still works, without pictures
         return JsonResponse({"error": "tracking_unavailable", "detail": str(exc)[:200], "pictures": []}, status=503)
-    return JsonResponse({"pictures": [{"name": p.rsplit("/", 1)[-1],
-                                       "url": reverse("job-picture", kwargs={"pk": job.pk, "path": p})}
-                                      for p in paths]})
+    return JsonResponse(
+        {
+            "pictures": [
+                {"name": p.rsplit("/", 1)[-1], "url": reverse("job-picture", kwargs={"pk": job.pk, "path": p})}
+                for p in paths
+            ]
+        }
+    )
 
 
 def job_picture(request, pk, path: str):
     job, _ = _job_for_page(request, pk)
-    if not job.run_id or not path.startswith("scorer/") or ".." in path.split("/") \
-            or not path.lower().endswith(tracking.PICTURE_SUFFIXES):
+    if (
+        not job.run_id
+        or not path.startswith("scorer/")
+        or ".." in path.split("/")
+        or not path.lower().endswith(tracking.PICTURE_SUFFIXES)
+    ):
         raise Http404("No such picture")
     try:
         data = tracking.run_picture(tracking_uri=settings.MLFLOW_TRACKING_URI, run_id=job.run_id, path=path)
     except Exception:
         raise Http404("Picture unavailable") from None
-    kind = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(path.rsplit(".", 1)[-1].lower(),
-                                                              f"image/{path.rsplit('.', 1)[-1].lower()}")
+    kind = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(
+        path.rsplit(".", 1)[-1].lower(), f"image/{path.rsplit('.', 1)[-1].lower()}"
+    )
     response = HttpResponse(data, content_type=kind)
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
@@ -190,8 +228,7 @@ def job_rerun_page(request, pk):
     try:
         old = selectors.job_for(user=request.user, job_id=pk)
         if old.owner_id == request.user.pk:
-            job, _ = job_enqueue(owner=request.user, submission_id=old.submission_id,
-                                 resource_class=old.resource_class)
+            job, _ = job_enqueue(owner=request.user, submission_id=old.submission_id, resource_class=old.resource_class)
         else:  # staff, for someone else's job: the admin's re-run
             job = job_rerun(job=old, actor=request.user)
     except DomainError as exc:

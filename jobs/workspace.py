@@ -31,14 +31,14 @@ class Workspace:
         return self.root / "metrics.json"
 
     @classmethod
-    def of(cls, job_id) -> "Workspace":
+    def of(cls, job_id) -> Workspace:
         """The job's folder as it is (made if missing, e.g. to re-record a job)."""
         workspace = cls(settings.DATA_DIR / "jobs" / str(job_id))
         workspace.artifacts.mkdir(parents=True, exist_ok=True)
         return workspace
 
     @classmethod
-    def fresh(cls, job_id) -> "Workspace":
+    def fresh(cls, job_id) -> Workspace:
         root = settings.DATA_DIR / "jobs" / str(job_id)
         if root.exists():
             shutil.rmtree(root)  # a previous attempt's leftovers

@@ -5,9 +5,9 @@ from django.shortcuts import render
 from core.errors import DomainError
 from leaderboard.finals import phase_close
 from leaderboard.models import BenchmarkState, Entry, EntryAudit
+from leaderboard.services import entry_hide, entry_set_baseline, entry_unhide
 from phases import admin as phases_admin
 from phases.models import Phase
-from leaderboard.services import entry_hide, entry_set_baseline, entry_unhide
 
 
 class AuditInline(admin.TabularInline):
@@ -34,8 +34,17 @@ class EntryAdmin(admin.ModelAdmin):
     list_display = ["method", "owner", "benchmark", "baseline", "hidden", "hidden_reason", "hidden_by", "hidden_at"]
     list_filter = ["benchmark", "hidden", "baseline"]
     search_fields = ["method", "owner__username"]
-    readonly_fields = ["benchmark", "owner", "method", "baseline", "hidden", "hidden_reason", "hidden_by",
-                       "hidden_at", "created_at"]
+    readonly_fields = [
+        "benchmark",
+        "owner",
+        "method",
+        "baseline",
+        "hidden",
+        "hidden_reason",
+        "hidden_by",
+        "hidden_at",
+        "created_at",
+    ]
     inlines = [EntryAuditInline]
     actions = ["hide", "unhide", "mark_baseline", "unmark_baseline"]
 
@@ -50,8 +59,11 @@ class EntryAdmin(admin.ModelAdmin):
                 return None
         else:
             form = ReasonForm()
-        return render(request, "admin/leaderboard/hide_reason.html",
-                      {"form": form, "entries": queryset, "action": "hide", "opts": self.model._meta})
+        return render(
+            request,
+            "admin/leaderboard/hide_reason.html",
+            {"form": form, "entries": queryset, "action": "hide", "opts": self.model._meta},
+        )
 
     @admin.action(description="Unhide")
     def unhide(self, request, queryset):

@@ -75,13 +75,16 @@ def board_changed(slug: str) -> None:
 
 def next_boundary(slug: str, now: datetime) -> datetime | None:
     """The first phase start or end of ``slug`` after ``now``: where the clock alone changes its boards."""
-    moments = [moment for phase in phases.phases_of(slug) for moment in (phase.starts_at, phase.ends_at)
-               if moment is not None and moment > now]
+    moments = [
+        moment
+        for phase in phases.phases_of(slug)
+        for moment in (phase.starts_at, phase.ends_at)
+        if moment is not None and moment > now
+    ]
     return min(moments, default=None)
 
 
-def board_data(slug: str, *, phase_id: str | None = None, part: str | None = None,
-               now: datetime | None = None) -> dict:
+def board_data(slug: str, *, phase_id: str | None = None, part: str | None = None, now: datetime | None = None) -> dict:
     """``selectors.board(...).as_dict()``, from the cache while the board has not changed."""
     registry.get(slug)  # an unknown slug is a 404 before it can make a cache key
     now = now or timezone.now()
@@ -134,5 +137,6 @@ def connect_signals() -> None:
         post_save.connect(_changed_by_save, sender=model, dispatch_uid=f"lb-board-{model.__name__}-save")
         post_delete.connect(_changed_by_save, sender=model, dispatch_uid=f"lb-board-{model.__name__}-delete")
     post_save.connect(_job_changed, sender=Job, dispatch_uid="lb-board-job-save")
-    post_delete.connect(partial(_job_changed, signal_name="delete"), sender=Job, dispatch_uid="lb-board-job-delete",
-                        weak=False)
+    post_delete.connect(
+        partial(_job_changed, signal_name="delete"), sender=Job, dispatch_uid="lb-board-job-delete", weak=False
+    )

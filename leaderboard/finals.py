@@ -19,11 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from benchmarks import registry
+from core.errors import Conflict, InvalidInput, NotFound
 from jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from jobs.selectors import phase_jobs
 from leaderboard import ranking
 from leaderboard.board_cache import board_changed
-from core.errors import Conflict, InvalidInput, NotFound
 from leaderboard.models import Entry, FinalMark
 from phases import selectors as phases
 from phases.models import Phase, PhaseAudit, PhaseState, RankedPart
@@ -33,8 +33,10 @@ logger = logging.getLogger(__name__)
 
 def best_public(jobs, primary_metric: str, higher_is_better: bool) -> Job | None:
     """The job with the best public primary value (earlier submission first on ties)."""
-    candidates = [ranking.Candidate(entry=job.pk, value=job.metrics.get(primary_metric),
-                                    submitted_at=job.created_at, payload=job) for job in jobs]
+    candidates = [
+        ranking.Candidate(entry=job.pk, value=job.metrics.get(primary_metric), submitted_at=job.created_at, payload=job)
+        for job in jobs
+    ]
     if not candidates:
         return None
     return min(candidates, key=lambda c: ranking.sort_key(c, higher_is_better)).payload
@@ -50,8 +52,9 @@ def _own_entry(user: AbstractBaseUser, entry_id: int) -> Entry:
 def _phase_for_marks(entry: Entry) -> Phase:
     phase = phases.running_phase(entry.benchmark)
     if not phase.leads_to_reveal:
-        raise Conflict(f"Phase {phase.name!r} ranks on the public part; it has no final choice.",
-                       code="no_final_choice")
+        raise Conflict(
+            f"Phase {phase.name!r} ranks on the public part; it has no final choice.", code="no_final_choice"
+        )
     return phase
 
 
@@ -78,8 +81,9 @@ def final_mark(*, user: AbstractBaseUser, entry_id: int, job_id: str | None = No
         except ValueError:
             job = None
         if job is None:
-            raise InvalidInput(f"Job {job_id} is not a completed job of this entry in phase {phase.name!r}.",
-                               code="job_not_in_entry")
+            raise InvalidInput(
+                f"Job {job_id} is not a completed job of this entry in phase {phase.name!r}.", code="job_not_in_entry"
+            )
     else:
         job = best_public(jobs, benchmark.primary_metric, benchmark.higher_is_better)
         if job is None:
@@ -89,8 +93,10 @@ def final_mark(*, user: AbstractBaseUser, entry_id: int, job_id: str | None = No
         marked = list(marks.select_related("entry"))
         if len(marked) >= phase.final_max:
             names = ", ".join(m.entry.method for m in marked)
-            raise Conflict(f"You have marked {len(marked)} of {phase.final_max} entries final ({names}); "
-                           "unmark one first.", code="final_limit_reached")
+            raise Conflict(
+                f"You have marked {len(marked)} of {phase.final_max} entries final ({names}); unmark one first.",
+                code="final_limit_reached",
+            )
         FinalMark.objects.create(benchmark=entry.benchmark, phase_id=phase.pk, owner=user, entry=entry, job=job)
     board_changed(entry.benchmark)
     return finals_summary(user=user, phase=phase)
@@ -118,16 +124,23 @@ class CloseOutcome:
         if self.revealed:
             return f"phase {self.phase.name!r} closed and revealed"
         if self.waiting_jobs:
-            return (f"phase {self.phase.name!r} closed; revealed once its {self.waiting_jobs} pending or running "
-                    "job(s) finish")
+            return (
+                f"phase {self.phase.name!r} closed; revealed once its {self.waiting_jobs} pending or running "
+                "job(s) finish"
+            )
         return f"phase {self.phase.name!r} closed"
 
 
 def _materialise_implicit(slug: str, now: datetime) -> Phase:
     """A benchmark with no phase is closed by turning its open phase into a real, ended one."""
     first = Job.objects.filter(benchmark=slug).order_by("created_at").values_list("created_at", flat=True).first()
-    phase = Phase.objects.create(benchmark=slug, name="Open", starts_at=min(first or now, now) - timedelta(seconds=1),
-                                 ends_at=now, ranks_on=RankedPart.PRIVATE)
+    phase = Phase.objects.create(
+        benchmark=slug,
+        name="Open",
+        starts_at=min(first or now, now) - timedelta(seconds=1),
+        ends_at=now,
+        ranks_on=RankedPart.PRIVATE,
+    )
     FinalMark.objects.filter(benchmark=slug, phase__isnull=True).update(phase=phase)
     return phase
 
@@ -149,8 +162,11 @@ def phase_close(*, slug: str, actor: AbstractBaseUser | None, now: datetime | No
             if state == PhaseState.UPCOMING:
                 raise Conflict(f"Phase {phase.name!r} has not started.", code="phase_not_started")
             if phase.revealed_at is not None:
-                raise Conflict(f"Phase {phase.name!r} was revealed at {phase.revealed_at.isoformat()}; it cannot "
-                               "be reopened or closed again. Start a new phase instead.", code="already_revealed")
+                raise Conflict(
+                    f"Phase {phase.name!r} was revealed at {phase.revealed_at.isoformat()}; it cannot "
+                    "be reopened or closed again. Start a new phase instead.",
+                    code="already_revealed",
+                )
             if state == PhaseState.ENDED and not phase.leads_to_reveal:
                 raise Conflict(f"Phase {phase.name!r} has already ended.", code="phase_ended")
             if state == PhaseState.RUNNING:
@@ -179,8 +195,11 @@ def _default_marks(phase: Phase, existing: list[FinalMark]) -> list[FinalMark]:
         job = best_public(owned, benchmark.primary_metric, benchmark.higher_is_better)
         entry = entries.get((owner_id, job.submission.method))
         if entry is not None:
-            marks.append(FinalMark(benchmark=phase.benchmark, phase=phase, owner_id=owner_id, entry=entry, job=job,
-                                   by_default=True))
+            marks.append(
+                FinalMark(
+                    benchmark=phase.benchmark, phase=phase, owner_id=owner_id, entry=entry, job=job, by_default=True
+                )
+            )
     return marks
 
 
@@ -214,12 +233,22 @@ def phase_reveal(*, phase: Phase, actor: AbstractBaseUser | None = None, now: da
             return False
         FinalMark.objects.bulk_create(defaults)
         board_changed(phase.benchmark)
-        PhaseAudit.objects.create(benchmark=phase.benchmark, phase=phase, action="reveal", actor=actor, at=now,
-                                  detail={"finals": len(existing), "by_default": len(defaults),
-                                          "jobs": [str(m.job_id) for m in existing + defaults]})
+        PhaseAudit.objects.create(
+            benchmark=phase.benchmark,
+            phase=phase,
+            action="reveal",
+            actor=actor,
+            at=now,
+            detail={
+                "finals": len(existing),
+                "by_default": len(defaults),
+                "jobs": [str(m.job_id) for m in existing + defaults],
+            },
+        )
     phase.refresh_from_db()
-    logger.info("phase %s of %s revealed: %d finals, %d by default", phase.name, phase.benchmark,
-                len(existing), len(defaults))
+    logger.info(
+        "phase %s of %s revealed: %d finals, %d by default", phase.name, phase.benchmark, len(existing), len(defaults)
+    )
     return True
 
 

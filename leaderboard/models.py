@@ -27,9 +27,7 @@ class Entry(models.Model):
 
     class Meta:
         verbose_name_plural = "entries"
-        constraints = [
-            models.UniqueConstraint(fields=["benchmark", "owner", "method"], name="unique_entry_per_method")
-        ]
+        constraints = [models.UniqueConstraint(fields=["benchmark", "owner", "method"], name="unique_entry_per_method")]
 
     def __str__(self) -> str:
         return f"{self.method} by {self.owner} on {self.benchmark}"
@@ -80,9 +78,15 @@ class FinalMark(models.Model):
     class Meta:
         ordering = ["marked_at"]
         constraints = [
-            models.UniqueConstraint(fields=["phase", "entry"], condition=models.Q(phase__isnull=False),
-                                    name="one_final_mark_per_entry_and_phase"),
-            models.UniqueConstraint(fields=["entry"], condition=models.Q(phase__isnull=True),
-                                    name="one_final_mark_per_entry_in_implicit_phase"),
+            models.UniqueConstraint(
+                fields=["phase", "entry"],
+                condition=models.Q(phase__isnull=False),
+                name="one_final_mark_per_entry_and_phase",
+            ),
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(phase__isnull=True),
+                name="one_final_mark_per_entry_in_implicit_phase",
+            ),
         ]
         indexes = [models.Index(fields=["benchmark", "owner"])]

@@ -19,8 +19,11 @@ def quotas_for(user: AbstractBaseUser) -> list[dict]:
 def _phase_quotas(user: AbstractBaseUser) -> list[dict]:
     """The limits of every running phase that sets any, with the user's usage."""
     now = timezone.now()
-    return [{**limit, "benchmark": phase.benchmark} for phase in phases.limited_running_phases(now=now)
-            for limit in admission.limits_of(phase, owner=user, now=now)]
+    return [
+        {**limit, "benchmark": phase.benchmark}
+        for phase in phases.limited_running_phases(now=now)
+        for limit in admission.limits_of(phase, owner=user, now=now)
+    ]
 
 
 def _platform_quotas(user: AbstractBaseUser) -> list[dict]:
@@ -40,12 +43,22 @@ def _platform_quotas(user: AbstractBaseUser) -> list[dict]:
             "window_s": int(rate.window.total_seconds()),
             "frees_at": rate.frees_at.isoformat() if rate.frees_at else None,
         },
-        *(_throttle_quota(name, throttle.usage(user)) for name, throttle in (
-            ("submissions_per_hour", SubmissionsPerHour()), ("submissions_per_day", SubmissionsPerDay()))),
+        *(
+            _throttle_quota(name, throttle.usage(user))
+            for name, throttle in (
+                ("submissions_per_hour", SubmissionsPerHour()),
+                ("submissions_per_day", SubmissionsPerDay()),
+            )
+        ),
     ]
 
 
 def _throttle_quota(name: str, usage: Usage) -> dict:
     """A request-rate limit as the throttle that enforces it counts it (the same cache entry)."""
-    return {"name": name, "limit": usage.limit, "used": usage.used, "window_s": usage.window_s,
-            "frees_at": usage.frees_at.isoformat() if usage.frees_at else None}
+    return {
+        "name": name,
+        "limit": usage.limit,
+        "used": usage.used,
+        "window_s": usage.window_s,
+        "frees_at": usage.frees_at.isoformat() if usage.frees_at else None,
+    }

@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Hashable, Iterable, Sequence
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from django.utils import timezone
 from benchmarks import registry
 from benchmarks.base import Benchmark
 from jobs.models import Job, JobStatus
+from jobs.scoring import datasets, intervals
 from jobs.selectors import phase_jobs
 from jobs.tracking import compare_url, run_urls
-from jobs.scoring import datasets, intervals
 from leaderboard import ranking
 from leaderboard.models import Entry, FinalMark
 from phases import selectors as phases
@@ -104,8 +104,12 @@ def _entries(slug: str) -> dict[tuple[int, str], Entry]:
 def _candidates(jobs: list[Job], part: str, benchmark: Benchmark, key) -> list[ranking.Candidate]:
     metric = benchmark.primary_metric
     return [
-        ranking.Candidate(entry=key(job), value=(job.private_metrics if part == "private" else job.metrics).get(metric),
-                          submitted_at=job.submission.created_at, payload=job)
+        ranking.Candidate(
+            entry=key(job),
+            value=(job.private_metrics if part == "private" else job.metrics).get(metric),
+            submitted_at=job.submission.created_at,
+            payload=job,
+        )
         for job in jobs
     ]
 
@@ -131,20 +135,32 @@ def _ranked_rows(board_jobs: list[Job], revealed: bool, benchmark: Benchmark) ->
     if revealed:  # each final job is its own line: nobody's line is a maximum over noisy private scores
         return ranking.rank(_candidates(board_jobs, "private", benchmark, key=lambda job: job.pk), hib)
     best = ranking.best_per_entry(
-        _candidates(board_jobs, "public", benchmark, key=lambda job: (job.owner_id, job.submission.method)), hib)
+        _candidates(board_jobs, "public", benchmark, key=lambda job: (job.owner_id, job.submission.method)), hib
+    )
     return ranking.rank(best, hib)
 
 
-def board(slug: str, *, phase_id: str | int | None = None, part: str | None = None, include_hidden: bool = False,
-          now: datetime | None = None) -> Board:
+def board(
+    slug: str,
+    *,
+    phase_id: str | int | None = None,
+    part: str | None = None,
+    include_hidden: bool = False,
+    now: datetime | None = None,
+) -> Board:
     """The board of a phase (default: the current one). Before a reveal, or with ``part="public"``: best
     public job per entry. After it: the final entries only, ranked on the private part, with their public
     rank and movement."""
     benchmark = registry.get(slug)
     now = now or timezone.now()
     phase = phases.board_phase(slug, phase_id, now=now)
-    result = Board(benchmark=benchmark, phase=phase, now=now, public_view=part == "public",
-                   dataset_version=datasets.dataset_id(benchmark))
+    result = Board(
+        benchmark=benchmark,
+        phase=phase,
+        now=now,
+        public_view=part == "public",
+        dataset_version=datasets.dataset_id(benchmark),
+    )
     ended = phase.state(now) == PhaseState.ENDED
     if not phase.board_visible and not ended and not include_hidden:
         result.hidden = True
@@ -152,19 +168,29 @@ def board(slug: str, *, phase_id: str | int | None = None, part: str | None = No
     entries = _entries(slug)
     revealed = result.revealed
     if revealed:
-        pool = [mark.job for mark in FinalMark.objects.filter(phase=phase).select_related("job__owner",
-                                                                                         "job__submission")]
+        pool = [
+            mark.job for mark in FinalMark.objects.filter(phase=phase).select_related("job__owner", "job__submission")
+        ]
     else:
-        pool = list(phase_jobs(phase).filter(status=JobStatus.COMPLETED).select_related("owner", "submission")
-                    .order_by("finished_at"))
-    jobs = [job for job in pool
-            if include_hidden or not getattr(entries.get((job.owner_id, job.submission.method)), "hidden", False)]
+        pool = list(
+            phase_jobs(phase)
+            .filter(status=JobStatus.COMPLETED)
+            .select_related("owner", "submission")
+            .order_by("finished_at")
+        )
+    jobs = [
+        job
+        for job in pool
+        if include_hidden or not getattr(entries.get((job.owner_id, job.submission.method)), "hidden", False)
+    ]
     if not revealed:
         jobs = _current_data_first(jobs, result.dataset_version)
     public_ranks = {}
     if revealed:
-        public_ranks = {c.entry: r for r, c in ranking.rank(_candidates(jobs, "public", benchmark, lambda j: j.pk),
-                                                             benchmark.higher_is_better)}
+        public_ranks = {
+            c.entry: r
+            for r, c in ranking.rank(_candidates(jobs, "public", benchmark, lambda j: j.pk), benchmark.higher_is_better)
+        }
     part = result.ranked_part
     previous_samples = None
     for rank, candidate in _ranked_rows(jobs, revealed, benchmark):
@@ -172,14 +198,23 @@ def board(slug: str, *, phase_id: str | int | None = None, part: str | None = No
         entry = entries.get((job.owner_id, job.submission.method))
         metrics = job.private_metrics if revealed else job.metrics
         low, high = (job.private_ci_low, job.private_ci_high) if revealed else (job.primary_ci_low, job.primary_ci_high)
-        ui_url, _ = run_urls(ui_url=settings.MLFLOW_UI_URL, tracking_uri=settings.MLFLOW_TRACKING_URI,
-                             experiment_id=job.experiment_id, run_id=job.run_id)
+        ui_url, _ = run_urls(
+            ui_url=settings.MLFLOW_UI_URL,
+            tracking_uri=settings.MLFLOW_TRACKING_URI,
+            experiment_id=job.experiment_id,
+            run_id=job.run_id,
+        )
         row = BoardRow(
-            rank=rank, user=job.owner.username, method=job.submission.method, job=str(job.pk),
+            rank=rank,
+            user=job.owner.username,
+            method=job.submission.method,
+            job=str(job.pk),
             entry=entry.pk if entry else None,
             metrics={m.name: metrics.get(m.name) for m in benchmark.metrics},
-            submitted_at=job.submission.created_at.isoformat(), mlflow_run_url=ui_url,
-            baseline=bool(entry and entry.baseline), ci=[low, high] if low is not None else None,
+            submitted_at=job.submission.created_at.isoformat(),
+            mlflow_run_url=ui_url,
+            baseline=bool(entry and entry.baseline),
+            ci=[low, high] if low is not None else None,
             **_dataset_of(job, result.dataset_version),
         )
         samples = _resampled(benchmark, job, part)
@@ -195,8 +230,11 @@ def board(slug: str, *, phase_id: str | int | None = None, part: str | None = No
     top = [row for row in result.rows if ranking.finite(row.metrics.get(benchmark.primary_metric))][:5]
     experiment_ids = {job.experiment_id for job in jobs}
     if top and len(experiment_ids) == 1:
-        result.compare_url = compare_url(ui_url=settings.MLFLOW_UI_URL, experiment_id=experiment_ids.pop(),
-                                         run_ids=[_run_id(jobs, row.job) for row in top])
+        result.compare_url = compare_url(
+            ui_url=settings.MLFLOW_UI_URL,
+            experiment_id=experiment_ids.pop(),
+            run_ids=[_run_id(jobs, row.job) for row in top],
+        )
     return result
 
 
@@ -205,16 +243,25 @@ def _current_data_first(jobs: list[Job], current: str | None) -> list[Job]:
     stale numbers, better or worse); an entry with none keeps its last numbers, marked stale."""
     if current is None:
         return jobs
-    fresh = {(job.owner_id, job.submission.method) for job in jobs
-             if (job.reproducibility or {}).get("dataset_version") == current}
-    return [job for job in jobs if (job.reproducibility or {}).get("dataset_version") == current
-            or (job.owner_id, job.submission.method) not in fresh]
+    fresh = {
+        (job.owner_id, job.submission.method)
+        for job in jobs
+        if (job.reproducibility or {}).get("dataset_version") == current
+    }
+    return [
+        job
+        for job in jobs
+        if (job.reproducibility or {}).get("dataset_version") == current
+        or (job.owner_id, job.submission.method) not in fresh
+    ]
 
 
 def _dataset_of(job: Job, current: str | None) -> dict:
     recorded = (job.reproducibility or {}).get("dataset_version")
-    return {"dataset_version": datasets.public_id(recorded),
-            "stale_dataset": current is not None and recorded != current}
+    return {
+        "dataset_version": datasets.public_id(recorded),
+        "stale_dataset": current is not None and recorded != current,
+    }
 
 
 def stale_jobs(slug: str) -> list[Job]:
@@ -234,7 +281,10 @@ def benchmark_summaries() -> list[dict]:
     from django.db.models import Count
 
     counts = dict(
-        Entry.objects.filter(hidden=False).values_list("benchmark").annotate(n=Count("id")).values_list("benchmark", "n")
+        Entry.objects.filter(hidden=False)
+        .values_list("benchmark")
+        .annotate(n=Count("id"))
+        .values_list("benchmark", "n")
     )
     now = timezone.now()
     by_slug: dict[str, list[Phase]] = {}
@@ -244,8 +294,14 @@ def benchmark_summaries() -> list[dict]:
     for b in registry.all_benchmarks():
         phase = phases.current_phase(b.slug, now=now, phases=by_slug.get(b.slug, []))
         shown = counts.get(b.slug, 0) if shows_board(phase, now) else 0  # a hidden board's entries are not counted
-        summaries.append({"benchmark": b, "entries": shown, "closed": phase.revealed_at is not None,
-                          "phase": phases.phase_info(phase, now=now)})
+        summaries.append(
+            {
+                "benchmark": b,
+                "entries": shown,
+                "closed": phase.revealed_at is not None,
+                "phase": phases.phase_info(phase, now=now),
+            }
+        )
     return summaries
 
 
@@ -256,23 +312,27 @@ def revealed_final_jobs(entry: Entry) -> set:
 
 def entry_jobs(entry: Entry) -> list[Job]:
     return list(
-        Job.objects.filter(benchmark=entry.benchmark, owner=entry.owner, submission__method=entry.method,
-                           status=JobStatus.COMPLETED)
+        Job.objects.filter(
+            benchmark=entry.benchmark, owner=entry.owner, submission__method=entry.method, status=JobStatus.COMPLETED
+        )
         .select_related("submission")
         .order_by("-finished_at")
     )
 
 
-FINAL_RULE = ("Mark up to {n} of your completed entries final (POST /api/entries/<id>/final, or the entry page). "
-              "Only final entries are ranked on the private part when the phase is revealed; if you mark none, "
-              "your best public entry is used.")
+FINAL_RULE = (
+    "Mark up to {n} of your completed entries final (POST /api/entries/<id>/final, or the entry page). "
+    "Only final entries are ranked on the private part when the phase is revealed; if you mark none, "
+    "your best public entry is used."
+)
 
 
 def finals_summary(*, user: AbstractBaseUser, phase: Phase) -> dict:
     """What the user has marked final in the phase and how many marks remain."""
     metric = registry.get(phase.benchmark).primary_metric
-    marks = list(FinalMark.objects.filter(benchmark=phase.benchmark, phase=phase.pk, owner=user)
-                 .select_related("entry", "job"))
+    marks = list(
+        FinalMark.objects.filter(benchmark=phase.benchmark, phase=phase.pk, owner=user).select_related("entry", "job")
+    )
     return {
         "benchmark": phase.benchmark,
         "phase": phase.name,
@@ -280,9 +340,17 @@ def finals_summary(*, user: AbstractBaseUser, phase: Phase) -> dict:
         "state": phase.state(timezone.now()),
         "final_max": phase.final_max,
         "remaining": max(phase.final_max - len(marks), 0),
-        "marks": [{"entry": m.entry_id, "method": m.entry.method, "job": str(m.job_id),
-                   "public_score": m.job.metrics.get(metric), "by_default": m.by_default,
-                   "marked_at": m.marked_at.isoformat()} for m in marks],
+        "marks": [
+            {
+                "entry": m.entry_id,
+                "method": m.entry.method,
+                "job": str(m.job_id),
+                "public_score": m.job.metrics.get(metric),
+                "by_default": m.by_default,
+                "marked_at": m.marked_at.isoformat(),
+            }
+            for m in marks
+        ],
         "rule": FINAL_RULE.format(n=phase.final_max),
     }
 
@@ -304,8 +372,11 @@ def finals_of(user: AbstractBaseUser) -> list[dict]:
 
 def entry_id_for_job(job: Job) -> int | None:
     """The board entry a job counts towards (its owner's method on its benchmark); None until it has one."""
-    return (Entry.objects.filter(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
-            .values_list("pk", flat=True).first())
+    return (
+        Entry.objects.filter(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def job_final_choice(*, user: AbstractBaseUser, job: Job) -> dict | None:
@@ -325,8 +396,12 @@ def job_final_choice(*, user: AbstractBaseUser, job: Job) -> dict | None:
         return None
     summary = finals_summary(user=user, phase=phase)
     mark = next((m for m in summary["marks"] if m["entry"] == entry_id), None)
-    return {**summary, "entry": entry_id, "entry_mark": mark,
-            "this_job": mark is not None and mark["job"] == str(job.pk)}
+    return {
+        **summary,
+        "entry": entry_id,
+        "entry_mark": mark,
+        "this_job": mark is not None and mark["job"] == str(job.pk),
+    }
 
 
 # --- Who sees what a board shows: the one rule (docs/security.md, "Who sees what") -------------------
@@ -334,6 +409,7 @@ def job_final_choice(*, user: AbstractBaseUser, job: Job) -> dict | None:
 # benchmark whose current phase shows its board (``board_visible``, or the phase has ended). Owners see
 # their own entries and jobs, staff everything. ``jobs`` asks this through ``jobs.selectors.public_jobs``
 # (registered in ``LeaderboardConfig.ready``), so apps below the leaderboard use it without importing it.
+
 
 def shows_board(phase: Phase, now: datetime) -> bool:
     return phase.board_visible or phase.state(now) == PhaseState.ENDED
@@ -364,8 +440,12 @@ def entries_visible_to(user: AbstractBaseUser) -> QuerySet[Entry]:
 def public_jobs(queryset: QuerySet[Job]) -> QuerySet[Job]:
     """The completed jobs of ``queryset`` whose entry a shown board lists (the set form of
     :func:`entry_is_public`)."""
-    listed = Entry.objects.filter(benchmark=OuterRef("benchmark"), owner_id=OuterRef("owner_id"),
-                                  method=OuterRef("submission__method"), hidden=False)
+    listed = Entry.objects.filter(
+        benchmark=OuterRef("benchmark"),
+        owner_id=OuterRef("owner_id"),
+        method=OuterRef("submission__method"),
+        hidden=False,
+    )
     return queryset.filter(Exists(listed), status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
 
 

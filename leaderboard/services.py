@@ -25,8 +25,9 @@ def entry_hide(*, entry: Entry, actor: AbstractBaseUser, reason: str) -> Entry:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Hiding an entry needs a reason.", code="reason_required")
-    Entry.objects.filter(pk=entry.pk).update(hidden=True, hidden_reason=reason, hidden_by=actor,
-                                             hidden_at=timezone.now())
+    Entry.objects.filter(pk=entry.pk).update(
+        hidden=True, hidden_reason=reason, hidden_by=actor, hidden_at=timezone.now()
+    )
     EntryAudit.objects.create(entry=entry, action="hide", reason=reason, actor=actor)
     board_changed(entry.benchmark)
     entry.refresh_from_db()

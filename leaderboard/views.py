@@ -9,10 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from benchmarks import registry
-from leaderboard import selectors
-from phases import selectors as phases
 from core.errors import DomainError, NotFound
+from leaderboard import selectors
 from leaderboard.finals import final_mark, final_unmark
+from phases import selectors as phases
 
 
 def index(request):
@@ -25,10 +25,17 @@ def board_page(request, slug: str):
     except (registry.UnknownBenchmark, NotFound):
         raise Http404(f"Unknown benchmark or phase {slug}") from None
     metrics = list(board.benchmark.metrics)
-    return render(request, "leaderboard/board.html", {
-        "board": board, "benchmark": board.benchmark, "metrics": metrics, "mlflow_ui": settings.MLFLOW_UI_URL,
-        "rows": [(row, [row.metrics.get(m.name) for m in metrics]) for row in board.rows],
-    })
+    return render(
+        request,
+        "leaderboard/board.html",
+        {
+            "board": board,
+            "benchmark": board.benchmark,
+            "metrics": metrics,
+            "mlflow_ui": settings.MLFLOW_UI_URL,
+            "rows": [(row, [row.metrics.get(m.name) for m in metrics]) for row in board.rows],
+        },
+    )
 
 
 def entry_page(request, pk: int):
@@ -40,19 +47,33 @@ def entry_page(request, pk: int):
     # The private part of a job is public only once it was revealed as a final entry.
     revealed = selectors.revealed_final_jobs(entry)
     show_private = bool(revealed) or request.user.is_staff
-    rows = [(job, [job.metrics.get(m.name) for m in metrics],
-             [job.private_metrics.get(m.name) for m in metrics]
-             if request.user.is_staff or job.pk in revealed else None) for job in jobs]
+    rows = [
+        (
+            job,
+            [job.metrics.get(m.name) for m in metrics],
+            [job.private_metrics.get(m.name) for m in metrics] if request.user.is_staff or job.pk in revealed else None,
+        )
+        for job in jobs
+    ]
     finals = None
     if request.user.is_authenticated and request.user.pk == entry.owner_id:
         phase = phases.current_phase(entry.benchmark)
         if phase.leads_to_reveal:
             finals = selectors.finals_summary(user=request.user, phase=phase)
             finals["this_entry"] = next((m for m in finals["marks"] if m["entry"] == entry.pk), None)
-    return render(request, "leaderboard/entry.html", {
-        "entry": entry, "benchmark": benchmark, "metrics": metrics, "rows": rows, "show_private": show_private,
-        "latest": jobs[0] if jobs else None, "finals": finals,
-    })
+    return render(
+        request,
+        "leaderboard/entry.html",
+        {
+            "entry": entry,
+            "benchmark": benchmark,
+            "metrics": metrics,
+            "rows": rows,
+            "show_private": show_private,
+            "latest": jobs[0] if jobs else None,
+            "finals": finals,
+        },
+    )
 
 
 @login_required
@@ -69,8 +90,9 @@ def entry_final(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.detail)
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(back)  # the job page's control sends the user back there
     return redirect("entry", pk=pk)
 

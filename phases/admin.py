@@ -35,8 +35,21 @@ class PhaseForm(forms.ModelForm):
 @admin.register(Phase)
 class PhaseAdmin(admin.ModelAdmin):
     form = PhaseForm
-    list_display = ["benchmark", "name", "starts_at", "ends_at", "timezone", "ranks_on", "max_per_day", "max_total",
-                    "max_concurrent", "final_max", "board_visible", "current_state", "revealed_at"]
+    list_display = [
+        "benchmark",
+        "name",
+        "starts_at",
+        "ends_at",
+        "timezone",
+        "ranks_on",
+        "max_per_day",
+        "max_total",
+        "max_concurrent",
+        "final_max",
+        "board_visible",
+        "current_state",
+        "revealed_at",
+    ]
     list_filter = ["benchmark", "ranks_on"]
     readonly_fields = ["revealed_at", "revealed_by", "created_at"]
     inlines = [PhaseAuditInline]

@@ -39,8 +39,9 @@ class Phase(models.Model):
     name = models.CharField(max_length=100)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    timezone = models.CharField(max_length=64, default="UTC",
-                                help_text="IANA zone whose midnight resets the daily limit, e.g. Europe/Paris.")
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA zone whose midnight resets the daily limit, e.g. Europe/Paris."
+    )
     ranks_on = models.CharField(max_length=8, choices=RankedPart.choices, default=RankedPart.PRIVATE)
     max_per_day = models.PositiveIntegerField(null=True, blank=True, help_text="Jobs per user per day; empty: no cap.")
     max_total = models.PositiveIntegerField(null=True, blank=True, help_text="Jobs per user in the phase.")
@@ -48,15 +49,18 @@ class Phase(models.Model):
     final_max = models.PositiveIntegerField(default=2, help_text="Entries each user may mark final.")
     board_visible = models.BooleanField(default=True, help_text="Show the board while the phase runs.")
     revealed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", editable=False)
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         db_table = "leaderboard_phase"
         ordering = ["benchmark", "starts_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="phase_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -93,11 +97,18 @@ class Phase(models.Model):
             if self.ends_at <= self.starts_at:
                 errors["ends_at"] = "The end must come after the start."
             else:
-                overlapping = Phase.objects.filter(benchmark=self.benchmark, starts_at__lt=self.ends_at,
-                                                   ends_at__gt=self.starts_at).exclude(pk=self.pk).first()
+                overlapping = (
+                    Phase.objects.filter(
+                        benchmark=self.benchmark, starts_at__lt=self.ends_at, ends_at__gt=self.starts_at
+                    )
+                    .exclude(pk=self.pk)
+                    .first()
+                )
                 if overlapping:
-                    errors["starts_at"] = f"Overlaps {overlapping.name!r} ({overlapping.starts_at:%Y-%m-%d %H:%M} to " \
-                                          f"{overlapping.ends_at:%Y-%m-%d %H:%M}); phases of a benchmark follow each other."
+                    errors["starts_at"] = (
+                        f"Overlaps {overlapping.name!r} ({overlapping.starts_at:%Y-%m-%d %H:%M} to "
+                        f"{overlapping.ends_at:%Y-%m-%d %H:%M}); phases of a benchmark follow each other."
+                    )
         if errors:
             raise ValidationError(errors)
 
@@ -108,8 +119,9 @@ class PhaseAudit(models.Model):
     benchmark = models.SlugField(max_length=64)
     phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="audit")
     action = models.CharField(max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
 

@@ -108,13 +108,18 @@ def running_phase(slug: str, *, now: datetime | None = None) -> Phase:
         return phase
     upcoming = next((p for p in phases if p.starts_at > now), None)
     if upcoming is not None:
-        raise Conflict(f"Phase {upcoming.name!r} of {slug} starts at {upcoming.starts_at.isoformat()}; "
-                       "submissions open then.", code="phase_not_started",
-                       extra={"starts_at": upcoming.starts_at.isoformat(), "phase": upcoming.name})
+        raise Conflict(
+            f"Phase {upcoming.name!r} of {slug} starts at {upcoming.starts_at.isoformat()}; submissions open then.",
+            code="phase_not_started",
+            extra={"starts_at": upcoming.starts_at.isoformat(), "phase": upcoming.name},
+        )
     ended_at = phase.ends_at or phase.revealed_at
-    raise Conflict(f"Phase {phase.name!r} of {slug} ended at {ended_at.isoformat() if ended_at else 'its close'}; "
-                   "it accepts no more submissions.", code="phase_ended",
-                   extra={"ended_at": ended_at.isoformat() if ended_at else None, "phase": phase.name})
+    raise Conflict(
+        f"Phase {phase.name!r} of {slug} ended at {ended_at.isoformat() if ended_at else 'its close'}; "
+        "it accepts no more submissions.",
+        code="phase_ended",
+        extra={"ended_at": ended_at.isoformat() if ended_at else None, "phase": phase.name},
+    )
 
 
 def limited_running_phases(*, now: datetime) -> list[Phase]:
@@ -157,7 +162,9 @@ def open_to_jobs(*, now: datetime) -> set[str]:
 def phase_info(phase: Phase, *, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     state = phase.state(now)
-    deadline = phase.starts_at if state == PhaseState.UPCOMING else phase.ends_at if state == PhaseState.RUNNING else None
+    deadline = (
+        phase.starts_at if state == PhaseState.UPCOMING else phase.ends_at if state == PhaseState.RUNNING else None
+    )
     return {
         "id": phase.pk,
         "name": phase.name,

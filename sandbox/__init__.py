@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import logging
 
-from .base import (PLACEHOLDERS, ResourceClass, RunOutcome, RunSpec, Sandbox, SandboxUnavailable,
-                   format_mb)
+from .base import PLACEHOLDERS, ResourceClass, RunOutcome, RunSpec, Sandbox, SandboxUnavailable, format_mb
 from .outputs import output_size_bytes, safe_output_files
 
-__all__ = ["PLACEHOLDERS", "ResourceClass", "RunOutcome", "RunSpec", "Sandbox", "SandboxUnavailable",
-           "format_mb", "get_sandbox", "output_size_bytes", "safe_output_files", "BACKENDS"]
+__all__ = [
+    "PLACEHOLDERS",
+    "ResourceClass",
+    "RunOutcome",
+    "RunSpec",
+    "Sandbox",
+    "SandboxUnavailable",
+    "format_mb",
+    "get_sandbox",
+    "output_size_bytes",
+    "safe_output_files",
+    "BACKENDS",
+]
 
 BACKENDS = ("bubblewrap", "docker", "none")
 logger = logging.getLogger(__name__)
@@ -29,15 +39,20 @@ def get_sandbox(name: str, *, debug: bool, **options) -> Sandbox:
     """
     if name == "bubblewrap":
         from .bubblewrap import BubblewrapSandbox
+
         return BubblewrapSandbox(**options)
     if name == "docker":
         from .docker import DockerSandbox
+
         return DockerSandbox(**options)
     if name == "none":
         if not debug:
             raise SandboxUnavailable("LB_SANDBOX=none runs submissions unconfined and is refused when DEBUG is off")
-        logger.warning("UNSAFE: LB_SANDBOX=none - submissions run with the worker's rights, "
-                       "network and file system. Development only.")
+        logger.warning(
+            "UNSAFE: LB_SANDBOX=none - submissions run with the worker's rights, "
+            "network and file system. Development only."
+        )
         from .local import NoSandbox
+
         return NoSandbox(**options)
     raise SandboxUnavailable(f"unknown sandbox backend {name!r} (choose one of {', '.join(BACKENDS)})")

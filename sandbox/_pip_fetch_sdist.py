@@ -42,9 +42,9 @@ import stat  # noqa: E402
 import time  # noqa: E402
 import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
+from collections.abc import Callable, Iterator, Mapping  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Callable, Iterator, Mapping  # noqa: E402
 
 import httpx  # noqa: E402
 from packaging.requirements import InvalidRequirement, Requirement  # noqa: E402
@@ -91,6 +91,7 @@ class Candidate:
 
 # --- settings -----------------------------------------------------------------------------------------------
 
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """pip's precedence: configuration files ([global], then [download]), then ``PIP_*`` variables."""
     values = _config_file_values(environ)
@@ -113,8 +114,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         index_urls=[] if flag("no-index") else [index_url, *extra],
         find_links=(get("find-links", "f") or "").split(),
         trusted_hosts=set((get("trusted-host") or "").split()),
-        cert=get("cert") or environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE")
-        or environ.get("SSL_CERT_FILE") or None,
+        cert=get("cert")
+        or environ.get("REQUESTS_CA_BUNDLE")
+        or environ.get("CURL_CA_BUNDLE")
+        or environ.get("SSL_CERT_FILE")
+        or None,
         client_cert=get("client-cert") or None,
         timeout=float(get("timeout", "default-timeout") or 15),
         retries=int(get("retries") or 5),
@@ -133,8 +137,10 @@ def _config_file_values(environ: Mapping[str, str]) -> dict[str, str]:
     files = [os.path.join(folder, "pip", "pip.conf") for folder in xdg_dirs] + ["/etc/pip.conf"]
     home = environ.get("HOME") or os.path.expanduser("~")
     if not (env_file and os.path.exists(env_file)):
-        files += [os.path.join(home, ".pip", "pip.conf"),
-                  os.path.join(environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "pip", "pip.conf")]
+        files += [
+            os.path.join(home, ".pip", "pip.conf"),
+            os.path.join(environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "pip", "pip.conf"),
+        ]
     files.append(os.path.join(sys.prefix, "pip.conf"))
     if env_file:
         files.append(env_file)
@@ -153,6 +159,7 @@ def _config_file_values(environ: Mapping[str, str]) -> dict[str, str]:
 
 # --- HTTP ---------------------------------------------------------------------------------------------------
 
+
 class Http:
     """``httpx`` clients (verified, and unverified for ``trusted-host``s) with pip's origin rules,
     the credentials given in index URLs, and retries of connection failures."""
@@ -164,8 +171,10 @@ class Http:
         for url in settings.index_urls + settings.find_links:
             parts = urllib.parse.urlsplit(url)
             if parts.scheme in ("http", "https") and parts.username is not None:
-                self._credentials[_netloc(parts)] = (urllib.parse.unquote(parts.username),
-                                                     urllib.parse.unquote(parts.password or ""))
+                self._credentials[_netloc(parts)] = (
+                    urllib.parse.unquote(parts.username),
+                    urllib.parse.unquote(parts.password or ""),
+                )
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -191,9 +200,13 @@ class Http:
         verify = not self._trusted(urllib.parse.urlsplit(url))
         if verify not in self._clients:
             self._clients[verify] = httpx.Client(
-                verify=self._ssl_context(verify), timeout=self.settings.timeout, follow_redirects=True,
-                trust_env=True, proxy=self.settings.proxy,
-                headers={"User-Agent": "leaders-board-sdist-fetch (httpx)"})
+                verify=self._ssl_context(verify),
+                timeout=self.settings.timeout,
+                follow_redirects=True,
+                trust_env=True,
+                proxy=self.settings.proxy,
+                headers={"User-Agent": "leaders-board-sdist-fetch (httpx)"},
+            )
         return self._clients[verify]
 
     def _ssl_context(self, verify: bool) -> ssl.SSLContext:
@@ -207,6 +220,7 @@ class Http:
             if not context.cert_store_stats().get("x509_ca"):
                 try:
                     import certifi
+
                     context.load_verify_locations(cafile=certifi.where())
                 except ImportError:
                     pass
@@ -227,9 +241,10 @@ class Http:
                 return _Opened(context, response)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError) as exc:
                 if attempt >= self.settings.retries:
-                    raise FetchError(f"Could not fetch URL {redact(url)}: {type(exc).__name__}: "
-                                     f"{redact(str(exc))}") from None
-                time.sleep(min(0.25 * 2 ** attempt, 4.0))
+                    raise FetchError(
+                        f"Could not fetch URL {redact(url)}: {type(exc).__name__}: {redact(str(exc))}"
+                    ) from None
+                time.sleep(min(0.25 * 2**attempt, 4.0))
         raise AssertionError("unreachable")
 
 
@@ -251,13 +266,16 @@ def _netloc(parts: urllib.parse.SplitResult) -> str:
 
 def redact(text: str) -> str:
     """URLs with their password (or lone user token) shown as ``****``, as pip logs them."""
+
     def hide(match: re.Match) -> str:
         user, _, password = match.group(2).partition(":")
         return f"{match.group(1)}{user + ':****' if password else '****'}@"
+
     return re.sub(r"(\b[a-z][a-z0-9+.-]*://)([^/@\s]+)@", hide, text)
 
 
 # --- pages --------------------------------------------------------------------------------------------------
+
 
 class _Anchors(html.parser.HTMLParser):
     def __init__(self) -> None:
@@ -287,8 +305,14 @@ def parse_html(text: str, base_url: str) -> list[_Link]:
     parser.feed(text)
     parser.close()
     base = urllib.parse.urljoin(base_url, parser.base) if parser.base else base_url
-    return [_Link(url=urllib.parse.urljoin(base, anchor["href"] or ""), yanked="data-yanked" in anchor,
-                  requires_python=anchor.get("data-requires-python")) for anchor in parser.anchors]
+    return [
+        _Link(
+            url=urllib.parse.urljoin(base, anchor["href"] or ""),
+            yanked="data-yanked" in anchor,
+            requires_python=anchor.get("data-requires-python"),
+        )
+        for anchor in parser.anchors
+    ]
 
 
 def parse_json(text: str, base_url: str) -> list[_Link]:
@@ -303,14 +327,20 @@ def parse_json(text: str, base_url: str) -> list[_Link]:
             continue
         hashes = item.get("hashes") if isinstance(item.get("hashes"), dict) else {}
         size = item.get("size")
-        links.append(_Link(url=urllib.parse.urljoin(base_url, item["url"]), yanked=bool(item.get("yanked")),
-                           requires_python=item.get("requires-python") or None,
-                           hashes=tuple((str(k).lower(), str(v).lower()) for k, v in hashes.items()),
-                           size=size if isinstance(size, int) and not isinstance(size, bool) else None))
+        links.append(
+            _Link(
+                url=urllib.parse.urljoin(base_url, item["url"]),
+                yanked=bool(item.get("yanked")),
+                requires_python=item.get("requires-python") or None,
+                hashes=tuple((str(k).lower(), str(v).lower()) for k, v in hashes.items()),
+                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            )
+        )
     return links
 
 
 # --- finding ------------------------------------------------------------------------------------------------
+
 
 class Finder:
     """Candidates from find-links (local folders, local pages, remote flat pages) and index project pages."""
@@ -333,15 +363,20 @@ class Finder:
         if "://" not in location:
             path = os.path.abspath(os.path.expanduser(location))
             if not os.path.exists(path):
-                self.note(f"WARNING: Location '{location}' is ignored: it is either a non-existing path "
-                          "or lacks a specific scheme.")
+                self.note(
+                    f"WARNING: Location '{location}' is ignored: it is either a non-existing path "
+                    "or lacks a specific scheme."
+                )
                 return []
             location = Path(path).as_uri()
         if location.startswith("file:"):
             path = urllib.request.url2pathname(urllib.parse.urlsplit(location).path)
             if os.path.isdir(path):  # a flat folder: every file in it
-                return [_Link(url=Path(path, name).as_uri()) for name in sorted(os.listdir(path))
-                        if os.path.isfile(os.path.join(path, name))]
+                return [
+                    _Link(url=Path(path, name).as_uri())
+                    for name in sorted(os.listdir(path))
+                    if os.path.isfile(os.path.join(path, name))
+                ]
             if path.endswith((".tar.gz", ".zip", ".whl")):
                 return [_Link(url=location)]
         elif location.split("#")[0].endswith((".tar.gz", ".zip", ".whl")):
@@ -371,8 +406,10 @@ class Finder:
                 return []
             return self._parse(data.decode("utf-8", errors="replace"), "text/html", url)
         if not self.http.is_secure(url):
-            self.note(f"WARNING: The repository located at {redact(url)} is not a trusted or secure host and is "
-                      "being ignored (use https, or name it in PIP_TRUSTED_HOST).")
+            self.note(
+                f"WARNING: The repository located at {redact(url)} is not a trusted or secure host and is "
+                "being ignored (use https, or name it in PIP_TRUSTED_HOST)."
+            )
             return []
         try:
             with self.http.stream(url, {"Accept": ACCEPT, "Cache-Control": "max-age=0"}) as response:
@@ -400,8 +437,7 @@ class Finder:
             self._failed(url, f"{type(exc).__name__}: {exc}")
             return []
         # a remote page names remote files only (never a file: URL on the worker)
-        return [link for link in self._parse(text, content_type, final_url)
-                if link.url.startswith(("http:", "https:"))]
+        return [link for link in self._parse(text, content_type, final_url) if link.url.startswith(("http:", "https:"))]
 
     def _parse(self, text: str, content_type: str, url: str) -> list[_Link]:
         try:
@@ -433,8 +469,11 @@ class Finder:
                 continue
             if parts.scheme not in ("http", "https", "file"):
                 continue
-            hashes = link.hashes or tuple((key.lower(), value.lower()) for key, value in
-                                          urllib.parse.parse_qsl(fragment) if key.lower() in HASH_NAMES)
+            hashes = link.hashes or tuple(
+                (key.lower(), value.lower())
+                for key, value in urllib.parse.parse_qsl(fragment)
+                if key.lower() in HASH_NAMES
+            )
             found.append(Candidate(filename=filename, version=version, url=url, hashes=hashes, size=link.size))
         return found
 
@@ -460,8 +499,15 @@ def pick(requirement: Requirement, candidates: list[Candidate], *, pre: bool = F
 
 # --- fetching -----------------------------------------------------------------------------------------------
 
-def fetch_sdist(requirement_text: str, dest: str | os.PathLike, *, environ: Mapping[str, str] | None = None,
-                max_bytes: int = MAX_SDIST_BYTES, note: Callable[[str], None] = print) -> str:
+
+def fetch_sdist(
+    requirement_text: str,
+    dest: str | os.PathLike,
+    *,
+    environ: Mapping[str, str] | None = None,
+    max_bytes: int = MAX_SDIST_BYTES,
+    note: Callable[[str], None] = print,
+) -> str:
     """Copy the best sdist for ``requirement_text`` into ``dest``; returns its file name.
     Raises :class:`FetchError`."""
     environ = os.environ if environ is None else environ
@@ -532,9 +578,10 @@ def _write(candidate: Candidate, out, http: Http, max_bytes: int, hash_name: str
             return digest.hexdigest() if digest else None
         except (httpx.TransportError, httpx.StreamError) as exc:
             if attempt >= http.settings.retries:
-                raise FetchError(f"Could not fetch URL {redact(candidate.url)}: {type(exc).__name__}: "
-                                 f"{redact(str(exc))}") from None
-            time.sleep(min(0.25 * 2 ** attempt, 4.0))
+                raise FetchError(
+                    f"Could not fetch URL {redact(candidate.url)}: {type(exc).__name__}: {redact(str(exc))}"
+                ) from None
+            time.sleep(min(0.25 * 2**attempt, 4.0))
     raise AssertionError("unreachable")
 
 
@@ -566,8 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("requirement")
     args = parser.parse_args(argv)
     try:
-        name = fetch_sdist(args.requirement, args.dest, max_bytes=args.max_bytes,
-                           note=lambda line: print(line, flush=True))
+        name = fetch_sdist(
+            args.requirement, args.dest, max_bytes=args.max_bytes, note=lambda line: print(line, flush=True)
+        )
     except FetchError as exc:
         print(f"ERROR: {exc}", flush=True)
         return 1

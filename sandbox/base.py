@@ -18,9 +18,10 @@ submission somewhere else than the host path):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Literal, Mapping, Protocol
+from typing import BinaryIO, Literal, Protocol
 
 OutcomeKind = Literal["ok", "exit", "timeout", "oom", "output_limit", "cancelled", "sandbox_error"]
 

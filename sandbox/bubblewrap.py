@@ -34,8 +34,9 @@ import glob
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .base import RunOutcome, RunSpec, SandboxUnavailable, substitute_spec
 from .limits import JobCgroup, create_job_cgroup, rlimit_argv
@@ -54,8 +55,14 @@ PROJECT_SECRETS = (".env", "var", ".git")
 class BubblewrapSandbox:
     name = "bubblewrap"
 
-    def __init__(self, *, python: str | None = None, project_root: Path | None = PROJECT_ROOT,
-                 hidden_paths: list[Path] | None = None, sandbox_uid: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        python: str | None = None,
+        project_root: Path | None = PROJECT_ROOT,
+        hidden_paths: list[Path] | None = None,
+        sandbox_uid: int | None = None,
+    ) -> None:
         self.bwrap = shutil.which("bwrap")
         if self.bwrap is None:
             raise SandboxUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
@@ -65,13 +72,20 @@ class BubblewrapSandbox:
         self.project_root = project_root
         self.hidden_paths = list(hidden_paths) if hidden_paths is not None else default_hidden_paths(project_root)
         self.privileged = os.geteuid() == 0
-        self.sandbox_uid = sandbox_uid if sandbox_uid is not None else int(
-            os.environ.get("LB_SANDBOX_UID", DEFAULT_SANDBOX_UID))
+        self.sandbox_uid = (
+            sandbox_uid if sandbox_uid is not None else int(os.environ.get("LB_SANDBOX_UID", DEFAULT_SANDBOX_UID))
+        )
         if self.privileged and shutil.which("setpriv") is None:
             raise SandboxUnavailable("setpriv (util-linux) is needed to drop root in the sandbox")
 
-    def run(self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool] = lambda: False,
-            on_tick: Callable[[], None] | None = None) -> RunOutcome:
+    def run(
+        self,
+        spec: RunSpec,
+        *,
+        log: BinaryIO,
+        should_cancel: Callable[[], bool] = lambda: False,
+        on_tick: Callable[[], None] | None = None,
+    ) -> RunOutcome:
         spec.output_dir.mkdir(parents=True, exist_ok=True)
         if self.privileged:
             os.chown(spec.output_dir, self.sandbox_uid, self.sandbox_uid)
@@ -83,10 +97,16 @@ class BubblewrapSandbox:
                 return RunOutcome(kind="sandbox_error", exit_code=None, reason=str(exc), duration_s=0.0)
             return self._run(capped, log=log, should_cancel=should_cancel, on_tick=on_tick)
 
-    def _run(self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool],
-             on_tick: Callable[[], None] | None) -> RunOutcome:
-        view = {"python": self.python, "code": SANDBOX_CODE, "output": SANDBOX_OUTPUT,
-                "dataset": SANDBOX_DATASET if spec.dataset_dir else "", "tmp": "/tmp"}
+    def _run(
+        self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool], on_tick: Callable[[], None] | None
+    ) -> RunOutcome:
+        view = {
+            "python": self.python,
+            "code": SANDBOX_CODE,
+            "output": SANDBOX_OUTPUT,
+            "dataset": SANDBOX_DATASET if spec.dataset_dir else "",
+            "tmp": "/tmp",
+        }
         argv, env = substitute_spec(spec, view)
         if spec.gpu_index is not None:
             env["CUDA_VISIBLE_DEVICES"] = str(spec.gpu_index)
@@ -95,9 +115,13 @@ class BubblewrapSandbox:
         command = [self.bwrap, *self.bwrap_args(spec), "--", *inner]
         if cgroup is not None:
             command = cgroup.join_argv() + command
-        launch = Launch(argv=command, env=env, kill_tree=_tree_killer(cgroup),
-                        oom_reported=cgroup.oom_killed if cgroup else (lambda: False),
-                        setup_error=_setup_error)
+        launch = Launch(
+            argv=command,
+            env=env,
+            kill_tree=_tree_killer(cgroup),
+            oom_reported=cgroup.oom_killed if cgroup else (lambda: False),
+            setup_error=_setup_error,
+        )
         try:
             outcome = supervise(spec, launch, log=log, should_cancel=should_cancel, on_tick=on_tick)
         finally:
@@ -109,21 +133,40 @@ class BubblewrapSandbox:
         if not self.privileged:
             return []
         uid = str(self.sandbox_uid)
-        return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all", "--"]
+        return [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--",
+        ]
 
     def bwrap_args(self, spec: RunSpec) -> list[str]:
         """Everything between ``bwrap`` and ``--``: namespaces, then the mount plan."""
-        args = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                "--die-with-parent", "--new-session"]
+        args = [
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--die-with-parent",
+            "--new-session",
+        ]
         if not spec.network:
             args.append("--unshare-net")
         if self.privileged:
             # Kept only long enough for setpriv to switch to the sandbox uid.
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         else:
-            args += ["--unshare-user", "--uid", str(self.sandbox_uid), "--gid", str(self.sandbox_uid),
-                     "--disable-userns"]
+            args += [
+                "--unshare-user",
+                "--uid",
+                str(self.sandbox_uid),
+                "--gid",
+                str(self.sandbox_uid),
+                "--disable-userns",
+            ]
         return args + self._mounts(spec) + ["--chdir", SANDBOX_CODE]
 
     def _mounts(self, spec: RunSpec) -> list[str]:
@@ -131,9 +174,24 @@ class BubblewrapSandbox:
         for system_dir in SYSTEM_DIRS:
             plan.system(system_dir)
         scratch = str(min(spec.resources.max_output_mb, spec.resources.memory_mb) * 2**20)
-        plan.args += ["--proc", "/proc", "--dev", "/dev",
-                      "--perms", "1777", "--size", scratch, "--tmpfs", "/tmp",
-                      "--perms", "1777", "--size", scratch, "--tmpfs", "/dev/shm"]
+        plan.args += [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--perms",
+            "1777",
+            "--size",
+            scratch,
+            "--tmpfs",
+            "/tmp",
+            "--perms",
+            "1777",
+            "--size",
+            scratch,
+            "--tmpfs",
+            "/dev/shm",
+        ]
         platform = {Path(sys.base_prefix), Path(sys.prefix), Path(os.path.realpath(self.python)).parent.parent}
         if self.project_root is not None:
             platform.add(self.project_root)
@@ -223,7 +281,7 @@ def _under(path: str, folder: str) -> bool:
 def _make_world_readable(folder: Path) -> None:
     """Let the sandbox uid read the run's own copy of the submission (a 0700
     temporary folder or a 0600 file from an archive would lock it out)."""
-    for dirpath, dirnames, filenames in os.walk(folder):
+    for dirpath, _dirnames, filenames in os.walk(folder):
         os.chmod(dirpath, os.stat(dirpath).st_mode | 0o555)
         for name in filenames:
             path = os.path.join(dirpath, name)
@@ -247,6 +305,7 @@ def _tree_killer(cgroup: JobCgroup | None) -> Callable:
         kill_group(proc)
         if cgroup is not None:
             cgroup.kill_all()
+
     return kill
 
 

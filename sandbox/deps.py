@@ -27,8 +27,9 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO, Mapping, Sequence
+from typing import BinaryIO
 
 from . import deps_cache
 from .base import ResourceClass, RunSpec, Sandbox, SandboxUnavailable
@@ -37,18 +38,36 @@ from .deps_fetch import DEFAULT_PASS_ENV, DependencyInstallError, download_env, 
 
 __all__ = ["DEFAULT_PASS_ENV", "DependencyInstallError", "ensure_requirements", "site_packages"]
 
-INSTALL_CLASS = ResourceClass(name="install", timeout_s=600, memory_mb=4096, cpus=2.0, max_procs=512,
-                              max_output_mb=8192)
+INSTALL_CLASS = ResourceClass(
+    name="install", timeout_s=600, memory_mb=4096, cpus=2.0, max_procs=512, max_output_mb=8192
+)
 # The sandboxed pip's whole environment: nothing of the worker's (no PIP_*, proxy or secret).
-INSTALL_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "{tmp}", "TMPDIR": "{tmp}", "LANG": "C.UTF-8",
-               "PYTHONNOUSERSITE": "1", "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-               "PIP_NO_INPUT": "1"}
+INSTALL_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "{tmp}",
+    "TMPDIR": "{tmp}",
+    "LANG": "C.UTF-8",
+    "PYTHONNOUSERSITE": "1",
+    "PIP_CONFIG_FILE": os.devnull,
+    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    "PIP_NO_INPUT": "1",
+}
 
 
-def ensure_requirements(requirements_file: Path, *, cache_root: Path, owner_key: str, sandbox: Sandbox,
-                        log: BinaryIO, timeout_s: int = 600, debug: bool = False,
-                        pass_env: Sequence[str] = DEFAULT_PASS_ENV, allow_source_builds: bool = False,
-                        cache_max_gb: float | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+def ensure_requirements(
+    requirements_file: Path,
+    *,
+    cache_root: Path,
+    owner_key: str,
+    sandbox: Sandbox,
+    log: BinaryIO,
+    timeout_s: int = 600,
+    debug: bool = False,
+    pass_env: Sequence[str] = DEFAULT_PASS_ENV,
+    allow_source_builds: bool = False,
+    cache_max_gb: float | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Path | None:
     """Install ``requirements_file`` for ``owner_key`` (once per owner and content) with
     ``sandbox``; the layer's ``site-packages`` folder, or ``None`` when nothing is installed.
 
@@ -66,8 +85,12 @@ def ensure_requirements(requirements_file: Path, *, cache_root: Path, owner_key:
     cache_root = Path(cache_root)
     cache_root.mkdir(parents=True, exist_ok=True)
     constraints = _platform_constraints()
-    key = deps_cache.layer_key(owner_key=owner_key, requirements="\n".join(requirements), constraints=constraints,
-                               source_builds=allow_source_builds)
+    key = deps_cache.layer_key(
+        owner_key=owner_key,
+        requirements="\n".join(requirements),
+        constraints=constraints,
+        source_builds=allow_source_builds,
+    )
     if deps_cache.is_complete(cache_root, key):
         deps_cache.touch(cache_root, key)
         _note(log, f"dependencies: cache hit ({key[:12]}), nothing to install")
@@ -76,10 +99,18 @@ def ensure_requirements(requirements_file: Path, *, cache_root: Path, owner_key:
         deps_cache.remove_layer(cache_root, key)  # a crashed install's layer without its marker
     work = Path(tempfile.mkdtemp(prefix=".work-", dir=cache_root))
     try:
-        _build_layer(requirements, constraints, key, cache_root=cache_root, work=work, sandbox=sandbox, log=log,
-                     timeout_s=timeout_s, env=download_env(pass_env, os.environ if environ is None else environ,
-                                                            work / "home"),
-                     allow_source_builds=allow_source_builds)
+        _build_layer(
+            requirements,
+            constraints,
+            key,
+            cache_root=cache_root,
+            work=work,
+            sandbox=sandbox,
+            log=log,
+            timeout_s=timeout_s,
+            env=download_env(pass_env, os.environ if environ is None else environ, work / "home"),
+            allow_source_builds=allow_source_builds,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if cache_max_gb is not None:
@@ -88,20 +119,42 @@ def ensure_requirements(requirements_file: Path, *, cache_root: Path, owner_key:
     return _mountable(cache_root, key)
 
 
-def _build_layer(requirements: list[str], constraints: str, key: str, *, cache_root: Path, work: Path,
-                 sandbox: Sandbox, log: BinaryIO, timeout_s: int, env: dict[str, str],
-                 allow_source_builds: bool) -> None:
+def _build_layer(
+    requirements: list[str],
+    constraints: str,
+    key: str,
+    *,
+    cache_root: Path,
+    work: Path,
+    sandbox: Sandbox,
+    log: BinaryIO,
+    timeout_s: int,
+    env: dict[str, str],
+    allow_source_builds: bool,
+) -> None:
     inputs = work / "in"
     wheelhouse = inputs / "wheels"
     (work / "home").mkdir(parents=True)
     wheelhouse.mkdir(parents=True)
     (inputs / "requirements.txt").write_text("\n".join(requirements) + "\n")
     (inputs / "constraints.txt").write_text(constraints)
-    _note(log, "dependencies: downloading (by the worker, wheels only" + (", sources allowed" if allow_source_builds
-                                                                         else "") + ")")
+    _note(
+        log,
+        "dependencies: downloading (by the worker, wheels only"
+        + (", sources allowed" if allow_source_builds else "")
+        + ")",
+    )
     started = time.monotonic()
-    fetched = fetch(requirements, constraints=inputs / "constraints.txt", wheelhouse=wheelhouse, work=work, env=env,
-                    log=log, allow_source_builds=allow_source_builds, timeout_s=timeout_s)
+    fetched = fetch(
+        requirements,
+        constraints=inputs / "constraints.txt",
+        wheelhouse=wheelhouse,
+        work=work,
+        env=env,
+        log=log,
+        allow_source_builds=allow_source_builds,
+        timeout_s=timeout_s,
+    )
     remaining = max(30, int(timeout_s - (time.monotonic() - started)))
     staging = work / "layer"
     _install(inputs, staging, sandbox, log, remaining, source_builds=bool(fetched.sdists))
@@ -113,31 +166,65 @@ def _build_layer(requirements: list[str], constraints: str, key: str, *, cache_r
         os.rename(staging, cache_root / key)
     except OSError:
         if not deps_cache.is_complete(cache_root, key):  # else a concurrent install of the same layer won
-            raise DependencyInstallError("another install of the same layer is under way; try again",
-                                         kind="platform") from None
+            raise DependencyInstallError(
+                "another install of the same layer is under way; try again", kind="platform"
+            ) from None
         return
     deps_cache.write_marker(cache_root, key, size)
 
 
-def _install(inputs: Path, staging: Path, sandbox: Sandbox, log: BinaryIO, timeout_s: int, *,
-             source_builds: bool) -> None:
-    argv = ["{python}", "-m", "pip", "install", "--prefix", "{output}", "--no-index", "--find-links",
-            "{code}/wheels", "--no-cache-dir", "--progress-bar", "off", "--no-warn-script-location",
-            "-r", "{code}/requirements.txt", "-c", "{code}/constraints.txt"]
+def _install(
+    inputs: Path, staging: Path, sandbox: Sandbox, log: BinaryIO, timeout_s: int, *, source_builds: bool
+) -> None:
+    argv = [
+        "{python}",
+        "-m",
+        "pip",
+        "install",
+        "--prefix",
+        "{output}",
+        "--no-index",
+        "--find-links",
+        "{code}/wheels",
+        "--no-cache-dir",
+        "--progress-bar",
+        "off",
+        "--no-warn-script-location",
+        "-r",
+        "{code}/requirements.txt",
+        "-c",
+        "{code}/constraints.txt",
+    ]
     if not source_builds:
         argv.append("--only-binary=:all:")
-    spec = RunSpec(argv=argv, code_dir=inputs, output_dir=staging, dataset_dir=None, env=dict(INSTALL_ENV),
-                   resources=ResourceClass(**{**INSTALL_CLASS.__dict__, "timeout_s": timeout_s}), network=False)
-    _note(log, f"dependencies: installing in sandbox {sandbox.name!r} without network"
-               + (" (building sources)" if source_builds else ""))
+    spec = RunSpec(
+        argv=argv,
+        code_dir=inputs,
+        output_dir=staging,
+        dataset_dir=None,
+        env=dict(INSTALL_ENV),
+        resources=ResourceClass(**{**INSTALL_CLASS.__dict__, "timeout_s": timeout_s}),
+        network=False,
+    )
+    _note(
+        log,
+        f"dependencies: installing in sandbox {sandbox.name!r} without network"
+        + (" (building sources)" if source_builds else ""),
+    )
     outcome = sandbox.run(spec, log=log)
     if outcome.kind == "sandbox_error":
         raise DependencyInstallError(f"the sandbox could not start the install: {outcome.reason}", kind="platform")
     if not outcome.ok:
         tail = _log_tail(log)
         missing = [line for line in tail.splitlines() if "No matching distribution found for" in line]
-        hint = (f"{missing[-1].split('for', 1)[1].strip()} is not available offline: a package built from "
-                f"source needs it; list it in requirements.txt\n") if missing else ""
+        hint = (
+            (
+                f"{missing[-1].split('for', 1)[1].strip()} is not available offline: a package built from "
+                f"source needs it; list it in requirements.txt\n"
+            )
+            if missing
+            else ""
+        )
         raise DependencyInstallError(f"installing requirements.txt failed: {outcome.reason}\n{hint}{tail}")
     _note(log, f"dependencies: installed in {outcome.duration_s:.1f} s")
 

@@ -26,23 +26,47 @@ import sys
 import tarfile
 import tomllib
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Mapping, Sequence
+from typing import BinaryIO
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-DEFAULT_PASS_ENV = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_TRUSTED_HOST",
-                    "PIP_CERT", "PIP_CLIENT_CERT", "PIP_CONFIG_FILE", "PIP_DEFAULT_TIMEOUT", "PIP_RETRIES",
-                    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
-                    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+DEFAULT_PASS_ENV = (
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIP_NO_INDEX",
+    "PIP_TRUSTED_HOST",
+    "PIP_CERT",
+    "PIP_CLIENT_CERT",
+    "PIP_CONFIG_FILE",
+    "PIP_DEFAULT_TIMEOUT",
+    "PIP_RETRIES",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
 MAX_REQUIREMENTS_BYTES = 64 * 1024
 MAX_PYPROJECT_BYTES = 1024 * 1024
 _HASH_OPTION = re.compile(r"--hash[=\s]+(sha256|sha384|sha512):[0-9a-fA-F]+")
 _NOT_FOUND = re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)")
-_UNREACHABLE = ("NewConnectionError", "ConnectTimeoutError", "Could not fetch URL", "ProxyError", "SSLError",
-                "ReadTimeoutError")
+_UNREACHABLE = (
+    "NewConnectionError",
+    "ConnectTimeoutError",
+    "Could not fetch URL",
+    "ProxyError",
+    "SSLError",
+    "ReadTimeoutError",
+)
 SDIST_SCRIPT = Path(__file__).with_name("_pip_fetch_sdist.py")
 
 
@@ -86,8 +110,10 @@ def parse_requirements(text: str) -> list[str]:
 def _parse_line(line: str, number: int) -> str:
     spec, _, options = line.partition(" --")
     options = ("--" + options).strip() if options else ""
-    refused = (f"requirements.txt line {number}: only package requirements such as 'name[extra]>=1.2; marker' "
-               f"(optionally with --hash=sha256:…) are accepted, not {line[:120]!r}")
+    refused = (
+        f"requirements.txt line {number}: only package requirements such as 'name[extra]>=1.2; marker' "
+        f"(optionally with --hash=sha256:…) are accepted, not {line[:120]!r}"
+    )
     if "$" in line or spec.startswith("-") or _HASH_OPTION.sub("", options).strip():
         raise DependencyInstallError(refused)
     try:
@@ -107,13 +133,30 @@ def requirement_name(line: str) -> str:
 def download_env(pass_env: Sequence[str], environ: Mapping[str, str], home: Path) -> dict[str, str]:
     """The pip processes' whole environment: the allowed variables, nothing else of the worker's."""
     env = {name: environ[name] for name in pass_env if name in environ}
-    env.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-                "PYTHONNOUSERSITE": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"})
+    env.update(
+        {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "PYTHONNOUSERSITE": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_NO_INPUT": "1",
+        }
+    )
     return env
 
 
-def fetch(requirements: list[str], *, constraints: Path, wheelhouse: Path, work: Path, env: dict[str, str],
-          log: BinaryIO, allow_source_builds: bool, timeout_s: int) -> Fetched:
+def fetch(
+    requirements: list[str],
+    *,
+    constraints: Path,
+    wheelhouse: Path,
+    work: Path,
+    env: dict[str, str],
+    log: BinaryIO,
+    allow_source_builds: bool,
+    timeout_s: int,
+) -> Fetched:
     """Fill ``wheelhouse`` with everything the sandboxed install needs; raises
     :class:`DependencyInstallError` naming a package that cannot be had."""
     wheelhouse.mkdir(parents=True, exist_ok=True)
@@ -123,8 +166,22 @@ def fetch(requirements: list[str], *, constraints: Path, wheelhouse: Path, work:
     while resolved:
         listing = work / "resolve.txt"
         listing.write_text("\n".join(resolved) + "\n")
-        code, output = _pip(["install", "--dry-run", "--only-binary=:all:", "--report", str(work / "report.json"),
-                             "-r", str(listing), "-c", str(constraints)], env=env, log=log, timeout_s=timeout_s)
+        code, output = _pip(
+            [
+                "install",
+                "--dry-run",
+                "--only-binary=:all:",
+                "--report",
+                str(work / "report.json"),
+                "-r",
+                str(listing),
+                "-c",
+                str(constraints),
+            ],
+            env=env,
+            log=log,
+            timeout_s=timeout_s,
+        )
         if code == 0:
             report = json.loads((work / "report.json").read_text())
             break
@@ -136,32 +193,48 @@ def fetch(requirements: list[str], *, constraints: Path, wheelhouse: Path, work:
         raise _resolution_error(output, missing, allow_source_builds, top_level, resolved)
     pins = [f"{item['metadata']['name']}=={item['metadata']['version']}" for item in report.get("install", [])]
     if pins:
-        code, output = _pip(["download", "--no-deps", "--only-binary=:all:", "-d", str(wheelhouse), *pins],
-                            env=env, log=log, timeout_s=timeout_s)
+        code, output = _pip(
+            ["download", "--no-deps", "--only-binary=:all:", "-d", str(wheelhouse), *pins],
+            env=env,
+            log=log,
+            timeout_s=timeout_s,
+        )
         if code != 0:
             raise _resolution_error(output, _missing(output), allow_source_builds, top_level, resolved)
         fetched.wheels = pins
     build_requires = sorted({line for sdist in fetched.sdists for line in _build_requires(wheelhouse / sdist)})
     if build_requires:
-        code, output = _pip(["download", "--only-binary=:all:", "-d", str(wheelhouse), *build_requires],
-                            env=env, log=log, timeout_s=timeout_s)
+        code, output = _pip(
+            ["download", "--only-binary=:all:", "-d", str(wheelhouse), *build_requires],
+            env=env,
+            log=log,
+            timeout_s=timeout_s,
+        )
         if code != 0:
-            raise DependencyInstallError(f"the build requirements of a source package could not be fetched as "
-                                         f"wheels: {', '.join(build_requires)}\n{_tail(output)}",
-                                         kind=_kind(output))
+            raise DependencyInstallError(
+                f"the build requirements of a source package could not be fetched as "
+                f"wheels: {', '.join(build_requires)}\n{_tail(output)}",
+                kind=_kind(output),
+            )
     return fetched
 
 
 def _fetch_sdist(line: str, wheelhouse: Path, env: dict[str, str], log: BinaryIO, timeout_s: int) -> str:
     requirement = line.split(" --")[0]
     _note(log, f"dependencies: {requirement_name(line)} has no wheel; fetching its source to build in the sandbox")
-    done = _run([sys.executable, str(SDIST_SCRIPT), "--no-binary=:all:", "-d", str(wheelhouse), requirement],
-                env=env, log=log, timeout_s=timeout_s)
+    done = _run(
+        [sys.executable, str(SDIST_SCRIPT), "--no-binary=:all:", "-d", str(wheelhouse), requirement],
+        env=env,
+        log=log,
+        timeout_s=timeout_s,
+    )
     code, output = done
     name = output.strip().splitlines()[-1].removeprefix("FETCHED ") if code == 0 and output.strip() else ""
     if code != 0 or not re.fullmatch(r"[A-Za-z0-9._+-]+\.(tar\.gz|zip)", name):
-        raise DependencyInstallError(f"no wheel and no source distribution found for {requirement_name(line)!r}"
-                                     f"\n{_tail(output)}", kind=_kind(output))
+        raise DependencyInstallError(
+            f"no wheel and no source distribution found for {requirement_name(line)!r}\n{_tail(output)}",
+            kind=_kind(output),
+        )
     return name
 
 
@@ -209,39 +282,56 @@ def _kind(output: str) -> str:
     return "platform" if any(marker in output for marker in _UNREACHABLE) else "submission"
 
 
-def _resolution_error(output: str, missing: str | None, allow_source_builds: bool, top_level: dict[str, str],
-                      resolved: list[str]) -> DependencyInstallError:
+def _resolution_error(
+    output: str, missing: str | None, allow_source_builds: bool, top_level: dict[str, str], resolved: list[str]
+) -> DependencyInstallError:
     kind = _kind(output)
     if kind == "platform":
         return DependencyInstallError(f"the package index could not be reached\n{_tail(output)}", kind="platform")
     if missing is None:
         return DependencyInstallError(f"requirements.txt could not be resolved\n{_tail(output)}")
     if not allow_source_builds:
-        why = ("it has no wheel for this platform (or does not exist): this platform installs wheels only, "
-               "source builds are off (LB_DEPS_ALLOW_SOURCE_BUILDS)")
+        why = (
+            "it has no wheel for this platform (or does not exist): this platform installs wheels only, "
+            "source builds are off (LB_DEPS_ALLOW_SOURCE_BUILDS)"
+        )
     elif missing in top_level and top_level[missing] not in resolved:
-        why = ("it is built from source, and a package with a wheel depends on it: the worker cannot resolve "
-               "that without running the build")
+        why = (
+            "it is built from source, and a package with a wheel depends on it: the worker cannot resolve "
+            "that without running the build"
+        )
     elif missing in top_level:
         why = "neither a wheel nor a source distribution was found"
     else:
-        why = ("it has no wheel; a dependency is only built from source when requirements.txt lists it, "
-               "with its own dependencies")
+        why = (
+            "it has no wheel; a dependency is only built from source when requirements.txt lists it, "
+            "with its own dependencies"
+        )
     return DependencyInstallError(f"cannot install {missing!r}: {why}\n{_tail(output)}")
 
 
 def _pip(args: list[str], *, env: dict[str, str], log: BinaryIO, timeout_s: int) -> tuple[int, str]:
-    return _run([sys.executable, "-m", "pip", *args, "--no-cache-dir", "--progress-bar", "off"],
-                env=env, log=log, timeout_s=timeout_s)
+    return _run(
+        [sys.executable, "-m", "pip", *args, "--no-cache-dir", "--progress-bar", "off"],
+        env=env,
+        log=log,
+        timeout_s=timeout_s,
+    )
 
 
 def _run(argv: list[str], *, env: dict[str, str], log: BinaryIO, timeout_s: int) -> tuple[int, str]:
     try:
-        done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, timeout=timeout_s, cwd=env["HOME"])
+        done = subprocess.run(
+            argv,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout_s,
+            cwd=env["HOME"],
+        )
     except subprocess.TimeoutExpired:
-        raise DependencyInstallError(f"downloading the requirements took over {timeout_s} s",
-                                     kind="platform") from None
+        raise DependencyInstallError(f"downloading the requirements took over {timeout_s} s", kind="platform") from None
     output = done.stdout.decode(errors="replace")
     log.write(done.stdout[-65536:])
     log.flush()

@@ -35,9 +35,10 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .base import RunOutcome, RunSpec, SandboxUnavailable, substitute_spec
 from .output_mount import capped_output
@@ -76,16 +77,23 @@ def in_container() -> bool:
 class DockerSandbox:
     name = "docker"
 
-    def __init__(self, *, image: str | None = None, python: str = SANDBOX_PYTHON, user: str | None = None,
-                 cli: str | None = None, cli_args: list[str] | None = None,
-                 path_map: dict[str, str] | None = None, host_ro_dirs: list[Path] | None = None,
-                 require_engine: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        image: str | None = None,
+        python: str = SANDBOX_PYTHON,
+        user: str | None = None,
+        cli: str | None = None,
+        cli_args: list[str] | None = None,
+        path_map: dict[str, str] | None = None,
+        host_ro_dirs: list[Path] | None = None,
+        require_engine: bool = True,
+    ) -> None:
         self.image = image or os.environ.get("LB_SANDBOX_IMAGE", "")
         if not self.image:
             raise SandboxUnavailable("the docker sandbox needs an image (LB_SANDBOX_IMAGE)")
         self.cli = cli or os.environ.get("LB_CONTAINER_CLI") or "docker"
-        self.cli_args = cli_args if cli_args is not None else shlex.split(
-            os.environ.get("LB_CONTAINER_CLI_ARGS", ""))
+        self.cli_args = cli_args if cli_args is not None else shlex.split(os.environ.get("LB_CONTAINER_CLI_ARGS", ""))
         if require_engine and shutil.which(self.cli) is None:
             raise SandboxUnavailable(f"{self.cli!r} (LB_CONTAINER_CLI) is not installed")
         self.python = python
@@ -108,11 +116,18 @@ class DockerSandbox:
 
     def _detect_path_map(self) -> dict[str, str]:
         """How the engine sees this (worker) container's mounts; empty when it cannot say."""
-        done = subprocess.run([*self.engine, "inspect", "--format", "{{json .Mounts}}", socket.gethostname()],
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            [*self.engine, "inspect", "--format", "{{json .Mounts}}", socket.gethostname()],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         if done.returncode != 0:
-            logger.warning("docker sandbox: cannot inspect the worker's container (%s); bind mounts use "
-                           "worker paths as they are (set LB_DOCKER_PATH_MAP)", done.stderr.strip()[-300:])
+            logger.warning(
+                "docker sandbox: cannot inspect the worker's container (%s); bind mounts use "
+                "worker paths as they are (set LB_DOCKER_PATH_MAP)",
+                done.stderr.strip()[-300:],
+            )
             return {}
         return path_map_from_mounts(json.loads(done.stdout or "[]"))
 
@@ -120,33 +135,65 @@ class DockerSandbox:
         text = str(Path(path).resolve())
         for inner, outer in sorted(self.path_map.items(), key=lambda kv: -len(kv[0])):
             if text == inner or text.startswith(inner.rstrip("/") + "/"):
-                return outer + text[len(inner):] if inner != "/" else outer.rstrip("/") + text
+                return outer + text[len(inner) :] if inner != "/" else outer.rstrip("/") + text
         return text
 
     def command(self, spec: RunSpec, container_name: str) -> list[str]:
         """The full ``docker run …`` command line for ``spec``."""
         limits = spec.resources
-        view = {"python": self.python, "code": SANDBOX_CODE, "output": SANDBOX_OUTPUT,
-                "dataset": SANDBOX_DATASET if spec.dataset_dir else "", "tmp": "/tmp"}
+        view = {
+            "python": self.python,
+            "code": SANDBOX_CODE,
+            "output": SANDBOX_OUTPUT,
+            "dataset": SANDBOX_DATASET if spec.dataset_dir else "",
+            "tmp": "/tmp",
+        }
         argv, env = substitute_spec(spec, view)
         scratch_mb = min(limits.max_output_mb, limits.memory_mb)
-        cmd = [*self.engine, "run", "--init", "--name", container_name,
-               "--read-only", "--user", self.user, "--cap-drop", "ALL",
-               "--security-opt", "no-new-privileges",
-               "--network", "bridge" if spec.network else "none",
-               "--memory", f"{limits.memory_mb}m", "--memory-swap", f"{limits.memory_mb}m",
-               "--cpus", f"{limits.cpus:g}", "--pids-limit", str(limits.max_procs),
-               "--ulimit", f"nproc={limits.max_procs}:{limits.max_procs}",
-               "--ulimit", "nofile=1024:1024",
-               "--ulimit", f"fsize={limits.max_output_mb * 2**20}", "--ulimit", "core=0",
-               "--tmpfs", f"/tmp:rw,nosuid,nodev,size={scratch_mb}m,mode=1777",
-               "--tmpfs", f"/dev/shm:rw,nosuid,nodev,size={scratch_mb}m,mode=1777",
-               "--workdir", SANDBOX_CODE,
-               "--mount", f"type=bind,source={self.host_path(spec.code_dir)},target={SANDBOX_CODE},readonly",
-               "--mount", f"type=bind,source={self.host_path(spec.output_dir)},target={SANDBOX_OUTPUT}"]
+        cmd = [
+            *self.engine,
+            "run",
+            "--init",
+            "--name",
+            container_name,
+            "--read-only",
+            "--user",
+            self.user,
+            "--cap-drop",
+            "ALL",
+            "--security-opt",
+            "no-new-privileges",
+            "--network",
+            "bridge" if spec.network else "none",
+            "--memory",
+            f"{limits.memory_mb}m",
+            "--memory-swap",
+            f"{limits.memory_mb}m",
+            "--cpus",
+            f"{limits.cpus:g}",
+            "--pids-limit",
+            str(limits.max_procs),
+            "--ulimit",
+            f"nproc={limits.max_procs}:{limits.max_procs}",
+            "--ulimit",
+            "nofile=1024:1024",
+            "--ulimit",
+            f"fsize={limits.max_output_mb * 2**20}",
+            "--ulimit",
+            "core=0",
+            "--tmpfs",
+            f"/tmp:rw,nosuid,nodev,size={scratch_mb}m,mode=1777",
+            "--tmpfs",
+            f"/dev/shm:rw,nosuid,nodev,size={scratch_mb}m,mode=1777",
+            "--workdir",
+            SANDBOX_CODE,
+            "--mount",
+            f"type=bind,source={self.host_path(spec.code_dir)},target={SANDBOX_CODE},readonly",
+            "--mount",
+            f"type=bind,source={self.host_path(spec.output_dir)},target={SANDBOX_OUTPUT}",
+        ]
         if spec.dataset_dir is not None:
-            cmd += ["--mount", f"type=bind,source={self.host_path(spec.dataset_dir)},"
-                               f"target={SANDBOX_DATASET},readonly"]
+            cmd += ["--mount", f"type=bind,source={self.host_path(spec.dataset_dir)},target={SANDBOX_DATASET},readonly"]
         for extra in [*self.host_ro_dirs, *spec.extra_ro_dirs]:
             target = str(Path(extra).resolve())
             cmd += ["--mount", f"type=bind,source={self.host_path(Path(extra))},target={target},readonly"]
@@ -159,8 +206,14 @@ class DockerSandbox:
             cmd += ["--env", f"{key}={value}"]
         return cmd + [self.image, *argv]
 
-    def run(self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool] = lambda: False,
-            on_tick: Callable[[], None] | None = None) -> RunOutcome:
+    def run(
+        self,
+        spec: RunSpec,
+        *,
+        log: BinaryIO,
+        should_cancel: Callable[[], bool] = lambda: False,
+        on_tick: Callable[[], None] | None = None,
+    ) -> RunOutcome:
         from .bubblewrap import _make_world_readable
 
         spec.output_dir.mkdir(parents=True, exist_ok=True)
@@ -175,16 +228,21 @@ class DockerSandbox:
                 return RunOutcome(kind="sandbox_error", exit_code=None, reason=str(exc), duration_s=0.0)
             return self._run(capped, log=log, should_cancel=should_cancel, on_tick=on_tick)
 
-    def _run(self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool],
-             on_tick: Callable[[], None] | None) -> RunOutcome:
+    def _run(
+        self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool], on_tick: Callable[[], None] | None
+    ) -> RunOutcome:
         name = f"lb-sandbox-{uuid.uuid4().hex[:12]}"
         # The CLI's own working folder: on cgroup v1, podman's conmon drops its
         # "oom" marker there (and then reports OOMKilled false): read it too.
         with tempfile.TemporaryDirectory(prefix="lb-engine-") as engine_cwd:
-            launch = Launch(argv=self.command(spec, name), env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                            cwd=engine_cwd, kill_tree=lambda proc: self._kill(proc, name),
-                            oom_reported=lambda: self._oom_killed(name, Path(engine_cwd) / "oom"),
-                            setup_error=_setup_error)
+            launch = Launch(
+                argv=self.command(spec, name),
+                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                cwd=engine_cwd,
+                kill_tree=lambda proc: self._kill(proc, name),
+                oom_reported=lambda: self._oom_killed(name, Path(engine_cwd) / "oom"),
+                setup_error=_setup_error,
+            )
             try:
                 return supervise(spec, launch, log=log, should_cancel=should_cancel, on_tick=on_tick)
             finally:
@@ -196,8 +254,12 @@ class DockerSandbox:
         cannot report it at all, exit code 137 under a memory limit counts as out of memory."""
         if conmon_marker.exists():
             return True
-        done = subprocess.run([*self.engine, "inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}",
-                               name], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [*self.engine, "inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", name],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         words = done.stdout.split()
         if done.returncode == 0 and len(words) == 2 and words[0] in ("true", "false"):
             return words[0] == "true"
@@ -224,8 +286,12 @@ def labelled_containers(engine: list[str], label: str) -> list[LabelledContainer
 
     A worker killed with SIGKILL takes the ``run`` client with it, not the container: the
     engine keeps running it. Its labels say whose it was (jobs/containers.py decides)."""
-    listed = subprocess.run([*engine, "ps", "--all", "--quiet", "--no-trunc", "--filter", f"label={label}"],
-                            capture_output=True, text=True, timeout=60)
+    listed = subprocess.run(
+        [*engine, "ps", "--all", "--quiet", "--no-trunc", "--filter", f"label={label}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if listed.returncode != 0:
         raise ContainerEngineError(f"{shlex.join(engine)} ps: {listed.stderr.strip()[-300:]}")
     ids = listed.stdout.split()
@@ -233,8 +299,12 @@ def labelled_containers(engine: list[str], label: str) -> list[LabelledContainer
         return []
     # A container that ends between ps and inspect is missing from the answer (and the
     # exit status says so): what was printed is still right.
-    inspected = subprocess.run([*engine, "inspect", "--format", "{{.Id}} {{json .Config.Labels}}", *ids],
-                               capture_output=True, text=True, timeout=60)
+    inspected = subprocess.run(
+        [*engine, "inspect", "--format", "{{.Id}} {{json .Config.Labels}}", *ids],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     found = []
     for line in inspected.stdout.splitlines():
         container_id, _, labels = line.partition(" ")

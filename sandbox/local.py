@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .base import RunOutcome, RunSpec, substitute_spec
 from .supervise import Launch, supervise
@@ -24,14 +25,26 @@ class NoSandbox:
     def __init__(self, python: str | None = None) -> None:
         self.python = python or sys.executable
 
-    def run(self, spec: RunSpec, *, log: BinaryIO, should_cancel: Callable[[], bool] = lambda: False,
-            on_tick: Callable[[], None] | None = None) -> RunOutcome:
+    def run(
+        self,
+        spec: RunSpec,
+        *,
+        log: BinaryIO,
+        should_cancel: Callable[[], bool] = lambda: False,
+        on_tick: Callable[[], None] | None = None,
+    ) -> RunOutcome:
         spec.output_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="lb-none-tmp-") as scratch:
             return self._run(spec, Path(scratch), log, should_cancel, on_tick)
 
-    def _run(self, spec: RunSpec, scratch: Path, log: BinaryIO, should_cancel: Callable[[], bool],
-             on_tick: Callable[[], None] | None) -> RunOutcome:
+    def _run(
+        self,
+        spec: RunSpec,
+        scratch: Path,
+        log: BinaryIO,
+        should_cancel: Callable[[], bool],
+        on_tick: Callable[[], None] | None,
+    ) -> RunOutcome:
         view = {
             "python": self.python,
             "code": str(spec.code_dir),

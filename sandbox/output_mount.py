@@ -38,8 +38,8 @@ import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .base import RunSpec, SandboxUnavailable
 
@@ -78,9 +78,22 @@ def capped_output(spec: RunSpec, uid: int, gid: int) -> Iterator[RunSpec]:
     try:
         with open(image, "wb") as handle:
             handle.truncate(image_bytes(max_bytes, max_files))
-        _run(["mkfs.ext4", "-q", "-F", "-m", "0", "-O", "^has_journal,^resize_inode",
-              "-N", str(max_files + RESERVED_INODES), "-E", f"root_owner={uid}:{gid},lazy_itable_init=1",
-              str(image)])
+        _run(
+            [
+                "mkfs.ext4",
+                "-q",
+                "-F",
+                "-m",
+                "0",
+                "-O",
+                "^has_journal,^resize_inode",
+                "-N",
+                str(max_files + RESERVED_INODES),
+                "-E",
+                f"root_owner={uid}:{gid},lazy_itable_init=1",
+                str(image),
+            ]
+        )
         _run(["mount", "-t", "ext4", "-o", "loop,nosuid,nodev", str(image), str(mount_point)])
         mounted = True
         os.rmdir(mount_point / "lost+found")
@@ -122,8 +135,10 @@ def sweep_stale(base: Path) -> None:
 def _run(argv: list[str]) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        raise SandboxUnavailable(f"cannot make the run's capped output folder: {' '.join(argv[:2])}: "
-                                 f"{(done.stderr or done.stdout).strip()[-300:]}")
+        raise SandboxUnavailable(
+            f"cannot make the run's capped output folder: {' '.join(argv[:2])}: "
+            f"{(done.stderr or done.stdout).strip()[-300:]}"
+        )
 
 
 def _unmount(mount_point: Path) -> None:

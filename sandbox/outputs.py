@@ -17,8 +17,9 @@ from typing import Literal
 FULL_MARGIN_BYTES = 64 * 1024
 
 
-def output_usage(output_dir: Path, *, stop_bytes: int | None = None,
-                 stop_entries: int | None = None) -> tuple[int, int]:
+def output_usage(
+    output_dir: Path, *, stop_bytes: int | None = None, stop_entries: int | None = None
+) -> tuple[int, int]:
     """``(bytes, entries)`` under ``output_dir``: the apparent size of its regular files, and how
     many files, folders and links it holds (each takes an inode). Links are not followed. The walk
     ends early past ``stop_bytes`` or ``stop_entries`` (the watcher only needs "too many")."""
@@ -39,8 +40,7 @@ def output_usage(output_dir: Path, *, stop_bytes: int | None = None,
                 stack.append(entry.path)
             elif stat.S_ISREG(st.st_mode):
                 total += st.st_size
-            if (stop_bytes is not None and total > stop_bytes) or (stop_entries is not None
-                                                                   and entries > stop_entries):
+            if (stop_bytes is not None and total > stop_bytes) or (stop_entries is not None and entries > stop_entries):
                 return total, entries
     return total, entries
 

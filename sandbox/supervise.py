@@ -15,8 +15,9 @@ import select
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .base import RunOutcome, RunSpec, format_mb
 from .gpu import GpuPeakMonitor
@@ -28,8 +29,13 @@ TICK_S = 1.0
 MAX_LOG_BYTES = 64 * 1024 * 1024
 # Text a process prints when it runs out of memory under an address-space or
 # data-segment limit (Python, NumPy, PyTorch, C++).
-MEMORY_ERROR_MARKERS = (b"MemoryError", b"Unable to allocate", b"can't allocate memory",
-                        b"std::bad_alloc", b"Cannot allocate memory")
+MEMORY_ERROR_MARKERS = (
+    b"MemoryError",
+    b"Unable to allocate",
+    b"can't allocate memory",
+    b"std::bad_alloc",
+    b"Cannot allocate memory",
+)
 
 
 @dataclass
@@ -118,15 +124,21 @@ def supervise(
     gpu.start()
     started = time.monotonic()
     proc = subprocess.Popen(
-        launch.argv, env=launch.env, cwd=launch.cwd, pass_fds=launch.pass_fds,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        launch.argv,
+        env=launch.env,
+        cwd=launch.cwd,
+        pass_fds=launch.pass_fds,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so we can kill the group
     )
     gpu.watch(proc.pid)
     status = rusage = None
     try:
-        status, rusage = _pump(proc, launch, sink, watch, started, limits.timeout_s,
-                               output_limit, spec, should_cancel, on_tick)
+        status, rusage = _pump(
+            proc, launch, sink, watch, started, limits.timeout_s, output_limit, spec, should_cancel, on_tick
+        )
     finally:
         if status is None:  # an exception (e.g. from on_tick): leave nothing running
             launch.kill_tree(proc)
@@ -140,8 +152,9 @@ def supervise(
     code = os.waitstatus_to_exitcode(status)
     kind, reason = _classify(code, watch, launch, sink, rusage, spec)
     exit_code = code if kind in ("ok", "exit", "oom") else None
-    return RunOutcome(kind=kind, exit_code=exit_code, reason=reason,
-                      duration_s=round(duration, 3), peak_vram_mb=peak_vram)
+    return RunOutcome(
+        kind=kind, exit_code=exit_code, reason=reason, duration_s=round(duration, 3), peak_vram_mb=peak_vram
+    )
 
 
 def _pump(proc, launch, sink, watch, started, timeout_s, output_limit, spec, should_cancel, on_tick):

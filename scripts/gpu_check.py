@@ -42,8 +42,15 @@ def main() -> int:
     from sandbox.local import NoSandbox
 
     work = Path(tempfile.mkdtemp(prefix="lb-gpu-check-"))
-    write_category(generate("brick", "small", seed=0), work / "public", work / "hidden", seed=0,
-                   private_fraction=0.5, fingerprint="gpu-check", description={"name": "brick"})
+    write_category(
+        generate("brick", "small", seed=0),
+        work / "public",
+        work / "hidden",
+        seed=0,
+        private_fraction=0.5,
+        fingerprint="gpu-check",
+        description={"name": "brick"},
+    )
     config = (ROOT / "examples/anomaly-padim/config.yaml").read_text().replace("device: auto", "device: cuda")
     (work / "code").mkdir()
     (work / "code" / "config.yaml").write_text(config)
@@ -54,18 +61,30 @@ def main() -> int:
     def show(readings) -> None:
         for r in readings:
             readings_seen.append(r)
-            print(f"[{time.strftime('%H:%M:%S')}] GPU {r.index}: util {r.utilization_pct}%  "
-                  f"memory {r.memory_used_mb:.0f}/{r.memory_total_mb:.0f} MiB  temp {r.temperature_c} C  "
-                  f"power {r.power_w} W  processes {r.processes}", flush=True)
+            print(
+                f"[{time.strftime('%H:%M:%S')}] GPU {r.index}: util {r.utilization_pct}%  "
+                f"memory {r.memory_used_mb:.0f}/{r.memory_total_mb:.0f} MiB  temp {r.temperature_c} C  "
+                f"power {r.power_w} W  processes {r.processes}",
+                flush=True,
+            )
 
     unsubscribe = poller.subscribe(show)
     spec = RunSpec(
         argv=["{python}", "main.py", "--config", "config.yaml", "--output", "{output}"],
-        code_dir=work / "code", output_dir=work / "output", dataset_dir=work / "public",
-        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "{tmp}", "PYTHONPATH": str(ROOT),
-             "PYTHONUNBUFFERED": "1", "LB_DATASET_DIR": "{dataset}", "HF_HUB_OFFLINE": "1"},
-        resources=ResourceClass(name="gpu-check", timeout_s=600, memory_mb=32768, cpus=4, max_procs=4096,
-                                max_output_mb=1024, gpus=1),
+        code_dir=work / "code",
+        output_dir=work / "output",
+        dataset_dir=work / "public",
+        env={
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": "{tmp}",
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "LB_DATASET_DIR": "{dataset}",
+            "HF_HUB_OFFLINE": "1",
+        },
+        resources=ResourceClass(
+            name="gpu-check", timeout_s=600, memory_mb=32768, cpus=4, max_procs=4096, max_output_mb=1024, gpus=1
+        ),
         gpu_index=0,
     )
     log = io.BytesIO()
@@ -74,9 +93,19 @@ def main() -> int:
     print(log.getvalue().decode(errors="replace")[-3000:])
     timings = work / "output" / "timings.json"
     device = json.loads(timings.read_text()).get("device") if timings.exists() else None
-    print(json.dumps({"outcome": outcome.kind, "exit_code": outcome.exit_code, "duration_s": round(outcome.duration_s, 1),
-                      "device": device, "peak_vram_mb": outcome.peak_vram_mb, "readings": len(readings_seen),
-                      "max_util_pct": max((r.utilization_pct or 0 for r in readings_seen), default=0)}))
+    print(
+        json.dumps(
+            {
+                "outcome": outcome.kind,
+                "exit_code": outcome.exit_code,
+                "duration_s": round(outcome.duration_s, 1),
+                "device": device,
+                "peak_vram_mb": outcome.peak_vram_mb,
+                "readings": len(readings_seen),
+                "max_util_pct": max((r.utilization_pct or 0 for r in readings_seen), default=0),
+            }
+        )
+    )
     return 0 if outcome.kind == "ok" and device == "cuda" and outcome.peak_vram_mb > 0 else 2
 
 

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 scripts/install.sh dev
 scripts/services.sh
 export PYTHONUNBUFFERED=1
+echo "=== lint: ruff check, ruff format --check (config in pyproject.toml) ==="
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 SECONDS=0
 # The 30 slowest tests of each pass end its output: where to look when the run grows past its budget.
 pytest=(.venv/bin/python -m pytest -p no:cacheprovider --durations=30 "$@")

@@ -12,6 +12,10 @@ def bench_views_off(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     deployment must not serve it (it answers any token holder and exists only to be timed)."""
     if not getattr(settings, "LB_BENCH_VIEWS", False):
         return []
-    return [checks.Error("LB_BENCH_VIEWS is on: /api/bench/bare, a benchmark-only view, is routed.",
-                         hint="Unset LB_BENCH_VIEWS (bench/api_latency.py sets it for its own server).",
-                         id="lb.E002")]
+    return [
+        checks.Error(
+            "LB_BENCH_VIEWS is on: /api/bench/bare, a benchmark-only view, is routed.",
+            hint="Unset LB_BENCH_VIEWS (bench/api_latency.py sets it for its own server).",
+            id="lb.E002",
+        )
+    ]

@@ -63,5 +63,11 @@ class LiveView(APIView):
 class MeView(APIView):
     @extend_schema(responses={200: MeSerializer}, operation_id="me")
     def get(self, request):
-        return Response({"username": request.user.username, "is_staff": request.user.is_staff,
-                         "limits": quotas_for(request.user), "finals": selectors.finals_of(request.user)})
+        return Response(
+            {
+                "username": request.user.username,
+                "is_staff": request.user.is_staff,
+                "limits": quotas_for(request.user),
+                "finals": selectors.finals_of(request.user),
+            }
+        )

@@ -24,8 +24,9 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Iterable, Iterator
+from typing import IO
 
 from zlib_ng.zlib_ng import crc32
 
@@ -34,8 +35,21 @@ from submissions.archive_bounds import MAX_META_BYTES, StreamBudget, check_tar, 
 
 CODE_EXTENSIONS = {".py", ".yaml", ".yml", ".json", ".txt", ".md", ".toml", ".cfg", ".ini", ".csv"}
 DATA_EXTENSIONS = CODE_EXTENSIONS | {
-    ".npy", ".npz", ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff",
-    ".onnx", ".pt", ".pth", ".ckpt", ".safetensors", ".bin", ".pkl",
+    ".npy",
+    ".npz",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".onnx",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".safetensors",
+    ".bin",
+    ".pkl",
 }
 ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tar.gz", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar", ".whl")
 CHUNK = 1024 * 1024
@@ -325,8 +339,9 @@ def stored_suffix(name: str) -> str:
     return ".zip" if lower.endswith(".zip") else ".tar" if lower.endswith(".tar") else ".tar.gz"
 
 
-def build_bundle(entries: Iterable[tuple[str, IO[bytes], int]], limits: Limits,
-                 writer: BundleWriter | None = None) -> Bundle:
+def build_bundle(
+    entries: Iterable[tuple[str, IO[bytes], int]], limits: Limits, writer: BundleWriter | None = None
+) -> Bundle:
     writer = writer or BundleWriter(limits)
     try:
         for path, stream, size in entries:
@@ -354,7 +369,7 @@ def strip_common_root(bundle_paths: set[str], entrypoint: str) -> str | None:
 def rebase_manifest(bundle: Bundle, root: str) -> Bundle:
     """The manifest with ``root/`` removed from every path; the stored archive keeps it
     (:func:`extract` strips it again, by the same rule)."""
-    files = [FileRecord(path=r.path[len(root) + 1:], size=r.size, sha256=r.sha256) for r in bundle.files]
+    files = [FileRecord(path=r.path[len(root) + 1 :], size=r.size, sha256=r.sha256) for r in bundle.files]
     return Bundle(file=bundle.file, files=files)
 
 
@@ -363,8 +378,9 @@ def extract(open_stored, name: str, destination, manifest: list[dict], entrypoin
     every file against the manifest (same paths, sizes and sha256), or raise."""
     expected = {record["path"]: record for record in manifest}
     # Sizes are bounded by the manifest, checked while streaming; the ratio rule did its work at upload.
-    limits = Limits(max_files=len(manifest), max_bytes=sum(r["size"] for r in manifest), max_ratio=2**31,
-                    max_members=2**31)
+    limits = Limits(
+        max_files=len(manifest), max_bytes=sum(r["size"] for r in manifest), max_ratio=2**31, max_members=2**31
+    )
     with open_stored() as handle:
         paths = {normalise_path(raw) for raw, _, _ in archive_entries(handle, name, limits)}
     root = strip_common_root(paths, entrypoint)
@@ -372,7 +388,7 @@ def extract(open_stored, name: str, destination, manifest: list[dict], entrypoin
     with open_stored() as handle:
         for raw, stream, size in archive_entries(handle, name, limits):
             path = normalise_path(raw)
-            path = path[len(root) + 1:] if root else path
+            path = path[len(root) + 1 :] if root else path
             record = expected.get(path)
             if record is None or record["size"] != size or path in written:
                 raise UploadRejected(f"{path}: the stored archive does not match its manifest.", code="manifest")
@@ -392,7 +408,7 @@ def rebase_bundle(bundle: Bundle, root: str, limits: Limits) -> Bundle:
     bundle.file.seek(0)
     with tarfile.open(fileobj=bundle.file, mode="r:gz") as source:
         entries = [
-            (member.name[len(root) + 1:], io.BytesIO(source.extractfile(member).read()), member.size)
+            (member.name[len(root) + 1 :], io.BytesIO(source.extractfile(member).read()), member.size)
             for member in source.getmembers()
         ]
     bundle.file.close()

@@ -127,14 +127,13 @@ def _padded(size: int) -> int:
 def _check_pax(payload: bytes, name: str) -> None:
     """Refuse the PAX keys that would move tarfile's idea of a member's data away from ours."""
     pos = 0
-    while pos < len(payload) and payload[pos:pos + 1] != b"\0":
+    while pos < len(payload) and payload[pos : pos + 1] != b"\0":
         match = _PAX_RECORD.match(payload, pos)
         if not match or int(match.group(1)) <= 0:
             raise _rejected(f"{name}: malformed PAX header.", "corrupt_archive")
         key = match.group(2)
         if key == b"size" or key.startswith(b"GNU.sparse"):
-            raise _rejected(f"{name}: PAX '{key.decode(errors='replace')}' records are not accepted.",
-                            "special_file")
+            raise _rejected(f"{name}: PAX '{key.decode(errors='replace')}' records are not accepted.", "special_file")
         pos += int(match.group(1))
 
 
@@ -164,8 +163,11 @@ def check_tar(upload: IO[bytes], limits: Limits, compressed_size: int) -> str:
         if kind in META:
             # Refused from the header alone, before tarfile would read the payload into memory.
             if size > limits.max_header_bytes:
-                raise _rejected(f"{name}: a {size}-byte extended header (long name or PAX) is over the "
-                                f"{limits.max_header_bytes}-byte limit.", "header_too_large")
+                raise _rejected(
+                    f"{name}: a {size}-byte extended header (long name or PAX) is over the "
+                    f"{limits.max_header_bytes}-byte limit.",
+                    "header_too_large",
+                )
             chain += 1
             if chain > MAX_META_CHAIN:
                 raise _rejected(f"{name}: more than {MAX_META_CHAIN} extended headers in a row.", "corrupt_archive")

@@ -136,17 +136,19 @@ def read_params(data: bytes, *, strict: bool) -> dict[str, object]:
                 raise ConfigProblem(
                     f"Config key {key[:80]!r} is not a valid MLflow param name: use letters, digits, "
                     f"'_', '-', '.', ' ', ':' and '/', at most {MAX_KEY_CHARS} characters, no '..' or "
-                    "leading '/'.", "bad_config_key")
+                    "leading '/'.",
+                    "bad_config_key",
+                )
             continue
         if _CONTROL.search(_value_text(value)):
             if strict:
-                raise ConfigProblem(f"Config key {key[:80]!r}: its value holds control characters.",
-                                    "bad_config_value")
+                raise ConfigProblem(f"Config key {key[:80]!r}: its value holds control characters.", "bad_config_value")
             value = _CONTROL.sub("", _value_text(value))
         params[key] = value
         if len(params) > MAX_PARAMS:
             if strict:
-                raise ConfigProblem(f"The config has more than {MAX_PARAMS} settings (MLflow params).",
-                                    "config_too_large")
+                raise ConfigProblem(
+                    f"The config has more than {MAX_PARAMS} settings (MLflow params).", "config_too_large"
+                )
             break
     return dict(list(params.items())[:MAX_PARAMS])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import IO, Sequence
+from collections.abc import Sequence
+from typing import IO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -77,15 +78,26 @@ def submission_create(
     try:
         root = archive.strip_common_root(bundle.paths(), entrypoint)
         if root:
-            bundle = (archive.rebase_manifest(bundle, root) if upload is not None
-                      else archive.rebase_bundle(bundle, root, _limits()))
+            bundle = (
+                archive.rebase_manifest(bundle, root)
+                if upload is not None
+                else archive.rebase_bundle(bundle, root, _limits())
+            )
         for required, role in ((entrypoint, "entrypoint"), (config_file, "config_file")):
             if required not in bundle.paths():
                 raise InvalidInput(f"{role} {required!r} is not in the upload.", code=f"missing_{role}")
-        _check_config(bundle, upload_name if upload is not None else ".tar.gz", config_file,
-                      root if upload is not None else None)
-        return _store(bundle, suffix, owner=owner, benchmark=benchmark, method=method,
-                      entrypoint=entrypoint, config_file=config_file)
+        _check_config(
+            bundle, upload_name if upload is not None else ".tar.gz", config_file, root if upload is not None else None
+        )
+        return _store(
+            bundle,
+            suffix,
+            owner=owner,
+            benchmark=benchmark,
+            method=method,
+            entrypoint=entrypoint,
+            config_file=config_file,
+        )
     finally:
         bundle.file.close()
 
@@ -95,14 +107,16 @@ def _check_config(bundle: archive.Bundle, archive_name: str, config_file: str, r
     refused here, at upload, rather than after a job has been scored."""
     size = next(record.size for record in bundle.files if record.path == config_file)
     if size > config_params.MAX_CONFIG_BYTES:
-        raise InvalidInput(f"config_file {config_file!r} is larger than {config_params.MAX_CONFIG_BYTES // 1024} "
-                           "KiB.", code="config_too_large")
+        raise InvalidInput(
+            f"config_file {config_file!r} is larger than {config_params.MAX_CONFIG_BYTES // 1024} KiB.",
+            code="config_too_large",
+        )
     data = b""
     bundle.file.seek(0)
     try:
         for raw, stream, _ in archive.archive_entries(bundle.file, archive_name, _limits()):
             path = archive.normalise_path(raw)
-            if (path[len(root) + 1:] if root else path) == config_file:
+            if (path[len(root) + 1 :] if root else path) == config_file:
                 data = stream.read(config_params.MAX_CONFIG_BYTES + 1)
                 break
     finally:

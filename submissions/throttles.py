@@ -24,5 +24,8 @@ def throttle_uploads(request) -> None:
     for throttle in (SubmissionsPerHour(), SubmissionsPerDay()):
         if not throttle.allow_request(request, None):
             wait = max(int(throttle.wait() or 1), 1)
-            raise LimitExceeded(f"Upload rate limit reached ({throttle.rate}); retry in {wait} s.",
-                                code="rate_limited", headers={"Retry-After": str(wait)})
+            raise LimitExceeded(
+                f"Upload rate limit reached ({throttle.rate}); retry in {wait} s.",
+                code="rate_limited",
+                headers={"Retry-After": str(wait)},
+            )

@@ -161,11 +161,19 @@ class _FormReader:
         self.ended = False
 
     def read(self, stream, boundary: bytes) -> None:
-        parser = MultipartParser(boundary, {
-            "on_part_begin": self._part_begin, "on_part_data": self._part_data, "on_part_end": self._part_end,
-            "on_header_field": self._header_field, "on_header_value": self._header_value,
-            "on_header_end": self._header_end, "on_headers_finished": self._headers_finished, "on_end": self._end,
-        })
+        parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_end": self._end,
+            },
+        )
         try:
             first = stream.read(READ_BYTES)
             if first:
@@ -175,8 +183,9 @@ class _FormReader:
         except MultipartParseError as exc:
             raise InvalidInput(f"Multipart form parse error - {exc}", code="parse_error") from None
         if not self.ended:
-            raise InvalidInput("Multipart form parse error - the body ended before the closing boundary.",
-                               code="parse_error")
+            raise InvalidInput(
+                "Multipart form parse error - the body ended before the closing boundary.", code="parse_error"
+            )
         for handler in self.handlers:
             if handler.upload_complete() is not None:
                 break
@@ -210,15 +219,21 @@ class _FormReader:
             part.skip = True  # not a form field (RFC 7578): nothing to keep
             return
         if part.headers.get("content-transfer-encoding", b"").lower() not in (b"", b"binary", b"8bit", b"7bit"):
-            raise InvalidInput("Multipart form parse error - Content-Transfer-Encoding is not supported "
-                               "(RFC 7578); send the part's bytes as they are.", code="parse_error")
+            raise InvalidInput(
+                "Multipart form parse error - Content-Transfer-Encoding is not supported "
+                "(RFC 7578); send the part's bytes as they are.",
+                code="parse_error",
+            )
         part.name = disposition[b"name"].decode("utf-8", "replace").strip()
         if b"filename" not in disposition:
             self.field_count += 1
-            if settings.DATA_UPLOAD_MAX_NUMBER_FIELDS is not None \
-                    and self.field_count > settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:
-                raise InvalidInput(f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields.",
-                                   code="too_many_fields")
+            if (
+                settings.DATA_UPLOAD_MAX_NUMBER_FIELDS is not None
+                and self.field_count > settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            ):
+                raise InvalidInput(
+                    f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} form fields.", code="too_many_fields"
+                )
             return
         self.file_count += 1
         max_files = settings.DATA_UPLOAD_MAX_NUMBER_FILES
@@ -233,10 +248,14 @@ class _FormReader:
         part.counters = [0] * len(self.handlers)
         for handler in self.handlers:
             try:
-                handler.new_file(part.name, part.file_name, content_type.decode("latin-1"),
-                                 int(length) if length.isdigit() else None,
-                                 extra.get(b"charset", b"").decode("latin-1") or None,
-                                 {k.decode("latin-1"): v.decode("latin-1") for k, v in extra.items()})
+                handler.new_file(
+                    part.name,
+                    part.file_name,
+                    content_type.decode("latin-1"),
+                    int(length) if length.isdigit() else None,
+                    extra.get(b"charset", b"").decode("latin-1") or None,
+                    {k.decode("latin-1"): v.decode("latin-1") for k, v in extra.items()},
+                )
             except StopFutureHandlers:
                 break
 
@@ -247,10 +266,13 @@ class _FormReader:
         chunk = data[start:end]
         if part.file_name is None:
             self.field_bytes += len(chunk)
-            if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None \
-                    and self.field_bytes > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-                raise InvalidInput(f"The form's fields exceed {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
-                                   code="fields_too_large")
+            if (
+                settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None
+                and self.field_bytes > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            ):
+                raise InvalidInput(
+                    f"The form's fields exceed {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.", code="fields_too_large"
+                )
             part.value.append(chunk)
             return
         for i, handler in enumerate(self.handlers):
@@ -284,7 +306,7 @@ def _without_preamble(first: bytes, boundary: bytes) -> bytes:
     if first.startswith(delimiter):
         return first
     found = first.find(b"\r\n" + delimiter)
-    return first[found + 2:] if found >= 0 else first
+    return first[found + 2 :] if found >= 0 else first
 
 
 def _file_name(raw: bytes) -> str | None:

@@ -58,10 +58,25 @@ def mlflow_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("mlflow")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
-         "--backend-store-uri", f"sqlite:///{root}/mlflow.db", "--artifacts-destination", str(root / "artifacts"),
-         "--workers", "1"],
-        stdout=open(root / "server.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            f"sqlite:///{root}/mlflow.db",
+            "--artifacts-destination",
+            str(root / "artifacts"),
+            "--workers",
+            "1",
+        ],
+        stdout=open(root / "server.log", "wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
         env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
     )
     url = f"http://127.0.0.1:{port}"
@@ -127,8 +142,9 @@ def live_worker(db):
 
     def register(*, pools: list[str], name: str = "host-a:101", gpus: list | None = None):
         host, _, pid = name.partition(":")
-        return worker_register(name=name, host=host, pid=int(pid), version="test", pools=pools, gpus=gpus or [],
-                               gpu_status="no GPU (test)")
+        return worker_register(
+            name=name, host=host, pid=int(pid), version="test", pools=pools, gpus=gpus or [], gpu_status="no GPU (test)"
+        )
 
     return register
 
@@ -178,8 +194,12 @@ def upload(client, files: dict | None = None, *, benchmark="toy", method="parity
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     data = zip_bytes(files if files is not None else toy_files())
-    payload = {"benchmark": benchmark, "method": method, **fields,
-               "archive": SimpleUploadedFile(archive_name, data, content_type="application/zip")}
+    payload = {
+        "benchmark": benchmark,
+        "method": method,
+        **fields,
+        "archive": SimpleUploadedFile(archive_name, data, content_type="application/zip"),
+    }
     return client.post("/api/submissions", payload, format="multipart")
 
 

@@ -52,7 +52,8 @@ def registered_copy(settings, tmp_path, monkeypatch):
 
 
 def test_a_copy_of_the_toy_benchmark_registered_by_settings_runs_a_job_onto_its_board(
-        registered_copy, alice, as_alice, submit, tracking):
+    registered_copy, alice, as_alice, submit, tracking
+):
     assert SLUG in {b["slug"] for b in as_alice.get("/api/benchmarks").json()["results"]}
 
     out = io.StringIO()

@@ -93,11 +93,18 @@ def test_web_health_check_is_liveness(compose):
 # interpolating ${VAR}, ${VAR:-default} and ${VAR:?error} after parsing.
 
 FILES = ("docker-compose.yml", "docker-compose.worker.yml")
-PASSWORDS = {"POSTGRES_PASSWORD": "pg-Secret-1", "REDIS_PASSWORD": "redis-Secret-2",
-             "DJANGO_SECRET_KEY": "django-Secret-3"}
-WORKER_ENV = {"DATABASE_URL": "postgres://leaders:pg-Secret-1@main:5432/leaders_board",
-              "REDIS_URL": "redis://:redis-Secret-2@main:6379/0", "MLFLOW_TRACKING_URI": "http://main:5000",
-              "LB_SHARED_DIR": "/srv/lb", "DJANGO_SECRET_KEY": "django-Secret-3"}
+PASSWORDS = {
+    "POSTGRES_PASSWORD": "pg-Secret-1",
+    "REDIS_PASSWORD": "redis-Secret-2",
+    "DJANGO_SECRET_KEY": "django-Secret-3",
+}
+WORKER_ENV = {
+    "DATABASE_URL": "postgres://leaders:pg-Secret-1@main:5432/leaders_board",
+    "REDIS_URL": "redis://:redis-Secret-2@main:6379/0",
+    "MLFLOW_TRACKING_URI": "http://main:5000",
+    "LB_SHARED_DIR": "/srv/lb",
+    "DJANGO_SECRET_KEY": "django-Secret-3",
+}
 REQUIRED = re.compile(r"\$\{([A-Z_][A-Z0-9_]*):?\?[^}]*\}")
 
 
@@ -115,6 +122,7 @@ def _interpolate(text: str, env: dict) -> str:
         if op and op.endswith("-") and missing:
             return arg
         return value or ""
+
     return re.sub(r"\$\$", "$", INTERPOLATION.sub(one, text)) if "$$" in text else INTERPOLATION.sub(one, text)
 
 
@@ -187,7 +195,7 @@ def test_no_password_is_written_in_the_files():
                 password = userinfo.partition(":")[2]
                 assert REQUIRED.fullmatch(password), (name, userinfo)
             for flag in re.findall(r"--(?:requirepass|password)[ =](\"?\$\{[^}]*\}\"?|\S+)", text):
-                assert REQUIRED.fullmatch(flag.strip('"\'')), (name, flag)
+                assert REQUIRED.fullmatch(flag.strip("\"'")), (name, flag)
 
 
 def test_redis_asks_for_its_password_and_every_client_sends_it():
@@ -196,8 +204,11 @@ def test_redis_asks_for_its_password_and_every_client_sends_it():
     assert "--appendonly yes" in redis["command"]
     assert re.search(r'--requirepass "?redis-Secret-2"?(\s|$)', redis["command"]), redis["command"]
     assert redis["environment"]["REDISCLI_AUTH"] == "redis-Secret-2"  # the health check authenticates
-    clients = {name: spec["environment"]["REDIS_URL"] for name, spec in services.items()
-               if "REDIS_URL" in spec.get("environment", {})}
+    clients = {
+        name: spec["environment"]["REDIS_URL"]
+        for name, spec in services.items()
+        if "REDIS_URL" in spec.get("environment", {})
+    }
     assert set(clients) == {"web", "worker", "scheduler"}
     for url in clients.values():
         assert url.startswith("redis://:redis-Secret-2@redis:6379/"), url

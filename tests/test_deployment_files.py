@@ -26,8 +26,9 @@ def test_compose_has_every_service_and_redis_persists():
     assert "scripts/serve.sh" in services["web"]["command"]
     assert "ports" not in services["web"]  # clients come through the proxy only
     assert services["proxy"]["ports"] == ["${LB_PUBLISH:-127.0.0.1}:8000:80"]  # loopback by default
-    assert "./deploy/nginx-web.conf.template:/etc/nginx/templates/default.conf.template:ro" in \
-        services["proxy"]["volumes"]
+    assert (
+        "./deploy/nginx-web.conf.template:/etc/nginx/templates/default.conf.template:ro" in services["proxy"]["volumes"]
+    )
     for name in ("web", "worker"):
         assert "shared:/shared" in services[name]["volumes"]
         assert services[name]["environment"]["LB_DATA_DIR"] == "/shared"

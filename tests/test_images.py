@@ -19,9 +19,17 @@ import pytest
 from tests.sandbox.conftest import PODMAN, _podman_required
 
 ROOT = Path(__file__).resolve().parent.parent
-PLANTED = {".env": "DJANGO_SECRET_KEY=planted", "var/hidden-seed": "123", "var/admin-password": "pw",
-           "var/db.sqlite3": "", "var/huey.sqlite3": "", ".venv/pyvenv.cfg": "home = /x",
-           ".git/config": "[core]", "leaderboard/hidden-seed": "9", "local.db": ""}
+PLANTED = {
+    ".env": "DJANGO_SECRET_KEY=planted",
+    "var/hidden-seed": "123",
+    "var/admin-password": "pw",
+    "var/db.sqlite3": "",
+    "var/huey.sqlite3": "",
+    ".venv/pyvenv.cfg": "home = /x",
+    ".git/config": "[core]",
+    "leaderboard/hidden-seed": "9",
+    "local.db": "",
+}
 FORBIDDEN_NAMES = {"hidden-seed", "admin-password", ".env", ".git", ".venv"}
 DATABASE_SUFFIXES = (".sqlite3", ".sqlite3-wal", ".sqlite3-shm", ".db")
 
@@ -55,13 +63,19 @@ def built_images(tmp_path_factory) -> dict[str, list[str]]:
         (context / name).parent.mkdir(parents=True, exist_ok=True)
         (context / name).write_text(text)
     tags = {"app": "localhost/lb-test-app:latest", "sandbox": "localhost/lb-test-sandbox:latest"}
-    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LB_CONTAINER_CLI": "podman",
-           "LB_CONTAINER_CLI_ARGS": " ".join(PODMAN[1:]), "LB_APP_IMAGE": tags["app"],
-           "LB_SANDBOX_IMAGE": tags["sandbox"], "LB_IMAGE_BUILD_ARGS": "--build-arg REQUIREMENTS=requirements/web.txt"}
+    env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "LB_CONTAINER_CLI": "podman",
+        "LB_CONTAINER_CLI_ARGS": " ".join(PODMAN[1:]),
+        "LB_APP_IMAGE": tags["app"],
+        "LB_SANDBOX_IMAGE": tags["sandbox"],
+        "LB_IMAGE_BUILD_ARGS": "--build-arg REQUIREMENTS=requirements/web.txt",
+    }
     # Earlier runs' superseded layers; the tagged images stay as the build cache.
     subprocess.run([*PODMAN, "image", "prune", "--force"], capture_output=True, timeout=300)
-    done = subprocess.run([str(ROOT / "scripts" / "images.sh"), str(context)], env=env, capture_output=True,
-                          text=True, timeout=1800)
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "images.sh"), str(context)], env=env, capture_output=True, text=True, timeout=1800
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return {kind: _files(tag) for kind, tag in tags.items()}
 

@@ -21,8 +21,11 @@ def _left_out_of_pass_2() -> set[str]:
 
 
 def test_every_module_that_starts_the_web_tier_is_left_out_of_pass_2():
-    starters = {str(path.relative_to(ROOT)) for path in (ROOT / "tests").rglob("test_*.py")
-                if path != Path(__file__).resolve() and "from tests.support.webtier import" in path.read_text()}
+    starters = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("test_*.py")
+        if path != Path(__file__).resolve() and "from tests.support.webtier import" in path.read_text()
+    }
     assert starters, "no test starts the web tier: the check below would prove nothing"
     assert starters - _left_out_of_pass_2() == set()
 

@@ -5,10 +5,12 @@ from accounts.models import ApiToken
 
 class TokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, default="default")
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                           help_text="When it stops working; omit for no expiry.")
-    expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=3650,
-                                               help_text="Shorthand for expires_at: this many days from now.")
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When it stops working; omit for no expiry."
+    )
+    expires_in_days = serializers.IntegerField(
+        required=False, min_value=1, max_value=3650, help_text="Shorthand for expires_at: this many days from now."
+    )
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -17,8 +19,7 @@ class TokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at", "active",
-                  "expired"]
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at", "active", "expired"]
         read_only_fields = fields
 
 

@@ -3,16 +3,16 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.response import Response
 from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import oidc
 from accounts.api.serializers import NewTokenSerializer, TokenCreateSerializer, TokenSerializer
 from accounts.models import ApiToken
 from accounts.selectors import tokens_of
-from core.pagination import NewestFirst
 from accounts.services import token_issue, token_revoke_own
+from core.pagination import NewestFirst
 
 
 def credential_expiry(auth) -> datetime | None:
@@ -40,16 +40,18 @@ class TokenListCreateView(GenericAPIView):
 
     @extend_schema(responses={200: TokenSerializer(many=True)}, operation_id="tokens_list")
     def get(self, request):
-        return self.get_paginated_response(TokenSerializer(self.paginate_queryset(self.get_queryset()),
-                                                           many=True).data)
+        return self.get_paginated_response(TokenSerializer(self.paginate_queryset(self.get_queryset()), many=True).data)
 
     @extend_schema(request=TokenCreateSerializer, responses={201: NewTokenSerializer}, operation_id="tokens_create")
     def post(self, request):
         form = TokenCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        token, raw = token_issue(user=request.user, name=form.validated_data["name"],
-                                 expires_at=expiry_from(form.validated_data),
-                                 not_after=credential_expiry(request.auth))
+        token, raw = token_issue(
+            user=request.user,
+            name=form.validated_data["name"],
+            expires_at=expiry_from(form.validated_data),
+            not_after=credential_expiry(request.auth),
+        )
         token.token = raw
         return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 

@@ -9,17 +9,32 @@ class AgentModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AgentModel
-        fields = ["id", "name", "version", "algorithm", "trained_at", "success_rate", "maze_set", "source",
-                  "source_ref", "sha256", "sampling", "archived", "active", "published", "baseline", "created_at",
-                  "metadata"]
+        fields = [
+            "id",
+            "name",
+            "version",
+            "algorithm",
+            "trained_at",
+            "success_rate",
+            "maze_set",
+            "source",
+            "source_ref",
+            "sha256",
+            "sampling",
+            "archived",
+            "active",
+            "published",
+            "baseline",
+            "created_at",
+            "metadata",
+        ]
 
 
 class ModelUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     name = serializers.SlugField(max_length=100)
     algorithm = serializers.CharField(max_length=32, required=False, default="")
-    success_rate = serializers.FloatField(required=False, min_value=0.0, max_value=1.0, allow_null=True,
-                                          default=None)
+    success_rate = serializers.FloatField(required=False, min_value=0.0, max_value=1.0, allow_null=True, default=None)
     maze_set = serializers.CharField(max_length=128, required=False, default="")
     sampling = serializers.ChoiceField(choices=["greedy", "softmax"], required=False, default="greedy")
 
@@ -62,8 +77,19 @@ class TrainingParamsSerializer(serializers.Serializer):
 class TrainingRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = TrainingRun
-        fields = ["id", "status", "params", "stop_requested", "latest", "error", "mlflow_run_id", "result_model",
-                  "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "params",
+            "stop_requested",
+            "latest",
+            "error",
+            "mlflow_run_id",
+            "result_model",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
 
 class TrainingRunRefSerializer(serializers.Serializer):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,13 +34,17 @@ class ModelListView(GenericAPIView):
 
     permission_classes = [IsStaffOrReadOnly]
 
-    @extend_schema(operation_id="api_models_list", responses=s.AgentModelSerializer(many=True),
-                   parameters=[s.ModelListQuerySerializer])
+    @extend_schema(
+        operation_id="api_models_list",
+        responses=s.AgentModelSerializer(many=True),
+        parameters=[s.ModelListQuerySerializer],
+    )
     def get(self, request):
         """Published policies and baselines; a signed-in user's own too; staff see all."""
         query = _valid(s.ModelListQuerySerializer, request.query_params)
-        page = self.paginate_queryset(selectors.model_list(user=request.user, include_archived=query["archived"],
-                                                           job=query.get("job")))
+        page = self.paginate_queryset(
+            selectors.model_list(user=request.user, include_archived=query["archived"], job=query.get("job"))
+        )
         return self.get_paginated_response(s.AgentModelSerializer(page, many=True).data)
 
     @extend_schema(request=s.ModelUploadSerializer, responses={201: s.AgentModelSerializer})
@@ -83,8 +87,9 @@ class ModelPublishView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, FormParser]
 
-    @extend_schema(request=s.ModelPublishSerializer, responses=s.AgentModelSerializer,
-                   operation_id="api_models_publish")
+    @extend_schema(
+        request=s.ModelPublishSerializer, responses=s.AgentModelSerializer, operation_id="api_models_publish"
+    )
     def post(self, request, pk: int):
         data = _valid(s.ModelPublishSerializer, request.data)
         model = services.model_publish(model_id=pk, user=request.user, published=data["published"])

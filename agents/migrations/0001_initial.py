@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,91 +15,159 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AgentModel',
+            name="AgentModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=128)),
-                ('version', models.PositiveIntegerField()),
-                ('algorithm', models.CharField(blank=True, default='', max_length=32)),
-                ('trained_at', models.DateTimeField(blank=True, null=True)),
-                ('success_rate', models.FloatField(blank=True, null=True)),
-                ('maze_set', models.CharField(blank=True, default='', max_length=128)),
-                ('source', models.CharField(choices=[('job', 'benchmark job'), ('training', 'training run'), ('upload', 'upload'), ('demo', 'demo policy')], max_length=16)),
-                ('source_ref', models.CharField(blank=True, default='', max_length=64)),
-                ('file', models.CharField(max_length=512)),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('sampling', models.CharField(default='greedy', max_length=16)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('archived', models.BooleanField(default=False)),
-                ('active', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='agent_models', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(db_index=True, max_length=128)),
+                ("version", models.PositiveIntegerField()),
+                ("algorithm", models.CharField(blank=True, default="", max_length=32)),
+                ("trained_at", models.DateTimeField(blank=True, null=True)),
+                ("success_rate", models.FloatField(blank=True, null=True)),
+                ("maze_set", models.CharField(blank=True, default="", max_length=128)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("job", "benchmark job"),
+                            ("training", "training run"),
+                            ("upload", "upload"),
+                            ("demo", "demo policy"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("source_ref", models.CharField(blank=True, default="", max_length=64)),
+                ("file", models.CharField(max_length=512)),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("sampling", models.CharField(default="greedy", max_length=16)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("archived", models.BooleanField(default=False)),
+                ("active", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="agent_models",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EpisodeLog',
+            name="EpisodeLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('maze_id', models.CharField(max_length=64)),
-                ('steps', models.PositiveIntegerField()),
-                ('success', models.BooleanField()),
-                ('total_reward', models.FloatField()),
-                ('model', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='episodes', to='agents.agentmodel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("maze_id", models.CharField(max_length=64)),
+                ("steps", models.PositiveIntegerField()),
+                ("success", models.BooleanField()),
+                ("total_reward", models.FloatField()),
+                (
+                    "model",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="episodes",
+                        to="agents.agentmodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingRun',
+            name="TrainingRun",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('stopped', 'Stopped'), ('failed', 'Failed')], db_index=True, default='queued', max_length=16)),
-                ('params', models.JSONField(default=dict)),
-                ('stop_requested', models.BooleanField(default=False)),
-                ('latest', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True, default='')),
-                ('mlflow_run_id', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_runs', to=settings.AUTH_USER_MODEL)),
-                ('result_model', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='agents.agentmodel')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("stopped", "Stopped"),
+                            ("failed", "Failed"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("params", models.JSONField(default=dict)),
+                ("stop_requested", models.BooleanField(default=False)),
+                ("latest", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True, default="")),
+                ("mlflow_run_id", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_runs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "result_model",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="agents.agentmodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingProgress',
+            name="TrainingProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('episode', models.PositiveIntegerField()),
-                ('timesteps', models.PositiveIntegerField(default=0)),
-                ('reward', models.FloatField(null=True)),
-                ('loss', models.FloatField(null=True)),
-                ('success_rate', models.FloatField(null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='agents.trainingrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("episode", models.PositiveIntegerField()),
+                ("timesteps", models.PositiveIntegerField(default=0)),
+                ("reward", models.FloatField(null=True)),
+                ("loss", models.FloatField(null=True)),
+                ("success_rate", models.FloatField(null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="progress", to="agents.trainingrun"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='agentmodel',
-            constraint=models.UniqueConstraint(fields=('name', 'version'), name='agents_model_name_version'),
+            model_name="agentmodel",
+            constraint=models.UniqueConstraint(fields=("name", "version"), name="agents_model_name_version"),
         ),
         migrations.AddConstraint(
-            model_name='agentmodel',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('active',), name='agents_one_active_model'),
+            model_name="agentmodel",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)), fields=("active",), name="agents_one_active_model"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agentmodel',
-            constraint=models.CheckConstraint(condition=models.Q(('active', True), ('archived', True), _negated=True), name='agents_active_not_archived'),
+            model_name="agentmodel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("active", True), ("archived", True), _negated=True),
+                name="agents_active_not_archived",
+            ),
         ),
     ]

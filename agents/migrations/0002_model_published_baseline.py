@@ -11,7 +11,6 @@ def existing_baselines(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("agents", "0001_initial"),
     ]
@@ -30,7 +29,8 @@ class Migration(migrations.Migration):
         migrations.RunPython(existing_baselines, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="agentmodel",
-            constraint=models.CheckConstraint(condition=~Q(active=True) | Q(published=True) | Q(baseline=True),
-                                              name="agents_active_is_public"),
+            constraint=models.CheckConstraint(
+                condition=~Q(active=True) | Q(published=True) | Q(baseline=True), name="agents_active_is_public"
+            ),
         ),
     ]

@@ -20,5 +20,9 @@ def policy_panel(context, job) -> dict:
     model = selectors.model_for_job(job.pk)
     if model is None or selectors.model_get(model.pk, user=user) is None:
         return {"model": None}  # no policy, or one this viewer may not see
-    return {"model": model, "viewer_url": f"{reverse('agents-viewer')}?model={model.pk}",
-            "may_publish": selectors.model_may_publish(model, user), "next": request.get_full_path()}
+    return {
+        "model": model,
+        "viewer_url": f"{reverse('agents-viewer')}?model={model.pk}",
+        "may_publish": selectors.model_may_publish(model, user),
+        "next": request.get_full_path(),
+    }

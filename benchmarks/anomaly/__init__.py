@@ -6,8 +6,8 @@ keyword arguments come from settings. See docs/benchmarks/anomaly.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 from benchmarks.base import Benchmark, Seed, resolve_seed
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -89,9 +89,7 @@ class AnomalyBenchmark(Benchmark):
             description={"benchmark": self.slug, "title": self.title},
         )
 
-    def score(
-        self, output_dir: Path, hidden_dir: Path, *, artifact_dir: Path, run_info: RunInfo = RunInfo()
-    ) -> Score:
+    def score(self, output_dir: Path, hidden_dir: Path, *, artifact_dir: Path, run_info: RunInfo = RunInfo()) -> Score:
         truth = load_ground_truth(hidden_dir)
         predictions = contract.read_predictions(Path(output_dir), truth.ids)
         cost, notes = self._cost_metrics(Path(output_dir), run_info, len(truth.ids))
@@ -106,7 +104,9 @@ class AnomalyBenchmark(Benchmark):
         notes["evaluation_resolution"] = "each mask's own; maps resized bilinear (half-pixel centres)"
 
         public = truth.parts == "public"
-        paths = artifacts.plot_curves(results["public"]["image"], results["public"]["pixel"], public_metrics, artifact_dir)
+        paths = artifacts.plot_curves(
+            results["public"]["image"], results["public"]["pixel"], public_metrics, artifact_dir
+        )
         paths.append(
             artifacts.plot_grid(
                 [i for i, keep in zip(truth.ids, public) if keep],

@@ -142,12 +142,16 @@ def _check_values(arrays: dict[str, np.ndarray], given: list[str]) -> None:
     if scores.shape != (n,) or not _real(scores):
         raise ScoringError(f"{PREDICTIONS}: 'scores' must be {n} real numbers, got {scores.dtype} {scores.shape}")
     if maps.ndim != 3 or maps.shape[0] != n or not _real(maps) or 0 in maps.shape:
-        raise ScoringError(f"{PREDICTIONS}: 'maps' must have shape ({n}, h, w) of real numbers, got {maps.dtype} {maps.shape}")
+        raise ScoringError(
+            f"{PREDICTIONS}: 'maps' must have shape ({n}, h, w) of real numbers, got {maps.dtype} {maps.shape}"
+        )
     if maps.shape[1] * maps.shape[2] > MAX_MAP_PIXELS:
         raise ScoringError(f"{PREDICTIONS}: maps of {maps.shape[1]}x{maps.shape[2]} exceed {MAX_MAP_PIXELS} pixels")
     bad_scores = ~np.isfinite(scores)
     if bad_scores.any():
-        raise ScoringError(f"{PREDICTIONS}: score is NaN or infinite for {_listing([given[i] for i in np.flatnonzero(bad_scores)])}")
+        raise ScoringError(
+            f"{PREDICTIONS}: score is NaN or infinite for {_listing([given[i] for i in np.flatnonzero(bad_scores)])}"
+        )
     bad_maps = [given[i] for i in range(n) if not np.isfinite(maps[i]).all()]
     if bad_maps:
         raise ScoringError(f"{PREDICTIONS}: anomaly map has NaN or infinite values for {_listing(bad_maps)}")
@@ -181,5 +185,5 @@ def read_timings(output_dir: Path) -> float | None:
         raise ScoringError(f"{TIMINGS}: not valid JSON ({error})") from None
     value = data.get("inference_time_ms") if isinstance(data, dict) else None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise ScoringError(f"{TIMINGS}: needs \"inference_time_ms\": a finite number >= 0 (ms per image)")
+        raise ScoringError(f'{TIMINGS}: needs "inference_time_ms": a finite number >= 0 (ms per image)')
     return float(value)

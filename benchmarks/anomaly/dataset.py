@@ -21,9 +21,9 @@ from __future__ import annotations
 import json
 import shutil
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -45,7 +45,7 @@ class TestItem:
         return int(self.defect != "good")
 
     @classmethod
-    def from_arrays(cls, source: str, defect: str, image: np.ndarray, mask: np.ndarray) -> "TestItem":
+    def from_arrays(cls, source: str, defect: str, image: np.ndarray, mask: np.ndarray) -> TestItem:
         return cls(source, defect, lambda: image, lambda: mask)
 
 

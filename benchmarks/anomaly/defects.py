@@ -9,7 +9,7 @@ image and every pixel outside it is untouched.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage

@@ -23,8 +23,8 @@ the whole set, normal pixels of every image on the false-positive side).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import ndimage

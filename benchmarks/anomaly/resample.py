@@ -18,7 +18,7 @@ value, the weighted number of negatives and positives:
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

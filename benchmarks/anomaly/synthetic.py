@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from skimage import data as skdata
@@ -49,13 +49,13 @@ DEFAULT_CATEGORIES = tuple(TEXTURES)
 _DONORS = ("coffee", "astronaut", "chelsea")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _texture(name: str) -> np.ndarray:
     image = getattr(skdata, name)()
     return image.astype(np.float64) / 255.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def _donor(name: str, size: int) -> np.ndarray:
     image = getattr(skdata, name)()
     scale = size * 1.5 / min(image.shape[:2])

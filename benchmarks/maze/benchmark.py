@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -43,8 +43,10 @@ Write OUTDIR/policy.onnx: input 'obs' float32 [N, 25], output 'action_scores' fl
 class MazeBenchmark(Benchmark):
     slug = "maze"
     title = "Maze navigation (ONNX policy)"
-    description = ("Navigate unseen 10×10 mazes from a 5×5 local view with recency-coded visited cells. "
-                   "Submit an ONNX policy; it is run on hidden mazes.")
+    description = (
+        "Navigate unseen 10×10 mazes from a 5×5 local view with recency-coded visited cells. "
+        "Submit an ONNX policy; it is run on hidden mazes."
+    )
     metrics = (
         Metric("success_rate", True, "Success rate"),
         Metric("mean_reward", True, "Mean reward"),
@@ -58,18 +60,27 @@ class MazeBenchmark(Benchmark):
     produces_policy = True  # submissions write policy.onnx: the agents registry and viewer take it
     example_dirs = (PROJECT_ROOT / "examples" / "maze-ppo", PROJECT_ROOT / "examples" / "maze-dqn")
 
-    def __init__(self, train_count: int = 500, eval_count: int = 200, episodes_per_maze: int = 3,
-                 train_seed: int = 1000, eval_seed: Seed = 900_000, split_seed: Seed = 7,
-                 trajectory_pictures: int = 4, sampling_seed: Seed | None = None,
-                 seed_for: Callable[[str, str], int] | None = None):
+    def __init__(
+        self,
+        train_count: int = 500,
+        eval_count: int = 200,
+        episodes_per_maze: int = 3,
+        train_seed: int = 1000,
+        eval_seed: Seed = 900_000,
+        split_seed: Seed = 7,
+        trajectory_pictures: int = 4,
+        sampling_seed: Seed | None = None,
+        seed_for: Callable[[str, str], int] | None = None,
+    ):
         """``seed_for(slug, label)``, when given, supplies the hidden seeds (labels ``eval``, ``split``,
         ``sampling``) in place of ``eval_seed``, ``split_seed`` and ``sampling_seed``."""
         self.train_count, self.eval_count = train_count, eval_count
         self.episodes_per_maze = episodes_per_maze
         self.train_seed = train_seed
         if seed_for is not None:
-            eval_seed, split_seed, sampling_seed = (partial(seed_for, self.slug, label)
-                                                    for label in ("eval", "split", "sampling"))
+            eval_seed, split_seed, sampling_seed = (
+                partial(seed_for, self.slug, label) for label in ("eval", "split", "sampling")
+            )
         self._eval_seed, self._split_seed = eval_seed, split_seed
         self._sampling_seed = split_seed if sampling_seed is None else sampling_seed
         self.trajectory_pictures = trajectory_pictures
@@ -89,9 +100,13 @@ class MazeBenchmark(Benchmark):
     @property
     def fingerprint(self) -> str:
         """Secret (it hashes the hidden seeds): decides whether prepared data is current; never published."""
-        facts = {"version": self.version, "train": [self.train_seed, self.train_count],
-                 "eval": [self.eval_seed, self.eval_count], "split": [self.split_seed, self.private_fraction],
-                 "sampling": self.sampling_seed}
+        facts = {
+            "version": self.version,
+            "train": [self.train_seed, self.train_count],
+            "eval": [self.eval_seed, self.eval_count],
+            "split": [self.split_seed, self.private_fraction],
+            "sampling": self.sampling_seed,
+        }
         return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
 
     # -- data ---------------------------------------------------------------
@@ -111,17 +126,19 @@ class MazeBenchmark(Benchmark):
             ids = [m.id for m in load_maze_set(hidden_dir / EVAL_FILE)]
             order = np.random.default_rng(self.split_seed).permutation(len(ids))
             n_private = int(round(self.private_fraction * len(ids)))
-            split = {"seed": self.split_seed, "sampling_seed": self.sampling_seed,
-                     "private_fraction": self.private_fraction,
-                     "private": sorted(ids[i] for i in order[:n_private]),
-                     "public": sorted(ids[i] for i in order[n_private:])}
+            split = {
+                "seed": self.split_seed,
+                "sampling_seed": self.sampling_seed,
+                "private_fraction": self.private_fraction,
+                "private": sorted(ids[i] for i in order[:n_private]),
+                "public": sorted(ids[i] for i in order[n_private:]),
+            }
             tmp = hidden_dir / (SPLIT_FILE + ".tmp")
             tmp.write_text(json.dumps(split, indent=1))
             tmp.replace(hidden_dir / SPLIT_FILE)
 
     # -- scoring ------------------------------------------------------------
-    def score(self, output_dir: Path, hidden_dir: Path, *, artifact_dir: Path,
-              run_info: RunInfo = RunInfo()) -> Score:
+    def score(self, output_dir: Path, hidden_dir: Path, *, artifact_dir: Path, run_info: RunInfo = RunInfo()) -> Score:
         from benchmarks.maze import scoring
 
         output_dir, hidden_dir, artifact_dir = Path(output_dir), Path(hidden_dir), Path(artifact_dir)
@@ -134,19 +151,32 @@ class MazeBenchmark(Benchmark):
         private_rows = np.array([index[i] for i in split["private"]])
         record = [int(r) * self.episodes_per_maze for r in public_rows[: self.trajectory_pictures]]
         # The prepared set's own sampling seed: scoring reads no seed of the installation at run time.
-        run = scoring.run_policy(session, sampling, mazes, self.episodes_per_maze,
-                                 seed=int(split.get("sampling_seed", split["seed"])), record=record)
+        run = scoring.run_policy(
+            session,
+            sampling,
+            mazes,
+            self.episodes_per_maze,
+            seed=int(split.get("sampling_seed", split["seed"])),
+            record=record,
+        )
         p95 = float(np.percentile(run.timing_ms, 95))
         metrics, public_values = scoring.part_metrics(run.episodes, mazes, public_rows, p95)
         private_metrics, private_values = scoring.part_metrics(run.episodes, mazes, private_rows, p95)
         artifacts = self._artifacts(artifact_dir, run, mazes, public_rows, public_values)
         return Score(
-            metrics=metrics, private_metrics=private_metrics, artifacts=artifacts,
-            items={"value": public_values}, private_items={"value": private_values},
-            notes={"inference_time_ms": f"p95 of {len(run.timing_ms)} single-observation onnxruntime "
-                                        "calls (CPU, 1 thread) timed by the scorer",
-                   "sampling": sampling, "episodes_per_maze": str(self.episodes_per_maze),
-                   "max_steps": str(MAX_STEPS), "obs_encoding_version": OBS_ENCODING_VERSION},
+            metrics=metrics,
+            private_metrics=private_metrics,
+            artifacts=artifacts,
+            items={"value": public_values},
+            private_items={"value": private_values},
+            notes={
+                "inference_time_ms": f"p95 of {len(run.timing_ms)} single-observation onnxruntime "
+                "calls (CPU, 1 thread) timed by the scorer",
+                "sampling": sampling,
+                "episodes_per_maze": str(self.episodes_per_maze),
+                "max_steps": str(MAX_STEPS),
+                "obs_encoding_version": OBS_ENCODING_VERSION,
+            },
         )
 
     def _artifacts(self, artifact_dir: Path, run, mazes, public_rows, public_values) -> list[Path]:
@@ -154,11 +184,15 @@ class MazeBenchmark(Benchmark):
         from benchmarks.maze import scoring
 
         artifact_dir.mkdir(parents=True, exist_ok=True)
-        paths = [scoring.success_chart(artifact_dir / "success_per_maze.png",
-                                       [mazes[r].id for r in public_rows], public_values)]
+        paths = [
+            scoring.success_chart(
+                artifact_dir / "success_per_maze.png", [mazes[r].id for r in public_rows], public_values
+            )
+        ]
         for episode, trajectory in run.episodes.trajectories.items():
             maze = mazes[run.episodes.maze_index[episode]]
             name = f"trajectory_{maze.id}.png"
-            paths.append(scoring.trajectory_picture(artifact_dir / name, maze, trajectory,
-                                                    bool(run.episodes.success[episode])))
+            paths.append(
+                scoring.trajectory_picture(artifact_dir / name, maze, trajectory, bool(run.episodes.success[episode]))
+            )
         return paths

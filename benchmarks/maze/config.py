@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -52,8 +53,13 @@ def maze_set_from_config(section: Mapping[str, Any]) -> tuple[str, list[Maze]]:
         return path.stem, load_maze_set(path)
     size = tuple(section.get("size", (10, 10)))
     name = str(section.get("name", "train"))
-    mazes = generate_maze_set(name, int(section.get("seed", 1000)), int(section.get("count", 500)),
-                              size, str(section.get("difficulty", "hard")))
+    mazes = generate_maze_set(
+        name,
+        int(section.get("seed", 1000)),
+        int(section.get("count", 500)),
+        size,
+        str(section.get("difficulty", "hard")),
+    )
     return f"{name}-seed{section.get('seed', 1000)}-n{len(mazes)}-{section.get('difficulty', 'hard')}", mazes
 
 

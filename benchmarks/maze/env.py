@@ -16,7 +16,8 @@ and ``floor_cells()``.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -24,7 +25,13 @@ from gymnasium import spaces
 
 from benchmarks.maze import render as rendering
 from benchmarks.maze.engine import (
-    ACTION_NAMES, MAX_STEPS, N_ACTIONS, OBS_ENCODING_VERSION, OBS_SIZE, VIEW_RADIUS, MazeBatch,
+    ACTION_NAMES,
+    MAX_STEPS,
+    N_ACTIONS,
+    OBS_ENCODING_VERSION,
+    OBS_SIZE,
+    VIEW_RADIUS,
+    MazeBatch,
 )
 from benchmarks.maze.mazes import Maze, as_maze, generate_maze
 
@@ -79,8 +86,7 @@ class MazeEnv(gym.Env):
 
     def step(self, action):
         reward, terminated, truncated = self._batch.step(np.array([int(action)]))
-        return (self._batch.observe()[0], float(reward[0]), bool(terminated[0]),
-                bool(truncated[0]), self._info())
+        return (self._batch.observe()[0], float(reward[0]), bool(terminated[0]), bool(truncated[0]), self._info())
 
     def render(self):
         if self.render_mode == "ansi":
@@ -140,5 +146,9 @@ class MazeEnv(gym.Env):
         return self._batch.observe(np.zeros(len(cells), dtype=np.int64), centres.reshape(-1, 2))
 
     def _info(self) -> dict[str, Any]:
-        return {"maze_id": self.maze.id, "position": self.position, "steps": self.steps,
-                "success": self.position == self.goal}
+        return {
+            "maze_id": self.maze.id,
+            "position": self.position,
+            "steps": self.steps,
+            "success": self.position == self.goal,
+        }

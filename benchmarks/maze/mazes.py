@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ class Maze:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Maze":
+    def from_json(cls, data: dict[str, Any]) -> Maze:
         rows = data["grid"]
         grid = np.array([[1 if ch == "#" else 0 for ch in row] for row in rows], dtype=np.uint8)
         return cls(
@@ -139,7 +140,8 @@ def _open_loops(grid: np.ndarray, fraction: float, rng: np.random.Generator) -> 
         (r, c)
         for r in range(height)
         for c in range(width)
-        if grid[r, c] == WALL and (r % 2) != (c % 2)
+        if grid[r, c] == WALL
+        and (r % 2) != (c % 2)
         and ((r % 2 == 1 and r + 1 < height) or (c % 2 == 1 and c + 1 < width))
     ]
     count = int(round(fraction * len(between_nodes)))
@@ -174,9 +176,7 @@ def generate_maze_set(
     return [generate_maze(seed + i, size, difficulty, f"{name}-{i:04d}") for i in range(count)]
 
 
-def save_maze_set(
-    path: Path, mazes: Iterable[Maze], *, name: str, seed: int, difficulty: str = "hard"
-) -> None:
+def save_maze_set(path: Path, mazes: Iterable[Maze], *, name: str, seed: int, difficulty: str = "hard") -> None:
     mazes = list(mazes)
     data = {
         "schema": SCHEMA,

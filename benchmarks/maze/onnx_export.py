@@ -46,8 +46,14 @@ def export_onnx(model, algorithm: str, path: Path) -> Path:
     dummy = torch.zeros(1, 25, dtype=torch.float32)
     with torch.no_grad():
         torch.onnx.export(
-            module, (dummy,), str(path), input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: {0: "N"}, OUTPUT_NAME: {0: "N"}}, opset_version=17, dynamo=False,
+            module,
+            (dummy,),
+            str(path),
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_axes={INPUT_NAME: {0: "N"}, OUTPUT_NAME: {0: "N"}},
+            opset_version=17,
+            dynamo=False,
         )
     return path
 
@@ -83,5 +89,6 @@ def verify_onnx(model, algorithm: str, path: Path, obs: np.ndarray, atol: float 
     if mismatches or max_diff > atol:
         raise AssertionError(
             f"ONNX export of {path.name} disagrees with SB3: {mismatches} argmax mismatches, "
-            f"max score difference {max_diff:.2e} (allowed {atol:.0e})")
+            f"max score difference {max_diff:.2e} (allowed {atol:.0e})"
+        )
     return {"observations": float(len(obs)), "max_abs_diff": max_diff, "argmax_mismatches": 0.0}

@@ -77,7 +77,9 @@ def load_policy(output_dir: Path):
         raise ScoringError(f"{POLICY_FILE}: not a loadable ONNX model ({str(exc).splitlines()[0][:200]})") from None
     inputs, outputs = session.get_inputs(), session.get_outputs()
     if [i.name for i in inputs] != [INPUT_NAME]:
-        raise ScoringError(f"{POLICY_FILE}: needs exactly one input named '{INPUT_NAME}', has {[i.name for i in inputs]}")
+        raise ScoringError(
+            f"{POLICY_FILE}: needs exactly one input named '{INPUT_NAME}', has {[i.name for i in inputs]}"
+        )
     if inputs[0].type != "tensor(float)":
         raise ScoringError(f"{POLICY_FILE}: input '{INPUT_NAME}' must be float32, is {inputs[0].type}")
     _check_shape(f"input '{INPUT_NAME}'", inputs[0].shape, OBS_SIZE)
@@ -97,12 +99,14 @@ def run_scores(session, obs: np.ndarray) -> np.ndarray:
     try:
         scores = session.run([OUTPUT_NAME], {INPUT_NAME: obs})[0]
     except Exception as exc:
-        raise ScoringError(f"{POLICY_FILE}: failed on a batch of {len(obs)} observations "
-                           f"({str(exc).splitlines()[0][:200]})") from None
+        raise ScoringError(
+            f"{POLICY_FILE}: failed on a batch of {len(obs)} observations ({str(exc).splitlines()[0][:200]})"
+        ) from None
     scores = np.asarray(scores)
     if scores.dtype != np.float32 or scores.shape != (len(obs), N_ACTIONS):
-        raise ScoringError(f"{POLICY_FILE}: returned {scores.dtype} {list(scores.shape)}, "
-                           f"expected float32 [{len(obs)}, 4]")
+        raise ScoringError(
+            f"{POLICY_FILE}: returned {scores.dtype} {list(scores.shape)}, expected float32 [{len(obs)}, 4]"
+        )
     if not np.isfinite(scores).all():
         raise ScoringError(f"{POLICY_FILE}: returned NaN or infinite action scores")
     return scores

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -25,10 +26,17 @@ ProgressHook = Callable[[dict[str, Any]], None]
 
 
 class ProgressCallback(BaseCallback):
-    def __init__(self, total_timesteps: int, *, log_every_steps: int, rolling_window: int,
-                 log_metrics: Callable[[dict[str, float], int], None] | None = None,
-                 on_progress: ProgressHook | None = None,
-                 stop_requested: Callable[[], bool] | None = None, show_bar: bool = False):
+    def __init__(
+        self,
+        total_timesteps: int,
+        *,
+        log_every_steps: int,
+        rolling_window: int,
+        log_metrics: Callable[[dict[str, float], int], None] | None = None,
+        on_progress: ProgressHook | None = None,
+        stop_requested: Callable[[], bool] | None = None,
+        show_bar: bool = False,
+    ):
         super().__init__()
         self.total_timesteps = total_timesteps
         self.log_every_steps = log_every_steps

@@ -31,8 +31,10 @@ def _save(graph: onnx.GraphProto, path: Path) -> Path:
 
 
 def _io() -> tuple[onnx.ValueInfoProto, onnx.ValueInfoProto]:
-    return (helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", 25]),
-            helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["N", 4]))
+    return (
+        helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", 25]),
+        helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["N", 4]),
+    )
 
 
 def depth_first_policy(path: Path) -> Path:
@@ -45,9 +47,13 @@ def depth_first_policy(path: Path) -> Path:
         helper.make_node("Where", ["is_wall", "worst", "prefer_low"], ["no_walls"]),
         helper.make_node("Where", ["is_goal", "best", "no_walls"], [OUTPUT_NAME]),
     ]
-    inits = [const("idx", np.array(NEIGHBOUR_INDICES, np.int64)), const("wall_below", np.float32(-0.5)),
-             const("goal_above", np.float32(0.9)), const("worst", np.float32(-10.0)),
-             const("best", np.float32(10.0))]
+    inits = [
+        const("idx", np.array(NEIGHBOUR_INDICES, np.int64)),
+        const("wall_below", np.float32(-0.5)),
+        const("goal_above", np.float32(0.9)),
+        const("worst", np.float32(-10.0)),
+        const("best", np.float32(10.0)),
+    ]
     obs, scores = _io()
     return _save(helper.make_graph(nodes, "depth_first_rule", [obs], [scores], inits), path)
 

@@ -16,8 +16,13 @@ COLOURS = {
 }
 
 
-def ansi(grid: np.ndarray, position: tuple[int, int], start: tuple[int, int],
-         goal: tuple[int, int], visited: dict[tuple[int, int], int]) -> str:
+def ansi(
+    grid: np.ndarray,
+    position: tuple[int, int],
+    start: tuple[int, int],
+    goal: tuple[int, int],
+    visited: dict[tuple[int, int], int],
+) -> str:
     """``#`` wall, ``.`` floor, ``o`` visited, ``S`` start, ``G`` goal, ``A`` agent."""
     lines = []
     for r in range(grid.shape[0]):
@@ -40,9 +45,15 @@ def ansi(grid: np.ndarray, position: tuple[int, int], start: tuple[int, int],
     return "\n".join(lines) + "\n"
 
 
-def rgb(grid: np.ndarray, position: tuple[int, int], start: tuple[int, int],
-        goal: tuple[int, int], recency: dict[tuple[int, int], float],
-        path: list[tuple[int, int]] | None = None, cell_px: int = CELL_PX) -> np.ndarray:
+def rgb(
+    grid: np.ndarray,
+    position: tuple[int, int],
+    start: tuple[int, int],
+    goal: tuple[int, int],
+    recency: dict[tuple[int, int], float],
+    path: list[tuple[int, int]] | None = None,
+    cell_px: int = CELL_PX,
+) -> np.ndarray:
     """An (H*cell_px, W*cell_px, 3) uint8 picture. ``recency`` maps visited cells
     to 0..1 (1 = just visited); ``path`` optionally draws a trajectory."""
     height, width = grid.shape
@@ -58,8 +69,12 @@ def rgb(grid: np.ndarray, position: tuple[int, int], start: tuple[int, int],
     if path:
         half = cell_px // 2
         for r, c in path:
-            big[r * cell_px + half - 2 : r * cell_px + half + 2, c * cell_px + half - 2 : c * cell_px + half + 2] = COLOURS["path"]
+            big[r * cell_px + half - 2 : r * cell_px + half + 2, c * cell_px + half - 2 : c * cell_px + half + 2] = (
+                COLOURS["path"]
+            )
     r, c = position
     inset = cell_px // 4
-    big[r * cell_px + inset : (r + 1) * cell_px - inset, c * cell_px + inset : (c + 1) * cell_px - inset] = COLOURS["agent"]
+    big[r * cell_px + inset : (r + 1) * cell_px - inset, c * cell_px + inset : (c + 1) * cell_px - inset] = COLOURS[
+        "agent"
+    ]
     return big.astype(np.uint8)

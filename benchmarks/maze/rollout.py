@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -22,8 +22,13 @@ class Episodes:
     trajectories: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
-def run_episodes(act: ActFn, mazes: Sequence[Maze], episodes_per_maze: int = 1,
-                 record: Sequence[int] = (), max_steps: int = MAX_STEPS) -> Episodes:
+def run_episodes(
+    act: ActFn,
+    mazes: Sequence[Maze],
+    episodes_per_maze: int = 1,
+    record: Sequence[int] = (),
+    max_steps: int = MAX_STEPS,
+) -> Episodes:
     """Episode ``e`` runs on maze ``e // episodes_per_maze``; ``record`` lists the
     episodes whose cell-by-cell trajectory is kept."""
     maze_index = np.repeat(np.arange(len(mazes)), episodes_per_maze)

@@ -9,7 +9,8 @@ novelty bonus that speeds up learning to explore). The episode statistics
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -23,8 +24,14 @@ from benchmarks.maze.vector import VectorMazeEnv
 class Sb3MazeVecEnv(VecEnv):
     render_mode = None
 
-    def __init__(self, mazes: Sequence[Maze], n_envs: int, seed: int = 0,
-                 exploration_bonus: float = 0.0, max_steps: int = MAX_STEPS):
+    def __init__(
+        self,
+        mazes: Sequence[Maze],
+        n_envs: int,
+        seed: int = 0,
+        exploration_bonus: float = 0.0,
+        max_steps: int = MAX_STEPS,
+    ):
         self.venv = VectorMazeEnv(mazes, n_envs, seed=seed, max_steps=max_steps)
         self.exploration_bonus = exploration_bonus
         self._actions: np.ndarray | None = None

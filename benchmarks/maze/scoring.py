@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -54,21 +54,25 @@ def time_single_steps(session, observations: np.ndarray) -> np.ndarray:
         single = run_scores(session, obs[None, :])
         latencies[i] = (time.perf_counter() - start) * 1000.0
         if not np.allclose(single[0], batch_scores[i], rtol=1e-4, atol=1e-4):
-            raise ScoringError(f"{POLICY_FILE}: scores for an observation change with the rest of the "
-                               "batch; each row of 'obs' must be scored independently")
+            raise ScoringError(
+                f"{POLICY_FILE}: scores for an observation change with the rest of the "
+                "batch; each row of 'obs' must be scored independently"
+            )
     return latencies
 
 
-def run_policy(session, sampling: str, mazes: Sequence[Maze], episodes_per_maze: int, seed: int,
-               record: Sequence[int] = ()) -> PolicyRun:
+def run_policy(
+    session, sampling: str, mazes: Sequence[Maze], episodes_per_maze: int, seed: int, record: Sequence[int] = ()
+) -> PolicyRun:
     kept: list[np.ndarray] = []
     episodes = run_episodes(make_actor(session, sampling, seed, kept), mazes, episodes_per_maze, record)
     observations = np.concatenate(kept)[:TIMED_STEPS]
     return PolicyRun(episodes, time_single_steps(session, observations))
 
 
-def part_metrics(episodes: Episodes, mazes: Sequence[Maze], maze_rows: np.ndarray,
-                 p95_ms: float) -> tuple[dict[str, float], np.ndarray]:
+def part_metrics(
+    episodes: Episodes, mazes: Sequence[Maze], maze_rows: np.ndarray, p95_ms: float
+) -> tuple[dict[str, float], np.ndarray]:
     """Metrics over the episodes of mazes ``maze_rows``; and per-maze success fractions."""
     chosen = np.isin(episodes.maze_index, maze_rows)
     success = episodes.success[chosen]

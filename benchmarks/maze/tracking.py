@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import mlflow
 
@@ -29,11 +30,13 @@ def start_run(config: Mapping[str, Any], tracking_uri: str | None, models_dir: P
     mlflow.set_registry_uri(uri)
     name = str(config.get("mlflow", {}).get("experiment", "maze-training"))
     experiment = mlflow.get_experiment_by_name(name)
-    experiment_id = (experiment.experiment_id if experiment
-                     else mlflow.create_experiment(name, artifact_location=artifact_location))
+    experiment_id = (
+        experiment.experiment_id if experiment else mlflow.create_experiment(name, artifact_location=artifact_location)
+    )
     algorithm = str(config["algorithm"])
-    return mlflow.start_run(experiment_id=experiment_id, run_name=f"maze-{algorithm}",
-                            tags={"algorithm": algorithm, "benchmark": "maze"})
+    return mlflow.start_run(
+        experiment_id=experiment_id, run_name=f"maze-{algorithm}", tags={"algorithm": algorithm, "benchmark": "maze"}
+    )
 
 
 def log_params(params: Mapping[str, str]) -> None:
@@ -52,8 +55,11 @@ def log_policy(onnx_path: Path, sidecar: Path, registered_model: str | None) -> 
     mlflow.log_artifact(str(onnx_path), artifact_path="policy")
     mlflow.log_artifact(str(sidecar), artifact_path="policy")
     info = mlflow.onnx.log_model(
-        onnx.load(str(onnx_path)), name="onnx_policy", registered_model_name=registered_model or None,
-        pip_requirements=["onnx", "onnxruntime"])
+        onnx.load(str(onnx_path)),
+        name="onnx_policy",
+        registered_model_name=registered_model or None,
+        pip_requirements=["onnx", "onnxruntime"],
+    )
     version = getattr(info, "registered_model_version", None)
     return None if version is None else str(version)
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -57,8 +58,9 @@ def build_model(config: Mapping[str, Any], env):
     policy_kwargs = {"net_arch": list(config["policy"]["net_arch"])}
     algorithm = config["algorithm"]
     cls, hyper = (PPO, config["ppo"]) if algorithm == "ppo" else (DQN, config["dqn"])
-    return cls("MlpPolicy", env, policy_kwargs=policy_kwargs, seed=int(config["seed"]),
-               verbose=0, device="cpu", **hyper)
+    return cls(
+        "MlpPolicy", env, policy_kwargs=policy_kwargs, seed=int(config["seed"]), verbose=0, device="cpu", **hyper
+    )
 
 
 def sample_observations(mazes, count: int, seed: int) -> np.ndarray:
@@ -99,30 +101,41 @@ def train(
     models_dir = Path(models_dir)
     algorithm, total = config["algorithm"], int(config["total_timesteps"])
     maze_set_name, mazes = maze_set_from_config(config["maze_set"])
-    env = Sb3MazeVecEnv(mazes, int(config["n_envs"]), seed=int(config["seed"]),
-                        exploration_bonus=float(config["exploration_bonus"]))
+    env = Sb3MazeVecEnv(
+        mazes, int(config["n_envs"]), seed=int(config["seed"]), exploration_bonus=float(config["exploration_bonus"])
+    )
     model = build_model(config, env)
     run = tracking.start_run(config, tracking_uri, models_dir) if use_mlflow else None
     try:
         if run is not None:
             tracking.log_params(flat_params(config))
         callback = ProgressCallback(
-            total, log_every_steps=int(config["log_every_steps"]), rolling_window=int(config["rolling_window"]),
+            total,
+            log_every_steps=int(config["log_every_steps"]),
+            rolling_window=int(config["rolling_window"]),
             log_metrics=tracking.log_metrics if run is not None else None,
-            on_progress=on_progress, stop_requested=stop_requested, show_bar=show_progress_bar)
+            on_progress=on_progress,
+            stop_requested=stop_requested,
+            show_bar=show_progress_bar,
+        )
         # log_interval huge: SB3 never dumps (and clears) its logger, so the
         # callback can read the latest train/loss.
         model.learn(total_timesteps=total, callback=callback, log_interval=10**9)
         success = deterministic_success(model, mazes)
-        trained_at = datetime.now(timezone.utc)
+        trained_at = datetime.now(UTC)
         stem = f"maze-{algorithm}-{trained_at.strftime('%Y%m%dT%H%M%SZ')}"
         onnx_path = export_onnx(model, algorithm, models_dir / f"{stem}.onnx")
-        check = verify_onnx(model, algorithm, onnx_path,
-                            sample_observations(mazes, VERIFY_OBSERVATIONS, int(config["seed"]) + 1))
+        check = verify_onnx(
+            model, algorithm, onnx_path, sample_observations(mazes, VERIFY_OBSERVATIONS, int(config["seed"]) + 1)
+        )
         metadata = {
-            "algorithm": algorithm, "trained_at": trained_at.isoformat(), "success_rate": success,
-            "maze_set": maze_set_name, "obs_encoding_version": OBS_ENCODING_VERSION,
-            "timesteps": int(model.num_timesteps), "onnx_check": check,
+            "algorithm": algorithm,
+            "trained_at": trained_at.isoformat(),
+            "success_rate": success,
+            "maze_set": maze_set_name,
+            "obs_encoding_version": OBS_ENCODING_VERSION,
+            "timesteps": int(model.num_timesteps),
+            "onnx_check": check,
         }
         sidecar = onnx_path.with_suffix(".json")
         sidecar.write_text(json.dumps(metadata, indent=2))
@@ -130,9 +143,17 @@ def train(
         if run is not None:
             tracking.log_metrics({"eval_success_rate": success}, int(model.num_timesteps))
             version = tracking.log_policy(onnx_path, sidecar, config["mlflow"].get("registered_model"))
-        return TrainResult(onnx_path, sidecar, metadata, success, int(model.num_timesteps),
-                           callback.stopped_early, run.info.run_id if run else None, version,
-                           callback.history)
+        return TrainResult(
+            onnx_path,
+            sidecar,
+            metadata,
+            success,
+            int(model.num_timesteps),
+            callback.stopped_early,
+            run.info.run_id if run else None,
+            version,
+            callback.history,
+        )
     finally:
         if run is not None:
             tracking.end_run()
@@ -149,8 +170,13 @@ def main(argv: list[str] | None = None) -> None:
     config = load_config(args.config)
     if args.timesteps:
         config["total_timesteps"] = args.timesteps
-    result = train(config, tracking_uri=args.tracking_uri, models_dir=args.models_dir,
-                   use_mlflow=not args.no_mlflow, show_progress_bar=True)
+    result = train(
+        config,
+        tracking_uri=args.tracking_uri,
+        models_dir=args.models_dir,
+        use_mlflow=not args.no_mlflow,
+        show_progress_bar=True,
+    )
     print(f"success rate (deterministic, training mazes): {result.success_rate:.3f}")
     print(f"policy: {result.onnx_path}\nsidecar: {result.sidecar_path}")
     if result.mlflow_run_id:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO, Callable
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -32,9 +33,12 @@ class Api:
     def __init__(self, url: str, token: str, timeout: float = 60.0):
         if not url:
             raise ApiError("not_configured", "no server: run `lb login --url URL` or set LB_URL")
-        self.http = httpx.Client(base_url=url, timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"} if token else {},
-                                 follow_redirects=False)
+        self.http = httpx.Client(
+            base_url=url,
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+            follow_redirects=False,
+        )
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         try:

@@ -26,8 +26,10 @@ def load() -> Config:
     path = config_path()
     if path.exists():
         stored = json.loads(path.read_text())
-    return Config(url=(os.environ.get("LB_URL") or stored.get("url") or "").rstrip("/"),
-                  token=os.environ.get("LB_TOKEN") or stored.get("token") or "")
+    return Config(
+        url=(os.environ.get("LB_URL") or stored.get("url") or "").rstrip("/"),
+        token=os.environ.get("LB_TOKEN") or stored.get("token") or "",
+    )
 
 
 def save(config: Config) -> Path:

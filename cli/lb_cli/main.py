@@ -8,7 +8,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -18,8 +17,12 @@ from rich.table import Table
 from lb_cli import bundle, config
 from lb_cli.client import Api, ApiError, ProgressReader
 
-app = typer.Typer(help="Submit to a leaders-board, follow jobs, read boards.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Submit to a leaders-board, follow jobs, read boards.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 TERMINAL = {"completed", "failed", "cancelled"}
@@ -54,8 +57,10 @@ def _score_line(results: dict) -> str:
 
 
 @app.command()
-def login(url: str = typer.Option(..., help="The installation, e.g. https://leaders.example.org"),
-          token: Optional[str] = typer.Option(None, help="An API token (make one at URL/tokens/); asked for if omitted.")):
+def login(
+    url: str = typer.Option(..., help="The installation, e.g. https://leaders.example.org"),
+    token: str | None = typer.Option(None, help="An API token (make one at URL/tokens/); asked for if omitted."),
+):
     """Check a token against the server and keep it (in ~/.config/lb/config.json, mode 0600)."""
     token = token or typer.prompt("API token", hide_input=True)
     me = _run(lambda: Api(url.rstrip("/"), token).get("/api/me"))
@@ -64,12 +69,15 @@ def login(url: str = typer.Option(..., help="The installation, e.g. https://lead
 
 
 @app.command()
-def submit(path: Path = typer.Argument(..., exists=True, help="A folder (zipped, .gitignore honoured) or an archive."),
-           benchmark: str = typer.Option(..., "--benchmark", "-b"),
-           method: str = typer.Option(..., "--method", "-m", help="The method's name on the board."),
-           entrypoint: str = typer.Option("main.py"), config_file: str = typer.Option("config.yaml"),
-           resource_class: Optional[str] = typer.Option(None, "--resource-class", "-r"),
-           wait: bool = typer.Option(False, "--wait", "-w", help="Follow the log; exit 0 only if the job completed.")):
+def submit(
+    path: Path = typer.Argument(..., exists=True, help="A folder (zipped, .gitignore honoured) or an archive."),
+    benchmark: str = typer.Option(..., "--benchmark", "-b"),
+    method: str = typer.Option(..., "--method", "-m", help="The method's name on the board."),
+    entrypoint: str = typer.Option("main.py"),
+    config_file: str = typer.Option("config.yaml"),
+    resource_class: str | None = typer.Option(None, "--resource-class", "-r"),
+    wait: bool = typer.Option(False, "--wait", "-w", help="Follow the log; exit 0 only if the job completed."),
+):
     """Upload PATH and queue a job for it."""
     api = _api()
     archive = bundle.zip_folder(path) if path.is_dir() else path
@@ -77,14 +85,31 @@ def submit(path: Path = typer.Argument(..., exists=True, help="A folder (zipped,
         _fail(ApiError("bad_archive", f"{archive.name}: expected a folder or {', '.join(ARCHIVES)}"))
     try:
         size = archive.stat().st_size
-        with open(archive, "rb") as handle, Progress("[progress.description]{task.description}", BarColumn(),
-                                                     DownloadColumn(), TransferSpeedColumn(), console=err,
-                                                     transient=True) as progress:
+        with (
+            open(archive, "rb") as handle,
+            Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=err,
+                transient=True,
+            ) as progress,
+        ):
             task = progress.add_task("uploading", total=size)
             reader = ProgressReader(handle, lambda n: progress.advance(task, n))
-            submission = _run(lambda: api.post("/api/submissions", data={
-                "benchmark": benchmark, "method": method, "entrypoint": entrypoint, "config_file": config_file},
-                files={"archive": (archive.name if not path.is_dir() else f"{path.name}.zip", reader)}))
+            submission = _run(
+                lambda: api.post(
+                    "/api/submissions",
+                    data={
+                        "benchmark": benchmark,
+                        "method": method,
+                        "entrypoint": entrypoint,
+                        "config_file": config_file,
+                    },
+                    files={"archive": (archive.name if not path.is_dir() else f"{path.name}.zip", reader)},
+                )
+            )
     finally:
         if path.is_dir():
             archive.unlink(missing_ok=True)
@@ -92,8 +117,9 @@ def submit(path: Path = typer.Argument(..., exists=True, help="A folder (zipped,
     if resource_class:
         body["resource_class"] = resource_class
     job = _run(lambda: api.post("/api/jobs", json=body))
-    out.print(f"job {job['id']} queued ({submission['size_bytes']} bytes, sha256 {submission['sha256'][:12]})",
-              markup=False)
+    out.print(
+        f"job {job['id']} queued ({submission['size_bytes']} bytes, sha256 {submission['sha256'][:12]})", markup=False
+    )
     if not wait:
         return
     status = _follow(api, job["id"])
@@ -107,7 +133,7 @@ def _follow(api: Api, job_id: str, poll_s: float = 1.0) -> dict:
     """Print the log as it grows until the job ends; returns the final status."""
     offset = 0
     while True:
-        chunk = _run(lambda: api.get(f"/api/jobs/{job_id}/logs", params={"offset": offset}))
+        chunk = _run(lambda offset=offset: api.get(f"/api/jobs/{job_id}/logs", params={"offset": offset}))
         if chunk["text"]:
             sys.stdout.write(chunk["text"])
             sys.stdout.flush()
@@ -135,7 +161,7 @@ def logs(job: str, follow: bool = typer.Option(False, "--follow", "-f", help="Ke
         return
     offset = 0
     while True:
-        chunk = _run(lambda: api.get(f"/api/jobs/{job}/logs", params={"offset": offset}))
+        chunk = _run(lambda offset=offset: api.get(f"/api/jobs/{job}/logs", params={"offset": offset}))
         sys.stdout.write(chunk["text"])
         if chunk["next_offset"] == offset:
             break
@@ -165,8 +191,10 @@ def cancel(job: str):
 
 
 @app.command()
-def jobs(benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b"),
-         status_: Optional[str] = typer.Option(None, "--status")):
+def jobs(
+    benchmark: str | None = typer.Option(None, "--benchmark", "-b"),
+    status_: str | None = typer.Option(None, "--status"),
+):
     """Your jobs, newest first."""
     query = {key: value for key, value in (("benchmark", benchmark), ("status", status_)) if value}
     first = _run(lambda: _api().get("/api/jobs", params=query))  # one page, newest first (next: older)
@@ -177,8 +205,10 @@ def jobs(benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b"),
 
 
 def _marks_line(summary: dict) -> str:
-    return (f"{summary['benchmark']} · phase {summary['phase']}: {len(summary['marks'])} of "
-            f"{summary['final_max']} marked final, {summary['remaining']} left")
+    return (
+        f"{summary['benchmark']} · phase {summary['phase']}: {len(summary['marks'])} of "
+        f"{summary['final_max']} marked final, {summary['remaining']} left"
+    )
 
 
 def _print_finals(summary: dict) -> None:
@@ -191,10 +221,12 @@ def _print_finals(summary: dict) -> None:
 
 
 @app.command()
-def final(job: Optional[str] = typer.Argument(None, help="A completed job; its entry is marked final, pinned to it."),
-          unmark: bool = typer.Option(False, "--unmark", help="Unmark the entry of JOB instead."),
-          list_: bool = typer.Option(False, "--list", help="Show your final marks and how many remain."),
-          benchmark: Optional[str] = typer.Option(None, "--benchmark", "-b", help="With --list: one benchmark.")):
+def final(
+    job: str | None = typer.Argument(None, help="A completed job; its entry is marked final, pinned to it."),
+    unmark: bool = typer.Option(False, "--unmark", help="Unmark the entry of JOB instead."),
+    list_: bool = typer.Option(False, "--list", help="Show your final marks and how many remain."),
+    benchmark: str | None = typer.Option(None, "--benchmark", "-b", help="With --list: one benchmark."),
+):
     """Mark the entry of a completed job final for the private ranking (or --unmark it, or --list marks)."""
     api = _api()
     if list_ or job is None:
@@ -216,18 +248,25 @@ def final(job: Optional[str] = typer.Argument(None, help="A completed job; its e
 
 
 @app.command()
-def publish(job: str = typer.Argument(..., help="A completed maze job; the policy it registered is published."),
-            withdraw: bool = typer.Option(False, "--withdraw", help="Make it private again (you and staff only).")):
+def publish(
+    job: str = typer.Argument(..., help="A completed maze job; the policy it registered is published."),
+    withdraw: bool = typer.Option(False, "--withdraw", help="Make it private again (you and staff only)."),
+):
     """Publish the policy a completed maze job registered: everyone may then list and replay it."""
     api = _api()
     found = _run(lambda: api.get("/api/models", params={"job": job}))["results"]
     if not found:
-        _fail(ApiError("no_policy", f"Job {job} registered no policy you can see "
-                                    "(a maze job registers its policy.onnx when it completes)."))
+        _fail(
+            ApiError(
+                "no_policy",
+                f"Job {job} registered no policy you can see (a maze job registers its policy.onnx when it completes).",
+            )
+        )
     model = _run(lambda: api.post(f"/api/models/{found[0]['id']}/publish", json={"published": not withdraw}))
     state = "published: everyone may list and replay it" if model["published"] else "private: you and staff only"
-    out.print(f"Policy {model['name']} v{model['version']} (model {model['id']}) of job {job} is {state}.",
-              markup=False)
+    out.print(
+        f"Policy {model['name']} v{model['version']} (model {model['id']}) of job {job} is {state}.", markup=False
+    )
 
 
 @app.command()
@@ -235,8 +274,9 @@ def board(slug: str, csv: bool = typer.Option(False, "--csv", help="The board as
     """A benchmark's leaderboard."""
     api = _api()
     if csv:
-        sys.stdout.write(_run(lambda: api.request("GET", "/api/leaderboard",
-                                                  params={"benchmark": slug, "format": "csv"}).text))
+        sys.stdout.write(
+            _run(lambda: api.request("GET", "/api/leaderboard", params={"benchmark": slug, "format": "csv"}).text)
+        )
         return
     data = _run(lambda: api.get("/api/leaderboard", params={"benchmark": slug}))
     table = Table("rank", "user", "method", data.get("primary_metric", "score"), "95% interval", box=None)
@@ -244,9 +284,13 @@ def board(slug: str, csv: bool = typer.Option(False, "--csv", help="The board as
     for row in data["rows"]:
         ci = row.get("ci") or [None, None]
         value = row["metrics"].get(primary)
-        table.add_row(str(row["rank"]), row["user"], row["method"],
-                      f"{value:.4f}" if isinstance(value, (int, float)) else "—",
-                      f"{ci[0]:.4f} – {ci[1]:.4f}" if ci[0] is not None else "—")
+        table.add_row(
+            str(row["rank"]),
+            row["user"],
+            row["method"],
+            f"{value:.4f}" if isinstance(value, (int, float)) else "—",
+            f"{ci[0]:.4f} – {ci[1]:.4f}" if ci[0] is not None else "—",
+        )
     out.print(table)
 
 

@@ -28,8 +28,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _start_transaction_under_autocommit(self):
         if not self.is_in_memory_db():
             if self._writer_fd is None:
-                self._writer_fd = os.open(f"{self.settings_dict['NAME']}.writelock",
-                                          os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                self._writer_fd = os.open(
+                    f"{self.settings_dict['NAME']}.writelock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+                )
             fcntl.flock(self._writer_fd, fcntl.LOCK_EX)
             self._writer_locked = True
         try:

@@ -56,7 +56,10 @@ def main() -> None:
     ids = list(dataset["test_ids"])
     started = time.perf_counter()
     maps = np.stack(
-        [anomaly_map(load(data_dir / "test" / f"{i}.png", size, config["image_blur"]), mean, std, config["map_blur"]) for i in ids]
+        [
+            anomaly_map(load(data_dir / "test" / f"{i}.png", size, config["image_blur"]), mean, std, config["map_blur"])
+            for i in ids
+        ]
     )
     top = max(1, int(round(float(config["top_fraction"]) * size * size)))
     scores = np.sort(maps.reshape(len(ids), -1), axis=1)[:, -top:].mean(axis=1)

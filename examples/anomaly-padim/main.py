@@ -113,7 +113,9 @@ def main() -> None:
     )
     timings = {"inference_time_ms": 1000.0 * elapsed / max(len(ids), 1), "device": device.type}
     (args.output / "timings.json").write_text(json.dumps(timings))
-    print(f"padim: {len(train_paths)} train, {len(ids)} test images on {device.type}; {timings['inference_time_ms']:.1f} ms/image")
+    print(
+        f"padim: {len(train_paths)} train, {len(ids)} test images on {device.type}; {timings['inference_time_ms']:.1f} ms/image"
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,11 @@ from benchmarks.maze.train import train
 
 def print_progress(report: dict) -> None:
     if report["success_rate"] is not None:
-        print(f"step {report['timesteps']:>9,}  episodes {report['episode']:>7,}  "
-              f"reward {report['reward']:+.3f}  success {report['success_rate']:.2f}", flush=True)
+        print(
+            f"step {report['timesteps']:>9,}  episodes {report['episode']:>7,}  "
+            f"reward {report['reward']:+.3f}  success {report['success_rate']:.2f}",
+            flush=True,
+        )
 
 
 def main() -> None:

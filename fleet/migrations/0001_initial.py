@@ -4,47 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('jobs', '0001_initial'),
+        ("jobs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Worker',
+            name="Worker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, unique=True)),
-                ('host', models.CharField(db_index=True, max_length=255)),
-                ('pid', models.PositiveIntegerField()),
-                ('version', models.CharField(blank=True, default='', max_length=64)),
-                ('pools', models.JSONField(default=list)),
-                ('gpus', models.JSONField(blank=True, default=list)),
-                ('gpu_status', models.CharField(blank=True, default='', max_length=255)),
-                ('telemetry', models.JSONField(blank=True, default=list)),
-                ('current_job', models.UUIDField(blank=True, null=True)),
-                ('started_at', models.DateTimeField()),
-                ('heartbeat_at', models.DateTimeField(db_index=True)),
-                ('stopped_at', models.DateTimeField(blank=True, null=True)),
-                ('gone_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=128, unique=True)),
+                ("host", models.CharField(db_index=True, max_length=255)),
+                ("pid", models.PositiveIntegerField()),
+                ("version", models.CharField(blank=True, default="", max_length=64)),
+                ("pools", models.JSONField(default=list)),
+                ("gpus", models.JSONField(blank=True, default=list)),
+                ("gpu_status", models.CharField(blank=True, default="", max_length=255)),
+                ("telemetry", models.JSONField(blank=True, default=list)),
+                ("current_job", models.UUIDField(blank=True, null=True)),
+                ("started_at", models.DateTimeField()),
+                ("heartbeat_at", models.DateTimeField(db_index=True)),
+                ("stopped_at", models.DateTimeField(blank=True, null=True)),
+                ("gone_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['host', 'pid'],
+                "ordering": ["host", "pid"],
             },
         ),
         migrations.CreateModel(
-            name='WaitingJob',
-            fields=[
-            ],
+            name="WaitingJob",
+            fields=[],
             options={
-                'verbose_name': 'waiting job',
-                'ordering': ['queued_at'],
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "waiting job",
+                "ordering": ["queued_at"],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('jobs.job',),
+            bases=("jobs.job",),
         ),
     ]

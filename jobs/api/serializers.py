@@ -39,10 +39,12 @@ class JobStatusSerializer(serializers.Serializer):
     # --- fleet: where a job waits, and why.
     pool = serializers.SerializerMethodField(help_text="The worker pool its resource class runs in.")
     reason = serializers.SerializerMethodField(
-        help_text='Why a pending job waits, e.g. "waiting for a worker in pool gpu-large"; empty otherwise.')
+        help_text='Why a pending job waits, e.g. "waiting for a worker in pool gpu-large"; empty otherwise.'
+    )
     deadline = serializers.SerializerMethodField(
         help_text="When the sweeper gives up on it: pending, the queue deadline (its clock restarts while no "
-                  "worker serves the pool); running, the resource class timeout plus grace. Null when finished.")
+        "worker serves the pool); running, the resource class timeout plus grace. Null when finished."
+    )
 
     def get_pool(self, job) -> str:
         return pool_for(job.resource_class)
@@ -71,8 +73,9 @@ class JobListQuerySerializer(serializers.Serializer):
 
 
 class JobLogQuerySerializer(serializers.Serializer):
-    offset = serializers.IntegerField(min_value=0, default=0,
-                                      help_text="Byte offset to read from (next_offset of the previous call).")
+    offset = serializers.IntegerField(
+        min_value=0, default=0, help_text="Byte offset to read from (next_offset of the previous call)."
+    )
 
 
 class JobResultSerializer(serializers.Serializer):
@@ -101,16 +104,23 @@ class JobResultSerializer(serializers.Serializer):
     def _urls(self, job) -> tuple[str, str]:
         from jobs.tracking import run_urls
 
-        return run_urls(ui_url=settings.MLFLOW_UI_URL, tracking_uri=settings.MLFLOW_TRACKING_URI,
-                        experiment_id=job.experiment_id, run_id=job.run_id)
+        return run_urls(
+            ui_url=settings.MLFLOW_UI_URL,
+            tracking_uri=settings.MLFLOW_TRACKING_URI,
+            experiment_id=job.experiment_id,
+            run_id=job.run_id,
+        )
 
     def get_mlflow_run_url(self, job) -> str:
         return self._urls(job)[0]
 
     def get_mlflow_api_url(self, job) -> str:
         return self._urls(job)[1]
-    entry = serializers.SerializerMethodField(help_text="The board entry this job counts towards "
-                                              "(POST /api/entries/{entry}/final marks it final); null until it has one.")
+
+    entry = serializers.SerializerMethodField(
+        help_text="The board entry this job counts towards "
+        "(POST /api/entries/{entry}/final marks it final); null until it has one."
+    )
 
     def get_entry(self, job) -> int | None:
         from jobs import pages

@@ -1,15 +1,23 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.response import Response
 from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import Conflict
 from core.pagination import NewestFirst
 from core.validation import validated
 from jobs import logs
-from jobs.api.serializers import (JOB_CREATE_FORM, JobCreateSerializer, JobListQuerySerializer, JobLogQuerySerializer,
-                                  JobLogSerializer, JobResultSerializer, JobStatusSerializer, job_status_data)
+from jobs.api.serializers import (
+    JOB_CREATE_FORM,
+    JobCreateSerializer,
+    JobListQuerySerializer,
+    JobLogQuerySerializer,
+    JobLogSerializer,
+    JobResultSerializer,
+    JobStatusSerializer,
+    job_status_data,
+)
 from jobs.models import JobStatus
 from jobs.selectors import job_for, job_status_for, jobs_of
 from jobs.services import job_cancel, job_enqueue
@@ -22,8 +30,11 @@ class JobListCreateView(GenericAPIView):
     def get_queryset(self):
         return jobs_of(user=self.request.user)
 
-    @extend_schema(request=JobCreateSerializer, responses={201: JobStatusSerializer, 200: JobStatusSerializer},
-                   operation_id="jobs_create")
+    @extend_schema(
+        request=JobCreateSerializer,
+        responses={201: JobStatusSerializer, 200: JobStatusSerializer},
+        operation_id="jobs_create",
+    )
     def post(self, request):
         data = validated(JOB_CREATE_FORM, request.data)
         job, created = job_enqueue(
@@ -34,8 +45,9 @@ class JobListCreateView(GenericAPIView):
         )
         return Response(job_status_data(job), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(responses={200: JobStatusSerializer(many=True)}, operation_id="jobs_list",
-                   parameters=[JobListQuerySerializer])
+    @extend_schema(
+        responses={200: JobStatusSerializer(many=True)}, operation_id="jobs_list", parameters=[JobListQuerySerializer]
+    )
     def get(self, request):
         query = JobListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -56,8 +68,14 @@ class JobLogsView(APIView):
         query.is_valid(raise_exception=True)
         job = job_for(user=request.user, job_id=pk)
         chunk = logs.read_chunk(job.pk, query.validated_data["offset"])
-        return Response({"text": chunk.text, "offset": chunk.offset, "next_offset": chunk.next_offset,
-                         "complete": chunk.at_end and job.is_terminal})
+        return Response(
+            {
+                "text": chunk.text,
+                "offset": chunk.offset,
+                "next_offset": chunk.next_offset,
+                "complete": chunk.at_end and job.is_terminal,
+            }
+        )
 
 
 class JobResultsView(APIView):

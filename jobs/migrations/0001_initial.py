@@ -7,51 +7,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('submissions', '0001_initial'),
+        ("submissions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('benchmark', models.SlugField(max_length=64)),
-                ('resource_class', models.CharField(max_length=32)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('completed', 'Completed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='pending', max_length=16)),
-                ('phase', models.CharField(choices=[('queued', 'Queued'), ('preparing', 'Preparing'), ('installing', 'Installing'), ('executing', 'Executing'), ('scoring', 'Scoring'), ('recording', 'Recording'), ('done', 'Done')], default='queued', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('max_attempts', models.PositiveIntegerField(default=3)),
-                ('error', models.TextField(blank=True, default='')),
-                ('failure_kind', models.CharField(blank=True, choices=[('submission', 'Submission'), ('platform', 'Platform')], default='', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('queued_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('worker', models.CharField(blank=True, default='', max_length=128)),
-                ('metrics', models.JSONField(blank=True, default=dict)),
-                ('private_metrics', models.JSONField(blank=True, default=dict)),
-                ('score_notes', models.JSONField(blank=True, default=dict)),
-                ('primary_ci_low', models.FloatField(blank=True, null=True)),
-                ('primary_ci_high', models.FloatField(blank=True, null=True)),
-                ('private_ci_low', models.FloatField(blank=True, null=True)),
-                ('private_ci_high', models.FloatField(blank=True, null=True)),
-                ('run_id', models.CharField(blank=True, default='', max_length=64)),
-                ('experiment_id', models.CharField(blank=True, default='', max_length=64)),
-                ('needs_recording', models.BooleanField(default=False)),
-                ('reproducibility', models.JSONField(blank=True, default=dict)),
-                ('peak_vram_mb', models.FloatField(default=0.0)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to=settings.AUTH_USER_MODEL)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to='submissions.submission')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("benchmark", models.SlugField(max_length=64)),
+                ("resource_class", models.CharField(max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("preparing", "Preparing"),
+                            ("installing", "Installing"),
+                            ("executing", "Executing"),
+                            ("scoring", "Scoring"),
+                            ("recording", "Recording"),
+                            ("done", "Done"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("max_attempts", models.PositiveIntegerField(default=3)),
+                ("error", models.TextField(blank=True, default="")),
+                (
+                    "failure_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[("submission", "Submission"), ("platform", "Platform")],
+                        default="",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("queued_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("worker", models.CharField(blank=True, default="", max_length=128)),
+                ("metrics", models.JSONField(blank=True, default=dict)),
+                ("private_metrics", models.JSONField(blank=True, default=dict)),
+                ("score_notes", models.JSONField(blank=True, default=dict)),
+                ("primary_ci_low", models.FloatField(blank=True, null=True)),
+                ("primary_ci_high", models.FloatField(blank=True, null=True)),
+                ("private_ci_low", models.FloatField(blank=True, null=True)),
+                ("private_ci_high", models.FloatField(blank=True, null=True)),
+                ("run_id", models.CharField(blank=True, default="", max_length=64)),
+                ("experiment_id", models.CharField(blank=True, default="", max_length=64)),
+                ("needs_recording", models.BooleanField(default=False)),
+                ("reproducibility", models.JSONField(blank=True, default=dict)),
+                ("peak_vram_mb", models.FloatField(default=0.0)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="jobs", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="jobs", to="submissions.submission"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['owner', 'status'], name='jobs_job_owner_i_c7523c_idx'), models.Index(fields=['benchmark', 'status'], name='jobs_job_benchma_65429b_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["owner", "status"], name="jobs_job_owner_i_c7523c_idx"),
+                    models.Index(fields=["benchmark", "status"], name="jobs_job_benchma_65429b_idx"),
+                ],
             },
         ),
     ]

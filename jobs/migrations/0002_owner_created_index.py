@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
-        ('submissions', '0001_initial'),
+        ("jobs", "0001_initial"),
+        ("submissions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['owner', 'created_at'], name='jobs_job_owner_i_5d6de6_idx'),
+            model_name="job",
+            index=models.Index(fields=["owner", "created_at"], name="jobs_job_owner_i_5d6de6_idx"),
         ),
     ]

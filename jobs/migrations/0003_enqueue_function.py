@@ -46,8 +46,10 @@ END
 $fn$;
 """
 
-DROP = "DROP FUNCTION IF EXISTS lb_job_enqueue(jsonb, integer, boolean, text[], text[], timestamptz, text, text, " \
-       "text, integer, integer)"
+DROP = (
+    "DROP FUNCTION IF EXISTS lb_job_enqueue(jsonb, integer, boolean, text[], text[], timestamptz, text, text, "
+    "text, integer, integer)"
+)
 
 
 def create(apps, schema_editor):
@@ -61,7 +63,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("jobs", "0002_owner_created_index"),
         ("submissions", "0001_initial"),

@@ -6,30 +6,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0003_enqueue_function'),
-        ('submissions', '0001_initial'),
+        ("jobs", "0003_enqueue_function"),
+        ("submissions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='job',
-            name='jobs_job_owner_i_5d6de6_idx',
+            model_name="job",
+            name="jobs_job_owner_i_5d6de6_idx",
         ),
         migrations.AlterField(
-            model_name='job',
-            name='benchmark',
+            model_name="job",
+            name="benchmark",
             field=models.SlugField(db_index=False, max_length=64),
         ),
         migrations.AlterField(
-            model_name='job',
-            name='owner',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to=settings.AUTH_USER_MODEL),
+            model_name="job",
+            name="owner",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="jobs",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='job',
-            index=models.Index(fields=['owner', 'created_at', 'status', 'failure_kind'], name='jobs_job_rate_window_idx'),
+            model_name="job",
+            index=models.Index(
+                fields=["owner", "created_at", "status", "failure_kind"], name="jobs_job_rate_window_idx"
+            ),
         ),
     ]

@@ -13,11 +13,14 @@ from django.db import migrations, models
 _0003 = importlib.import_module("jobs.migrations.0003_enqueue_function")
 
 OLD_RULE = "AND NOT (j.status = p_failed AND j.failure_kind = p_platform))"
-NEW_RULE = ("AND NOT (j.status = p_failed AND j.failure_kind = p_platform\n"
-            "                                 AND NOT j.needs_recording))")
+NEW_RULE = (
+    "AND NOT (j.status = p_failed AND j.failure_kind = p_platform\n"
+    "                                 AND NOT j.needs_recording))"
+)
 assert OLD_RULE in _0003.CREATE
 CREATE = _0003.CREATE.replace(OLD_RULE, NEW_RULE).replace(
-    "-- what the rate does not count", "-- a platform failure is not counted unless it was scored")
+    "-- what the rate does not count", "-- a platform failure is not counted unless it was scored"
+)
 
 
 def create(apps, schema_editor):
@@ -31,7 +34,6 @@ def restore(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("jobs", "0004_fewer_indexes_covering_rate_window"),
     ]
@@ -40,8 +42,10 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="job", name="jobs_job_rate_window_idx"),
         migrations.AddIndex(
             model_name="job",
-            index=models.Index(fields=["owner", "created_at", "status", "failure_kind", "needs_recording"],
-                               name="jobs_job_rate_window_idx"),
+            index=models.Index(
+                fields=["owner", "created_at", "status", "failure_kind", "needs_recording"],
+                name="jobs_job_rate_window_idx",
+            ),
         ),
         migrations.RunPython(create, restore),
     ]

@@ -130,10 +130,15 @@ def _prepare_locked(benchmark: Benchmark, root: Path) -> None:
     now = time.time()
     if previous:
         retired.append({"set": previous["set"], "retired_at": now})
-    marker = {"dataset_id": new_id, "set": set_dir.name, "fingerprint": fingerprint(benchmark),
-              "scorer_version": benchmark.version, "prepared_at": now,
-              "prepared_at_iso": datetime.fromtimestamp(now).astimezone().isoformat(timespec="seconds"),
-              "retired": _remove_unused(root, retired, now)}
+    marker = {
+        "dataset_id": new_id,
+        "set": set_dir.name,
+        "fingerprint": fingerprint(benchmark),
+        "scorer_version": benchmark.version,
+        "prepared_at": now,
+        "prepared_at_iso": datetime.fromtimestamp(now).astimezone().isoformat(timespec="seconds"),
+        "retired": _remove_unused(root, retired, now),
+    }
     _write_marker(benchmark, marker)
     _retire_legacy_layout(root)
 
@@ -194,6 +199,8 @@ def scored_on(benchmark: Benchmark, *, started_at: datetime | None) -> str:
         raise DatasetMissing(f"data for benchmark {benchmark.slug!r} is not prepared")
     # Worker clocks are compared with the preparing host's: they are assumed NTP-synchronised.
     if started_at is not None and started_at.timestamp() < float(marker["prepared_at"]):
-        raise DatasetChanged(f"the hidden data of {benchmark.slug!r} was replaced while this job ran "
-                             f"(now {marker['dataset_id']}); it runs again on the new data")
+        raise DatasetChanged(
+            f"the hidden data of {benchmark.slug!r} was replaced while this job ran "
+            f"(now {marker['dataset_id']}); it runs again on the new data"
+        )
     return marker["dataset_id"]

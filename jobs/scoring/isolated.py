@@ -66,14 +66,25 @@ import signal
 import stat
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
-_KEPT_ENV = ("PATH", "LANG", "LC_ALL", "TMPDIR", "HOME", "MPLCONFIGDIR", "OMP_NUM_THREADS",
-             "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED")
+_KEPT_ENV = (
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "HOME",
+    "MPLCONFIGDIR",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "PYTHONHASHSEED",
+)
 MAX_RESULT_BYTES = 8 * 1024 * 1024
 
 
@@ -115,8 +126,14 @@ class Outcome:
     seconds: float
 
 
-def run(func: Callable[..., Any], *args: Any, limits: Limits, on_tick: Callable[[], None] | None = None,
-        should_cancel: Callable[[], bool] | None = None, cancel_every_s: float = 1.0) -> Outcome:
+def run(
+    func: Callable[..., Any],
+    *args: Any,
+    limits: Limits,
+    on_tick: Callable[[], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    cancel_every_s: float = 1.0,
+) -> Outcome:
     """``func(*args)`` in a limited child; its JSON-serialisable return value.
 
     ``on_tick`` is called about every 0.2 s while waiting (the job's heartbeat throttles
@@ -154,8 +171,10 @@ def run(func: Callable[..., Any], *args: Any, limits: Limits, on_tick: Callable[
 
 # --- the parent's side ---------------------------------------------------------------------
 
-def _wait(pid: int, read_fd: int, limits: Limits, on_tick, should_cancel, cancel_every_s: float,
-          started: float) -> tuple[int | None, bytes]:
+
+def _wait(
+    pid: int, read_fd: int, limits: Limits, on_tick, should_cancel, cancel_every_s: float, started: float
+) -> tuple[int | None, bytes]:
     """Read the child's answer until it exits; returns (wait status, bytes read)."""
     deadline = started + limits.timeout_s
     next_cancel_check = started + cancel_every_s
@@ -172,8 +191,11 @@ def _wait(pid: int, read_fd: int, limits: Limits, on_tick, should_cancel, cancel
                     size += len(chunk)
                     if size > MAX_RESULT_BYTES:
                         _kill(pid)
-                        raise Stopped(f"{limits.what} stopped: its answer exceeded {MAX_RESULT_BYTES >> 20} MiB "
-                                      f"({limits.culprit} is the cause)", kind="bad_answer")
+                        raise Stopped(
+                            f"{limits.what} stopped: its answer exceeded {MAX_RESULT_BYTES >> 20} MiB "
+                            f"({limits.culprit} is the cause)",
+                            kind="bad_answer",
+                        )
         else:
             time.sleep(0.05)
         if status is None:
@@ -186,8 +208,10 @@ def _wait(pid: int, read_fd: int, limits: Limits, on_tick, should_cancel, cancel
         now = time.monotonic()
         if now >= deadline:
             _kill(pid)
-            raise Stopped(f"{limits.what} stopped after {limits.timeout_s:g} s: {limits.culprit} "
-                          "did not finish in time", kind="timeout")
+            raise Stopped(
+                f"{limits.what} stopped after {limits.timeout_s:g} s: {limits.culprit} did not finish in time",
+                kind="timeout",
+            )
         if on_tick is not None:
             on_tick()
         if should_cancel is not None and now >= next_cancel_check:
@@ -224,8 +248,7 @@ def _outcome(status: int | None, data: bytes, limits: Limits, seconds: float) ->
     if not isinstance(ready, dict) or "ready" not in ready:
         # Nothing of the submission was touched before "ready": a set-up failure is ours.
         problem = ready.get("setup_failed") if isinstance(ready, dict) else None
-        raise CouldNotStart(f"the {limits.what} process did not start: "
-                            f"{problem or _ended(status)}")
+        raise CouldNotStart(f"the {limits.what} process did not start: {problem or _ended(status)}")
     network = str(ready.get("network", ""))
     try:
         answer = json.loads(rest) if rest.strip() else None
@@ -237,8 +260,10 @@ def _outcome(status: int | None, data: bytes, limits: Limits, seconds: float) ->
         raise _stopped_by(answer, limits)
     if status is not None and os.WIFSIGNALED(status):
         raise _stopped_by_signal(os.WTERMSIG(status), limits)
-    raise Stopped(f"{limits.what} stopped: its process {_ended(status)} without an answer "
-                  f"({limits.culprit} is the cause)", kind="exit" if status is not None else "bad_answer")
+    raise Stopped(
+        f"{limits.what} stopped: its process {_ended(status)} without an answer ({limits.culprit} is the cause)",
+        kind="exit" if status is not None else "bad_answer",
+    )
 
 
 def _ended(status: int | None) -> str:
@@ -258,8 +283,11 @@ def _stopped_by(answer: dict, limits: Limits) -> Stopped:
     if kind_of == "rejected":
         return Stopped(message, kind="rejected", detail=detail)
     if kind_of == "memory":
-        return Stopped(f"{limits.what} stopped: {limits.culprit} needed more than {limits.memory_mb} MiB of memory",
-                       kind="memory", detail=detail)
+        return Stopped(
+            f"{limits.what} stopped: {limits.culprit} needed more than {limits.memory_mb} MiB of memory",
+            kind="memory",
+            detail=detail,
+        )
     name = str(error.get("type", "Exception"))[:80]
     return Stopped(f"{limits.what} failed on {limits.culprit}: {name}: {message}", kind="exception", detail=detail)
 
@@ -270,16 +298,20 @@ def _stopped_by_signal(number: int, limits: Limits) -> Stopped:
     except ValueError:
         name = f"signal {number}"
     if number == signal.SIGXCPU:
-        return Stopped(f"{limits.what} stopped: {limits.culprit} used more than {limits.timeout_s:g} s of CPU",
-                       kind="cpu")
+        return Stopped(
+            f"{limits.what} stopped: {limits.culprit} used more than {limits.timeout_s:g} s of CPU", kind="cpu"
+        )
     if number == signal.SIGKILL:
         # Not our timeout (that raised before): the kernel's OOM killer or an operator.
-        return Stopped(f"{limits.what} stopped: its process was killed (SIGKILL; out of memory?) on "
-                       f"{limits.culprit}", kind="signal")
+        return Stopped(
+            f"{limits.what} stopped: its process was killed (SIGKILL; out of memory?) on {limits.culprit}",
+            kind="signal",
+        )
     return Stopped(f"{limits.what} crashed on {limits.culprit} ({name})", kind="signal")
 
 
 # --- the child's side ----------------------------------------------------------------------
+
 
 def _child(write_fd: int, parent: int, func, args, limits: Limits) -> None:
     """Set up, say ready, run, answer, ``os._exit``. Never returns."""
@@ -401,10 +433,19 @@ def _error_message(exc: BaseException) -> str:
 
     kind = "rejected" if isinstance(exc, ScoringError) else "memory" if isinstance(exc, MemoryError) else "exception"
     try:
-        return json.dumps({"error": {"kind": kind, "type": type(exc).__name__, "message": str(exc)[:500],
-                                     "traceback": "".join(traceback.format_exception(exc))[-4000:]}})
+        return json.dumps(
+            {
+                "error": {
+                    "kind": kind,
+                    "type": type(exc).__name__,
+                    "message": str(exc)[:500],
+                    "traceback": "".join(traceback.format_exception(exc))[-4000:],
+                }
+            }
+        )
     except BaseException:  # noqa: BLE001 - e.g. no memory left to format it
-        return '{"error": {"kind": "%s", "type": "%s", "message": ""}}' % (kind, type(exc).__name__[:80])
+        # %-formatting, not json: the least that can still run when formatting the real error failed.
+        return '{"error": {"kind": "%s", "type": "%s", "message": ""}}' % (kind, type(exc).__name__[:80])  # noqa: UP031
 
 
 def _write(fd: int, text: str) -> None:

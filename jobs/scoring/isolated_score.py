@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -24,25 +24,44 @@ MAX_ITEMS_BYTES = 256 * 1024 * 1024
 MAX_NOTES, MAX_NOTE_CHARS, MAX_NAME_CHARS = 64, 2000, 128
 
 
-def score(benchmark: Benchmark, *, output_dir: Path, hidden_dir: Path, artifact_dir: Path, run_info: RunInfo,
-          limits: isolated.Limits, on_tick: Callable[[], None] | None = None,
-          should_cancel: Callable[[], bool] | None = None) -> tuple[Score, isolated.Outcome]:
+def score(
+    benchmark: Benchmark,
+    *,
+    output_dir: Path,
+    hidden_dir: Path,
+    artifact_dir: Path,
+    run_info: RunInfo,
+    limits: isolated.Limits,
+    on_tick: Callable[[], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> tuple[Score, isolated.Outcome]:
     """The score, and how the child ran (network isolation, seconds). Raises what
     :func:`jobs.scoring.isolated.run` raises; a malformed answer is ``Stopped(kind="bad_answer")``."""
     result_dir = Path(tempfile.mkdtemp(prefix="lb-score-"))
     try:
-        outcome = isolated.run(_score_in_child, benchmark, str(output_dir), str(hidden_dir), str(artifact_dir),
-                               asdict(run_info), str(result_dir), limits=limits, on_tick=on_tick,
-                               should_cancel=should_cancel)
+        outcome = isolated.run(
+            _score_in_child,
+            benchmark,
+            str(output_dir),
+            str(hidden_dir),
+            str(artifact_dir),
+            asdict(run_info),
+            str(result_dir),
+            limits=limits,
+            on_tick=on_tick,
+            should_cancel=should_cancel,
+        )
         return _rebuild(outcome.value, Path(artifact_dir), result_dir, limits), outcome
     finally:
         shutil.rmtree(result_dir, ignore_errors=True)
 
 
-def _score_in_child(benchmark: Benchmark, output_dir: str, hidden_dir: str, artifact_dir: str, run_info: dict,
-                    result_dir: str) -> dict:
-    result = benchmark.score(Path(output_dir), Path(hidden_dir), artifact_dir=Path(artifact_dir),
-                             run_info=RunInfo(**run_info))
+def _score_in_child(
+    benchmark: Benchmark, output_dir: str, hidden_dir: str, artifact_dir: str, run_info: dict, result_dir: str
+) -> dict:
+    result = benchmark.score(
+        Path(output_dir), Path(hidden_dir), artifact_dir=Path(artifact_dir), run_info=RunInfo(**run_info)
+    )
     arrays = {}
     for part, items in (("public", result.items), ("private", result.private_items)):
         for key, value in (items or {}).items():
@@ -63,8 +82,9 @@ def _numbers(metrics: dict) -> dict:
 
 
 def _bad(limits: isolated.Limits, why: str) -> isolated.Stopped:
-    return isolated.Stopped(f"{limits.what} returned a malformed score ({why}); {limits.culprit} is the cause",
-                            kind="bad_answer")
+    return isolated.Stopped(
+        f"{limits.what} returned a malformed score ({why}); {limits.culprit} is the cause", kind="bad_answer"
+    )
 
 
 def _metrics(value, limits: isolated.Limits) -> dict[str, float | None]:
@@ -84,9 +104,14 @@ def _rebuild(value, artifact_dir: Path, result_dir: Path, limits: isolated.Limit
     if not isinstance(value, dict):
         raise _bad(limits, "not a mapping")
     notes = value.get("notes", {})
-    if not isinstance(notes, dict) or len(notes) > MAX_NOTES or not all(
+    if (
+        not isinstance(notes, dict)
+        or len(notes) > MAX_NOTES
+        or not all(
             isinstance(k, str) and isinstance(v, str) and len(k) <= MAX_NAME_CHARS and len(v) <= MAX_NOTE_CHARS
-            for k, v in notes.items()):
+            for k, v in notes.items()
+        )
+    ):
         raise _bad(limits, "notes are not a small mapping of short strings")
     root = artifact_dir.resolve()
     artifacts = []
@@ -95,9 +120,14 @@ def _rebuild(value, artifact_dir: Path, result_dir: Path, limits: isolated.Limit
         if path.is_relative_to(root):  # only what lies in the artifact folder (recording re-checks links)
             artifacts.append(path)
     items, private_items = _items(value.get("items"), result_dir, limits)
-    return Score(metrics=_metrics(value.get("metrics"), limits), private_metrics=_metrics(
-        value.get("private_metrics", {}), limits), artifacts=artifacts, items=items, private_items=private_items,
-        notes=dict(notes))
+    return Score(
+        metrics=_metrics(value.get("metrics"), limits),
+        private_metrics=_metrics(value.get("private_metrics", {}), limits),
+        artifacts=artifacts,
+        items=items,
+        private_items=private_items,
+        notes=dict(notes),
+    )
 
 
 def _items(names, result_dir: Path, limits: isolated.Limits) -> tuple[dict | None, dict | None]:

@@ -28,9 +28,9 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from django.conf import settings
 
@@ -93,6 +93,7 @@ def _write_fresh(directory: Path) -> str:
 
 
 # --- Per-benchmark seeds ------------------------------------------------------
+
 
 def _seed_bytes(seed: int) -> bytes:
     return int(seed).to_bytes(max(32, (int(seed).bit_length() + 7) // 8), "big")

@@ -33,8 +33,21 @@ def board_columns(board: dict) -> list[str]:
     return base + ["ci_low", "ci_high"] + names + ([f"public_{name}" for name in names] if revealed else [])
 
 
-_EMPTY_ROW = ["rank", "user", "method", "job", "entry", "metrics", "submitted_at", "mlflow_run_url", "baseline",
-              "ci", "approx", "dataset_version", "stale_dataset"]
+_EMPTY_ROW = [
+    "rank",
+    "user",
+    "method",
+    "job",
+    "entry",
+    "metrics",
+    "submitted_at",
+    "mlflow_run_url",
+    "baseline",
+    "ci",
+    "approx",
+    "dataset_version",
+    "stale_dataset",
+]
 
 
 def board_records(board: dict) -> list[dict]:

@@ -32,12 +32,16 @@ class BoardRowSerializer(serializers.Serializer):
     baseline = serializers.BooleanField()
     ci = serializers.ListField(child=serializers.FloatField(allow_null=True), allow_null=True)
     approx = serializers.BooleanField()
-    dataset_version = serializers.CharField(help_text="Id of the hidden test set this row was scored on "
-                                            "(\"legacy\" for jobs from before data-set ids).")
-    stale_dataset = serializers.BooleanField(help_text="Scored on a hidden set that has since been replaced: not "
-                                             "comparable with rows scored on the current one.")
-    public_rank = serializers.IntegerField(required=False, help_text="After a reveal: rank among the same final "
-                                           "entries on the public part.")
+    dataset_version = serializers.CharField(
+        help_text='Id of the hidden test set this row was scored on ("legacy" for jobs from before data-set ids).'
+    )
+    stale_dataset = serializers.BooleanField(
+        help_text="Scored on a hidden set that has since been replaced: not "
+        "comparable with rows scored on the current one."
+    )
+    public_rank = serializers.IntegerField(
+        required=False, help_text="After a reveal: rank among the same final entries on the public part."
+    )
     rank_change = serializers.IntegerField(required=False, help_text="public_rank - rank (positive: moved up).")
     movement = serializers.CharField(required=False, help_text="The change as shown: ▲3, ▼1 or =.")
     public_metrics = serializers.DictField(child=serializers.FloatField(allow_null=True), required=False)
@@ -50,8 +54,10 @@ class PhaseSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(allow_null=True)
     ends_at = serializers.DateTimeField(allow_null=True)
     timezone = serializers.CharField()
-    ranks_on = serializers.CharField(help_text="public: ranks on the public part throughout; private: public while "
-                                               "it runs, then the final entries on the private part.")
+    ranks_on = serializers.CharField(
+        help_text="public: ranks on the public part throughout; private: public while "
+        "it runs, then the final entries on the private part."
+    )
     board_visible = serializers.BooleanField()
     final_max = serializers.IntegerField()
     revealed_at = serializers.DateTimeField(allow_null=True)
@@ -80,8 +86,9 @@ class LimitSerializer(serializers.Serializer):
 
 
 class FinalMarkSerializer(serializers.Serializer):
-    job = serializers.UUIDField(required=False, help_text="Which completed job of the entry; default: its best "
-                                                          "public one.")
+    job = serializers.UUIDField(
+        required=False, help_text="Which completed job of the entry; default: its best public one."
+    )
 
 
 class MarkSerializer(serializers.Serializer):
@@ -102,4 +109,3 @@ class FinalsSerializer(serializers.Serializer):
     remaining = serializers.IntegerField()
     marks = MarkSerializer(many=True)
     rule = serializers.CharField()
-

@@ -1,8 +1,8 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from benchmarks import registry
@@ -33,11 +33,18 @@ class LeaderboardView(APIView):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, BoardCSVRenderer]
 
     @extend_schema(
-        parameters=[OpenApiParameter("benchmark", str, required=True),
-                    OpenApiParameter("phase", int, description="A phase id (default: the current phase)."),
-                    OpenApiParameter("part", str, enum=["public"], description="After a reveal: the phase's public "
-                                     "ranking of every entry instead of the private ranking of final entries."),
-                    OpenApiParameter("format", str, enum=["json", "csv"])],
+        parameters=[
+            OpenApiParameter("benchmark", str, required=True),
+            OpenApiParameter("phase", int, description="A phase id (default: the current phase)."),
+            OpenApiParameter(
+                "part",
+                str,
+                enum=["public"],
+                description="After a reveal: the phase's public "
+                "ranking of every entry instead of the private ranking of final entries.",
+            ),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+        ],
         responses={(200, "application/json"): BoardSerializer, (200, "text/csv"): str},
         operation_id="leaderboard_retrieve",
     )
@@ -46,8 +53,9 @@ class LeaderboardView(APIView):
         if not slug:
             raise InvalidInput("Query parameter 'benchmark' is required.", code="benchmark_required")
         try:
-            data = board_cache.board_data(slug, phase_id=request.query_params.get("phase"),
-                                          part=request.query_params.get("part"))
+            data = board_cache.board_data(
+                slug, phase_id=request.query_params.get("phase"), part=request.query_params.get("part")
+            )
         except registry.UnknownBenchmark:
             raise NotFound(f"Unknown benchmark {slug!r}.") from None
         headers = {}

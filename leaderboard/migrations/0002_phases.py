@@ -14,98 +14,182 @@ def closed_benchmarks_to_phases(apps, schema_editor):
     for state in BenchmarkState.objects.filter(closed_at__isnull=False):
         first = Job.objects.filter(benchmark=state.slug).order_by("created_at").values_list("created_at", flat=True)
         start = min(first.first() or state.closed_at, state.closed_at) - timedelta(seconds=1)
-        Phase.objects.create(benchmark=state.slug, name="Open", starts_at=start, ends_at=state.closed_at,
-                             ranks_on="private")
+        Phase.objects.create(
+            benchmark=state.slug, name="Open", starts_at=start, ends_at=state.closed_at, ranks_on="private"
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jobs', '0001_initial'),
-        ('leaderboard', '0001_initial'),
+        ("jobs", "0001_initial"),
+        ("leaderboard", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Phase',
+            name="Phase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('benchmark', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=100)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('timezone', models.CharField(default='UTC', help_text='IANA zone whose midnight resets the daily limit, e.g. Europe/Paris.', max_length=64)),
-                ('ranks_on', models.CharField(choices=[('public', 'public part (no reveal)'), ('private', 'private part, revealed at the end')], default='private', max_length=8)),
-                ('max_per_day', models.PositiveIntegerField(blank=True, help_text='Jobs per user per day; empty: no cap.', null=True)),
-                ('max_total', models.PositiveIntegerField(blank=True, help_text='Jobs per user in the phase.', null=True)),
-                ('max_concurrent', models.PositiveIntegerField(blank=True, help_text='Pending or running jobs per user.', null=True)),
-                ('final_max', models.PositiveIntegerField(default=2, help_text='Entries each user may mark final.')),
-                ('board_visible', models.BooleanField(default=True, help_text='Show the board while the phase runs.')),
-                ('revealed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revealed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("benchmark", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=100)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="UTC",
+                        help_text="IANA zone whose midnight resets the daily limit, e.g. Europe/Paris.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "ranks_on",
+                    models.CharField(
+                        choices=[
+                            ("public", "public part (no reveal)"),
+                            ("private", "private part, revealed at the end"),
+                        ],
+                        default="private",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "max_per_day",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Jobs per user per day; empty: no cap.", null=True
+                    ),
+                ),
+                (
+                    "max_total",
+                    models.PositiveIntegerField(blank=True, help_text="Jobs per user in the phase.", null=True),
+                ),
+                (
+                    "max_concurrent",
+                    models.PositiveIntegerField(blank=True, help_text="Pending or running jobs per user.", null=True),
+                ),
+                ("final_max", models.PositiveIntegerField(default=2, help_text="Entries each user may mark final.")),
+                ("board_visible", models.BooleanField(default=True, help_text="Show the board while the phase runs.")),
+                ("revealed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "revealed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['benchmark', 'starts_at'],
+                "ordering": ["benchmark", "starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='FinalMark',
+            name="FinalMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('benchmark', models.SlugField(max_length=64)),
-                ('by_default', models.BooleanField(default=False)),
-                ('marked_at', models.DateTimeField(auto_now=True)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='finals', to='leaderboard.entry')),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='jobs.job')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('phase', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='finals', to='leaderboard.phase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("benchmark", models.SlugField(max_length=64)),
+                ("by_default", models.BooleanField(default=False)),
+                ("marked_at", models.DateTimeField(auto_now=True)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="finals", to="leaderboard.entry"
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="jobs.job"),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="finals",
+                        to="leaderboard.phase",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['marked_at'],
+                "ordering": ["marked_at"],
             },
         ),
         migrations.CreateModel(
-            name='PhaseAudit',
+            name="PhaseAudit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('benchmark', models.SlugField(max_length=64)),
-                ('action', models.CharField(max_length=32)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('phase', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='audit', to='leaderboard.phase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("benchmark", models.SlugField(max_length=64)),
+                ("action", models.CharField(max_length=32)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="audit", to="leaderboard.phase"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='phase',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='phase_ends_after_start'),
+            model_name="phase",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))), name="phase_ends_after_start"
+            ),
         ),
         migrations.AddIndex(
-            model_name='finalmark',
-            index=models.Index(fields=['benchmark', 'owner'], name='leaderboard_benchma_96e5bc_idx'),
+            model_name="finalmark",
+            index=models.Index(fields=["benchmark", "owner"], name="leaderboard_benchma_96e5bc_idx"),
         ),
         migrations.AddConstraint(
-            model_name='finalmark',
-            constraint=models.UniqueConstraint(condition=models.Q(('phase__isnull', False)), fields=('phase', 'entry'), name='one_final_mark_per_entry_and_phase'),
+            model_name="finalmark",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("phase__isnull", False)),
+                fields=("phase", "entry"),
+                name="one_final_mark_per_entry_and_phase",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='finalmark',
-            constraint=models.UniqueConstraint(condition=models.Q(('phase__isnull', True)), fields=('entry',), name='one_final_mark_per_entry_in_implicit_phase'),
+            model_name="finalmark",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("phase__isnull", True)),
+                fields=("entry",),
+                name="one_final_mark_per_entry_in_implicit_phase",
+            ),
         ),
         # A benchmark closed before phases existed becomes an ended private phase;
         # the sweeper reveals it (finals: each user's best public entry).
         migrations.RunPython(closed_benchmarks_to_phases, migrations.RunPython.noop),
         migrations.RemoveField(
-            model_name='benchmarkstate',
-            name='closed_at',
+            model_name="benchmarkstate",
+            name="closed_at",
         ),
         migrations.RemoveField(
-            model_name='benchmarkstate',
-            name='closed_by',
+            model_name="benchmarkstate",
+            name="closed_by",
         ),
     ]

@@ -14,15 +14,15 @@ def content_types_to(app_label: str, from_label: str):
             # On an empty database there are no content types yet (post_migrate makes them).
             if not ContentType.objects.filter(app_label=app_label, model=model).exists():
                 ContentType.objects.filter(app_label=from_label, model=model).update(app_label=app_label)
+
     return move
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('leaderboard', '0002_phases'),
-        ('phases', '0001_initial'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("leaderboard", "0002_phases"),
+        ("phases", "0001_initial"),
     ]
 
     operations = [
@@ -30,12 +30,18 @@ class Migration(migrations.Migration):
             database_operations=[],
             state_operations=[
                 migrations.AlterField(
-                    model_name='finalmark',
-                    name='phase',
-                    field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='finals', to='phases.phase'),
+                    model_name="finalmark",
+                    name="phase",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="finals",
+                        to="phases.phase",
+                    ),
                 ),
-                migrations.DeleteModel(name='PhaseAudit'),
-                migrations.DeleteModel(name='Phase'),
+                migrations.DeleteModel(name="PhaseAudit"),
+                migrations.DeleteModel(name="Phase"),
             ],
         ),
         migrations.RunPython(content_types_to("phases", "leaderboard"), content_types_to("leaderboard", "phases")),

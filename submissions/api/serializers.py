@@ -8,7 +8,8 @@ class SubmissionCreateSerializer(serializers.Serializer):
     config_file = serializers.CharField(max_length=255, required=False, default="config.yaml")
     archive = serializers.FileField(required=False, allow_empty_file=True, help_text=".zip, .tar.gz, .tgz or .tar")
     files = serializers.ListField(
-        child=serializers.FileField(allow_empty_file=True), required=False,
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
         help_text="Loose files; each filename carries its relative path (e.g. src/model.py).",
     )
 
@@ -32,8 +33,9 @@ class SubmissionSerializer(serializers.Serializer):
     method = serializers.CharField(read_only=True, max_length=100)
     entrypoint = serializers.CharField(read_only=True, max_length=255)
     config_file = serializers.CharField(read_only=True, max_length=255)
-    sha256 = serializers.CharField(read_only=True, max_length=64,
-                                   help_text="Content hash over the sorted manifest (paths, sizes, file hashes).")
+    sha256 = serializers.CharField(
+        read_only=True, max_length=64, help_text="Content hash over the sorted manifest (paths, sizes, file hashes)."
+    )
     size_bytes = serializers.IntegerField(read_only=True, min_value=0)
     files = FileEntrySerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)

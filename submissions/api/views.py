@@ -1,14 +1,18 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from core.pagination import NewestFirst
 from core.validation import validated
-from submissions.api.serializers import (SUBMISSION_CREATE_FORM, SubmissionCreateSerializer, SubmissionSerializer,
-                                         submission_data)
+from submissions.api.serializers import (
+    SUBMISSION_CREATE_FORM,
+    SubmissionCreateSerializer,
+    SubmissionSerializer,
+    submission_data,
+)
 from submissions.selectors import submission_for
 from submissions.services import submission_create
 from submissions.throttles import SubmissionsPerDay, SubmissionsPerHour
@@ -21,8 +25,11 @@ class SubmissionListCreateView(GenericAPIView):
     throttle_classes = [SubmissionsPerHour, SubmissionsPerDay]  # uploads only (POST)
     parser_classes = [SubmissionMultiPartParser, MultiPartParser]
 
-    @extend_schema(request={"multipart/form-data": SubmissionCreateSerializer},
-                   responses={201: SubmissionSerializer}, operation_id="submissions_create")
+    @extend_schema(
+        request={"multipart/form-data": SubmissionCreateSerializer},
+        responses={201: SubmissionSerializer},
+        operation_id="submissions_create",
+    )
     def post(self, request):
         data = validated(SUBMISSION_CREATE_FORM, request.data)
         archive = request.FILES.get("archive")
@@ -40,8 +47,9 @@ class SubmissionListCreateView(GenericAPIView):
 
     @extend_schema(responses={200: SubmissionSerializer(many=True)}, operation_id="submissions_list")
     def get(self, request):
-        return self.get_paginated_response(SubmissionSerializer(self.paginate_queryset(self.get_queryset()),
-                                                                many=True).data)
+        return self.get_paginated_response(
+            SubmissionSerializer(self.paginate_queryset(self.get_queryset()), many=True).data
+        )
 
     def get_queryset(self):
         from submissions.models import Submission

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,23 +15,30 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('benchmark', models.SlugField(max_length=64)),
-                ('method', models.CharField(max_length=100)),
-                ('entrypoint', models.CharField(default='main.py', max_length=255)),
-                ('config_file', models.CharField(default='config.yaml', max_length=255)),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('size_bytes', models.BigIntegerField()),
-                ('files', models.JSONField(default=list)),
-                ('archive', models.FileField(max_length=255, upload_to='')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("benchmark", models.SlugField(max_length=64)),
+                ("method", models.CharField(max_length=100)),
+                ("entrypoint", models.CharField(default="main.py", max_length=255)),
+                ("config_file", models.CharField(default="config.yaml", max_length=255)),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("size_bytes", models.BigIntegerField()),
+                ("files", models.JSONField(default=list)),
+                ("archive", models.FileField(max_length=255, upload_to="")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['owner', '-created_at'], name='submissions_owner_i_0bc0ce_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [models.Index(fields=["owner", "-created_at"], name="submissions_owner_i_0bc0ce_idx")],
             },
         ),
     ]

@@ -25,8 +25,10 @@ def race_signups(code: str) -> list[tuple[int, str]]:
             browser = Client()
             browser.get(f"/accounts/signup/?invite={code}")  # the link staff send: the code goes into the session
             barrier.wait()
-            response = browser.post("/accounts/signup/", {"username": f"racer{n}", "password1": "a-Long-passw0rd!",
-                                                          "password2": "a-Long-passw0rd!"})
+            response = browser.post(
+                "/accounts/signup/",
+                {"username": f"racer{n}", "password1": "a-Long-passw0rd!", "password2": "a-Long-passw0rd!"},
+            )
             statuses.append((response.status_code, response.content.decode()))
         finally:
             connection.close()
@@ -51,6 +53,9 @@ def test_racing_signups_on_one_invite_make_one_account(settings):
     assert invite.used_by == users[0] and invite.used_at is not None
     assert [status for status, _ in statuses].count(302) == 1  # the winner is signed in and redirected
     for status, page in statuses:  # the others are told why: the code was used meanwhile, or is used already
-        assert status == 302 or (status == 409 and "Invitation already used" in page) \
-            or (status == 200 and "Sign Up Closed" in page), (status, page[:300])
+        assert (
+            status == 302
+            or (status == 409 and "Invitation already used" in page)
+            or (status == 200 and "Sign Up Closed" in page)
+        ), (status, page[:300])
     assert Invite.objects.count() == 1

@@ -63,8 +63,15 @@ def jwks(settings):
 def token(keys, *, kid="k1", alg="RS256", **claims):
     key = dict(keys.current)[kid]
     now = int(time.time())
-    payload = {"iss": ISSUER, "aud": AUDIENCE, "sub": "u-1", "preferred_username": "oidc-dana",
-               "exp": now + 300, "iat": now, **claims}
+    payload = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "u-1",
+        "preferred_username": "oidc-dana",
+        "exp": now + 300,
+        "iat": now,
+        **claims,
+    }
     return jwt.encode(payload, key, algorithm=alg, headers={"kid": kid})
 
 
@@ -79,23 +86,36 @@ def test_valid_jwt_maps_to_a_user(db, jwks):
     assert response.status_code == 200 and response.json()["username"] == "oidc-dana"
 
 
-@pytest.mark.parametrize("claims", [
-    {"aud": "someone-else"}, {"iss": "https://evil.test"}, {"exp": int(time.time()) - 3600},
-    {"nbf": int(time.time()) + 3600},
-])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"aud": "someone-else"},
+        {"iss": "https://evil.test"},
+        {"exp": int(time.time()) - 3600},
+        {"nbf": int(time.time()) + 3600},
+    ],
+)
 def test_bad_claims_are_refused(db, jwks, claims):
     assert me(token(jwks, **claims)).status_code == 401
 
 
 def test_alg_none_is_refused(db, jwks):
-    unsigned = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 60}, None,
-                          algorithm="none", headers={"kid": "k1"})
+    unsigned = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 60},
+        None,
+        algorithm="none",
+        headers={"kid": "k1"},
+    )
     assert me(unsigned).status_code == 401
 
 
 def test_hmac_with_the_public_key_is_refused(db, jwks):
-    forged = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 60},
-                        "any-shared-secret-of-enough-length-000000", algorithm="HS256", headers={"kid": "k1"})
+    forged = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "exp": int(time.time()) + 60},
+        "any-shared-secret-of-enough-length-000000",
+        algorithm="HS256",
+        headers={"kid": "k1"},
+    )
     assert me(forged).status_code == 401
 
 

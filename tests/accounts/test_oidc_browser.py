@@ -17,9 +17,11 @@ CLIENT_ID, SECRET = "leaders-board", "test-client-secret"
 
 @pytest.fixture(scope="module")
 def issuer():
-    issuer = Issuer(client_id=CLIENT_ID, client_secret=SECRET,
-                    claims={"sub": "idp-user-7", "preferred_username": "alice", "email": "alice@idp.test",
-                            "groups": ["admins"]}).start()
+    issuer = Issuer(
+        client_id=CLIENT_ID,
+        client_secret=SECRET,
+        claims={"sub": "idp-user-7", "preferred_username": "alice", "email": "alice@idp.test", "groups": ["admins"]},
+    ).start()
     yield issuer
     issuer.stop()
 
@@ -28,9 +30,16 @@ def issuer():
 def stack(tmp_path_factory, issuer):
     # LB_SIGNUP=invite (the production default): local sign-up needs an invitation, while
     # people of the issuer the operator configured may join by signing in.
-    stack = start_desk_stack(tmp_path_factory.mktemp("oidc"), worker=False, LB_SIGNUP="invite",
-                             OIDC_ISSUER=issuer.url, OIDC_CLIENT_ID=CLIENT_ID, OIDC_CLIENT_SECRET=SECRET,
-                             OIDC_AUDIENCE=CLIENT_ID, OIDC_PROVIDER_NAME="Test issuer")
+    stack = start_desk_stack(
+        tmp_path_factory.mktemp("oidc"),
+        worker=False,
+        LB_SIGNUP="invite",
+        OIDC_ISSUER=issuer.url,
+        OIDC_CLIENT_ID=CLIENT_ID,
+        OIDC_CLIENT_SECRET=SECRET,
+        OIDC_AUDIENCE=CLIENT_ID,
+        OIDC_PROVIDER_NAME="Test issuer",
+    )
     yield stack  # the stack already has a local "alice" (issue_token), whose name the issuer claims
     stack.stop()
 
@@ -61,7 +70,8 @@ def test_browser_sign_in_links_the_same_user_as_a_bearer_jwt(stack, issuer):
     local = requests.get(stack.url + "/api/me", headers={"Authorization": f"Bearer {stack.token}"}, timeout=10)
     assert local.json()["username"] == "alice"
     # Another subject claiming the same name is yet another user; groups grant no staff without a mapping.
-    other = requests.get(stack.url + "/api/me", headers={"Authorization": f"Bearer {issuer.jwt(sub='idp-user-8')}"},
-                         timeout=10).json()
+    other = requests.get(
+        stack.url + "/api/me", headers={"Authorization": f"Bearer {issuer.jwt(sub='idp-user-8')}"}, timeout=10
+    ).json()
     assert other["username"] not in {"alice", shown}
     assert not me.json().get("is_staff", False)

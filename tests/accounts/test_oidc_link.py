@@ -63,8 +63,12 @@ def test_staff_only_through_oidc_staff_groups(jwks, db, settings):  # noqa: F811
 
 def test_a_link_made_with_another_issuer_is_not_reused(jwks, db):  # noqa: F811
     user = get_user_model().objects.create(username="old-idp-user")
-    SocialAccount.objects.create(user=user, provider="oidc", uid="s-77",
-                                 extra_data={"id_token": {"iss": "https://old-issuer.test", "sub": "s-77"}})
+    SocialAccount.objects.create(
+        user=user,
+        provider="oidc",
+        uid="s-77",
+        extra_data={"id_token": {"iss": "https://old-issuer.test", "sub": "s-77"}},
+    )
     response = me(token(jwks, sub="s-77", preferred_username="old-idp-user"))
     assert response.status_code == 401 and "linked to issuer" in response.json()["detail"]
 

@@ -51,15 +51,23 @@ def _settings_with(**env) -> dict:
 
     from tests.conftest import ROOT
 
-    code = ("import json; from django.conf import settings as s; print(json.dumps({k: getattr(s, k) for k in "
-            "['ACCOUNT_EMAIL_VERIFICATION', 'ACCOUNT_SIGNUP_FIELDS', 'EMAIL_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT', "
-            "'EMAIL_USE_TLS', 'LB_SIGNUP']}))")
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({k: getattr(s, k) for k in "
+        "['ACCOUNT_EMAIL_VERIFICATION', 'ACCOUNT_SIGNUP_FIELDS', 'EMAIL_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT', "
+        "'EMAIL_USE_TLS', 'LB_SIGNUP']}))"
+    )
     # As every entry point does (manage.py, wsgi, asgi): the data dir exists before the apps load.
     prepare = "from config.startup import prepare_data_dir; prepare_data_dir()"
     clean = {k: v for k, v in os.environ.items() if k not in ("EMAIL_URL", "LB_SIGNUP")}
-    result = subprocess.run([sys.executable, "-c", f"{prepare}; import django; django.setup(); {code}"], cwd=ROOT,
-                            env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
-                            capture_output=True, text=True, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", f"{prepare}; import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

@@ -76,8 +76,12 @@ def test_with_the_cache_down_tokens_come_from_the_database(alice, settings):
     from tests.conftest import free_port
 
     # A Redis nobody listens on: every cache call fails, as during a Redis restart.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
     client = client_for(alice)
     with CaptureQueriesContext(connection) as captured:
         listed = client.get("/api/jobs")

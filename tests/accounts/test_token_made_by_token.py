@@ -49,12 +49,12 @@ def test_the_session_makes_what_is_asked(client, alice):
 
 
 def test_a_token_made_with_an_oidc_jwt_expires_with_it(db, settings):
-    from tests.accounts.test_oidc import AUDIENCE, ISSUER, Keys  # the loopback JWKS of those tests
-    from tests.accounts.test_oidc import token as jwt_for
     import http.server
     import threading
 
     from accounts import oidc
+    from tests.accounts.test_oidc import AUDIENCE, ISSUER, Keys  # the loopback JWKS of those tests
+    from tests.accounts.test_oidc import token as jwt_for
 
     keys = Keys()
     keys.add("k1")

@@ -47,18 +47,25 @@ def depth_first_model(db, tmp_path):
     return model_register(path=path, name="depth-first", source=ModelSource.UPLOAD, metadata={"algorithm": "rule"})
 
 
-def onnx_file(path, *, input_name="obs", output_name="action_scores", in_width=25, out_width=4,
-              dtype=TensorProto.FLOAT):
+def onnx_file(
+    path, *, input_name="obs", output_name="action_scores", in_width=25, out_width=4, dtype=TensorProto.FLOAT
+):
     """A linear ONNX model with the given names/shapes, for upload-validation tests."""
     import numpy as np
 
-    weight = helper.make_tensor("W", dtype, [in_width, out_width],
-                                np.zeros(in_width * out_width).astype(np.float32 if dtype == TensorProto.FLOAT
-                                                                      else np.float64).tolist())
+    weight = helper.make_tensor(
+        "W",
+        dtype,
+        [in_width, out_width],
+        np.zeros(in_width * out_width).astype(np.float32 if dtype == TensorProto.FLOAT else np.float64).tolist(),
+    )
     graph = helper.make_graph(
-        [helper.make_node("MatMul", [input_name, "W"], [output_name])], "linear",
+        [helper.make_node("MatMul", [input_name, "W"], [output_name])],
+        "linear",
         [helper.make_tensor_value_info(input_name, dtype, ["N", in_width])],
-        [helper.make_tensor_value_info(output_name, dtype, ["N", out_width])], initializer=[weight])
+        [helper.make_tensor_value_info(output_name, dtype, ["N", out_width])],
+        initializer=[weight],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.save(model, str(path))

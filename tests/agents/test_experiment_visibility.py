@@ -28,11 +28,19 @@ def runs(tracking, alice, bob):
     for name, method, hidden in (("shown", "shown-method", False), ("secret", "secret-method", True)):
         run = client.create_run(experiment, tags={"lb.user": "alice", "lb.method": method})
         client.log_metric(run.info.run_id, "accuracy", 0.9)
-        submission = Submission.objects.create(owner=alice, benchmark="toy", method=method, sha256="0" * 64,
-                                               size_bytes=1, archive="x.zip")
-        job = Job.objects.create(submission=submission, owner=alice, benchmark="toy", resource_class="small",
-                                 status=JobStatus.COMPLETED, finished_at=timezone.now(), run_id=run.info.run_id,
-                                 experiment_id=experiment)
+        submission = Submission.objects.create(
+            owner=alice, benchmark="toy", method=method, sha256="0" * 64, size_bytes=1, archive="x.zip"
+        )
+        job = Job.objects.create(
+            submission=submission,
+            owner=alice,
+            benchmark="toy",
+            resource_class="small",
+            status=JobStatus.COMPLETED,
+            finished_at=timezone.now(),
+            run_id=run.info.run_id,
+            experiment_id=experiment,
+        )
         client.set_tag(run.info.run_id, "lb.job_id", str(job.pk))
         Entry.objects.create(benchmark="toy", owner=alice, method=method, hidden=hidden)
         made[name] = run.info.run_id
@@ -63,8 +71,13 @@ def test_each_caller_gets_the_runs_they_may_see(runs, anonymous, as_alice, as_bo
 
 def test_a_hidden_board_hides_its_runs_and_then_the_experiment(runs, anonymous, as_bob, as_alice):
     now = timezone.now()
-    Phase.objects.create(benchmark="toy", name="dark", starts_at=now - timedelta(hours=1),
-                         ends_at=now + timedelta(hours=1), board_visible=False)
+    Phase.objects.create(
+        benchmark="toy",
+        name="dark",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+        board_visible=False,
+    )
     experiment = runs["experiment"]
     assert _run_ids(anonymous, experiment) == 404 and not _listed(anonymous, experiment)
     assert _run_ids(as_bob, experiment) == {runs["bobs_training"]}  # his own run only

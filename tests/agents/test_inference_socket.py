@@ -12,13 +12,24 @@ from config.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-STEP_KEYS = {"type", "step", "position", "action", "action_scores", "reward", "cumulative_reward", "done",
-             "success", "server_ts"}
+STEP_KEYS = {
+    "type",
+    "step",
+    "position",
+    "action",
+    "action_scores",
+    "reward",
+    "cumulative_reward",
+    "done",
+    "success",
+    "server_ts",
+}
 
 
 async def _open(query: str = ""):
-    communicator = WebsocketCommunicator(application, f"/ws/inference{query}", headers=[(b"origin", b"http://testserver"),
-                                                                                       (b"host", b"testserver")])
+    communicator = WebsocketCommunicator(
+        application, f"/ws/inference{query}", headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")]
+    )
     connected, _ = await communicator.connect()
     assert connected
     return communicator
@@ -53,8 +64,10 @@ def test_default_socket_plays_the_active_model_to_the_goal(demo_model):
     start, frames = run(scenario())
     assert all(set(f) == STEP_KEYS for f in frames)
     assert [f["step"] for f in frames] == list(range(1, len(frames) + 1))
-    assert all(len(f["action_scores"]) == 4 and f["action"] == max(range(4), key=f["action_scores"].__getitem__)
-               for f in frames)
+    assert all(
+        len(f["action_scores"]) == 4 and f["action"] == max(range(4), key=f["action_scores"].__getitem__)
+        for f in frames
+    )
     assert frames[-1]["success"] and frames[-1]["position"] == start["goal"]
     assert frames[-1]["cumulative_reward"] == pytest.approx(sum(f["reward"] for f in frames), abs=1e-3)
     from agents.models import EpisodeLog
@@ -112,9 +125,16 @@ def test_maze_control_switches_maze_and_unknown_maze_is_an_error(demo_model):
 
 
 def test_bad_messages_get_error_frames_and_keep_the_socket(demo_model):
-    bad = ["not json", json.dumps([1, 2]), json.dumps({"no": "type"}), json.dumps({"type": "fly"}),
-           json.dumps({"type": "speed", "value": "fast"}), json.dumps({"type": "speed", "value": 10_000}),
-           json.dumps({"type": "model", "value": "x"}), json.dumps({"type": "model", "value": 999_999})]
+    bad = [
+        "not json",
+        json.dumps([1, 2]),
+        json.dumps({"no": "type"}),
+        json.dumps({"type": "fly"}),
+        json.dumps({"type": "speed", "value": "fast"}),
+        json.dumps({"type": "speed", "value": 10_000}),
+        json.dumps({"type": "model", "value": "x"}),
+        json.dumps({"type": "model", "value": 999_999}),
+    ]
 
     async def scenario():
         ws = await _open("?autoplay=0")
@@ -129,8 +149,16 @@ def test_bad_messages_get_error_frames_and_keep_the_socket(demo_model):
         return errors, step
 
     errors, step = run(scenario())
-    assert [e["error"] for e in errors] == ["invalid_json", "invalid", "invalid", "unknown_type", "invalid",
-                                            "invalid", "invalid", "not_found"]
+    assert [e["error"] for e in errors] == [
+        "invalid_json",
+        "invalid",
+        "invalid",
+        "unknown_type",
+        "invalid",
+        "invalid",
+        "invalid",
+        "not_found",
+    ]
     assert all(e["detail"] for e in errors)
     assert step["step"] == 1
 
@@ -246,7 +274,9 @@ def test_stats_reports_inference_times_and_session_is_logged(demo_model, caplog)
     with caplog.at_level("INFO", logger="access"):
         stats = run(scenario())
     assert len(stats["onnx_step_ms"]) == 3 and all(0 < t < 1000 for t in stats["onnx_step_ms"])
-    sessions = [json.loads(json_formatter().format(r)) for r in caplog.records if getattr(r, "event", "") == "ws_session"]
+    sessions = [
+        json.loads(json_formatter().format(r)) for r in caplog.records if getattr(r, "event", "") == "ws_session"
+    ]
     assert len(sessions) == 1
     session = sessions[0]
     assert session["model_id"] == demo_model.id and session["errors"] == 1 and session["path"] == "/ws/inference"

@@ -18,8 +18,13 @@ def job_policy(db, alice, demo_model):
     """The unpublished policy one of alice's maze jobs registered (what ``model_register_from_job`` makes)."""
     from benchmarks.maze import demo_policy_path
 
-    return model_register(path=demo_policy_path(), name="job-alice", source=ModelSource.JOB,
-                          source_ref="7f9d2f0e-0000-4000-8000-000000000001", created_by=alice)
+    return model_register(
+        path=demo_policy_path(),
+        name="job-alice",
+        source=ModelSource.JOB,
+        source_ref="7f9d2f0e-0000-4000-8000-000000000001",
+        created_by=alice,
+    )
 
 
 def _ids(response) -> set[int]:
@@ -27,8 +32,9 @@ def _ids(response) -> set[int]:
     return {m["id"] for m in response.json()["results"]}
 
 
-def test_an_unpublished_policy_is_its_owners_and_staffs_only(job_policy, demo_model, as_alice, as_bob, as_staff,
-                                                             anonymous):
+def test_an_unpublished_policy_is_its_owners_and_staffs_only(
+    job_policy, demo_model, as_alice, as_bob, as_staff, anonymous
+):
     assert job_policy.published is False and job_policy.baseline is False
     assert demo_model.baseline is True  # the shipped demo is a baseline: public
     for client in (anonymous, as_bob):
@@ -57,8 +63,7 @@ def test_publishing_makes_it_everyones_and_withdrawing_takes_it_back(job_policy,
     assert job_policy.id not in _ids(anonymous.get("/api/models"))
 
 
-def test_staff_make_a_baseline_and_only_public_policies_become_the_default(job_policy, as_staff, as_alice,
-                                                                           anonymous):
+def test_staff_make_a_baseline_and_only_public_policies_become_the_default(job_policy, as_staff, as_alice, anonymous):
     activate = as_staff.post("/api/models/active", {"id": job_policy.id}, format="json")
     assert activate.status_code == 409 and "private" in activate.json()["detail"]
     assert as_alice.patch(f"/api/models/{job_policy.id}", {"baseline": True}, format="json").status_code == 403
@@ -103,8 +108,10 @@ def test_the_inference_socket_refuses_someone_elses_private_policy(job_policy, a
         await ws.disconnect()
         return frame
 
-    frames = {who: asyncio.run(first_frame(c)) for who, c in
-              (("anonymous", None), ("bob", cookie(bob)), ("alice", cookie(alice)))}
+    frames = {
+        who: asyncio.run(first_frame(c))
+        for who, c in (("anonymous", None), ("bob", cookie(bob)), ("alice", cookie(alice)))
+    }
     assert frames["anonymous"]["error"] == "not_found" and frames["bob"]["error"] == "not_found"
     assert frames["alice"]["type"] == "episode" and frames["alice"]["model"]["id"] == job_policy.id
 
@@ -143,14 +150,26 @@ def make_public_maze_job(alice, demo_model):
     from submissions.models import Submission
 
     def make():
-        submission = Submission.objects.create(owner=alice, benchmark="maze", method="ppo-a", sha256="0" * 64,
-                                               size_bytes=1, archive="x.zip")
-        job = Job.objects.create(submission=submission, owner=alice, benchmark="maze", resource_class="small",
-                                 status=JobStatus.COMPLETED, finished_at=timezone.now(),
-                                 metrics={"success_rate": 0.5})
+        submission = Submission.objects.create(
+            owner=alice, benchmark="maze", method="ppo-a", sha256="0" * 64, size_bytes=1, archive="x.zip"
+        )
+        job = Job.objects.create(
+            submission=submission,
+            owner=alice,
+            benchmark="maze",
+            resource_class="small",
+            status=JobStatus.COMPLETED,
+            finished_at=timezone.now(),
+            metrics={"success_rate": 0.5},
+        )
         Entry.objects.create(benchmark="maze", owner=alice, method="ppo-a")
-        model = model_register(path=demo_policy_path(), name=f"job-{str(job.pk)[:8]}", source=ModelSource.JOB,
-                               source_ref=str(job.pk), created_by=alice)
+        model = model_register(
+            path=demo_policy_path(),
+            name=f"job-{str(job.pk)[:8]}",
+            source=ModelSource.JOB,
+            source_ref=str(job.pk),
+            created_by=alice,
+        )
         return job, model
 
     return make

@@ -48,13 +48,16 @@ def test_staff_upload_creates_versions(as_staff, tmp_path, demo_model):
     assert first.json()["source"] == "upload" and first.json()["active"] is False
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"input_name": "x"}, "input named 'obs'"),
-    ({"output_name": "logits"}, "output named 'action_scores'"),
-    ({"in_width": 24}, "'obs' must have shape"),
-    ({"out_width": 5}, "'action_scores' must have shape"),
-    ({"dtype": TensorProto.DOUBLE}, "must be float32"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"input_name": "x"}, "input named 'obs'"),
+        ({"output_name": "logits"}, "output named 'action_scores'"),
+        ({"in_width": 24}, "'obs' must have shape"),
+        ({"out_width": 5}, "'action_scores' must have shape"),
+        ({"dtype": TensorProto.DOUBLE}, "must be float32"),
+    ],
+)
 def test_upload_rejects_contract_violations(as_staff, tmp_path, kwargs, message):
     response = _upload(as_staff, onnx_file(tmp_path / "bad.onnx", **kwargs))
     assert response.status_code == 400
@@ -111,8 +114,9 @@ def test_completed_maze_job_registers_its_policy(alice, tmp_path, models_dir, ma
     out = tmp_path / "out"
     out.mkdir()
     depth_first_policy(out / "policy.onnx")
-    job = SimpleNamespace(id="0f8fad5b-d9cb-469f-a165-70867728950e", benchmark="maze", owner=alice,
-                          metrics={"success_rate": 1.0})
+    job = SimpleNamespace(
+        id="0f8fad5b-d9cb-469f-a165-70867728950e", benchmark="maze", owner=alice, metrics={"success_rate": 1.0}
+    )
     model = model_register_from_job(job=job, output_dir=out)
     (out / "policy.onnx").unlink()  # the workspace goes away; the registry keeps its copy
     assert model.source == ModelSource.JOB and model.source_ref == job.id and model.success_rate == 1.0
@@ -133,9 +137,16 @@ def test_job_completed_signal_registers_the_policy(alice, tmp_path, models_dir, 
     from jobs.signals import job_completed
 
     depth_first_policy(tmp_path / "policy.onnx")
-    job = SimpleNamespace(id="6ba7b810-9dad-11d1-80b4-00c04fd430c8", benchmark="maze", owner=alice,
-                          owner_id=alice.pk, submission=SimpleNamespace(method="dfs"), run_id="",
-                          metrics={"success_rate": 0.5}, private_metrics={})  # what every listener reads
+    job = SimpleNamespace(
+        id="6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+        benchmark="maze",
+        owner=alice,
+        owner_id=alice.pk,
+        submission=SimpleNamespace(method="dfs"),
+        run_id="",
+        metrics={"success_rate": 0.5},
+        private_metrics={},
+    )  # what every listener reads
     responses = job_completed.send_robust(sender=Job, job=job, output_dir=tmp_path)
     assert all(error is None for _, error in responses)
     registered = AgentModel.objects.get(source_ref=job.id)

@@ -25,13 +25,23 @@ def slow_policy(path, *, trips_per_unit: int):
     ``|sum(obs)| * trips_per_unit`` times (a 16x16 matmul each): instant on the all-zero probe that
     registration runs, about 20 s on the viewer's first frame (a whole maze's observations)."""
     body = helper.make_graph(
-        [helper.make_node("MatMul", ["m_in", "B"], ["mm"]), helper.make_node("Tanh", ["mm"], ["m_out"]),
-         helper.make_node("Identity", ["cond_in"], ["cond_out"])], "body",
-        [helper.make_tensor_value_info("i", T.INT64, []), helper.make_tensor_value_info("cond_in", T.BOOL, []),
-         helper.make_tensor_value_info("m_in", T.FLOAT, [16, 16])],
-        [helper.make_tensor_value_info("cond_out", T.BOOL, []),
-         helper.make_tensor_value_info("m_out", T.FLOAT, [16, 16])],
-        initializer=[helper.make_tensor("B", T.FLOAT, [16, 16], (np.eye(16) * 0.5).flatten().tolist())])
+        [
+            helper.make_node("MatMul", ["m_in", "B"], ["mm"]),
+            helper.make_node("Tanh", ["mm"], ["m_out"]),
+            helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+        ],
+        "body",
+        [
+            helper.make_tensor_value_info("i", T.INT64, []),
+            helper.make_tensor_value_info("cond_in", T.BOOL, []),
+            helper.make_tensor_value_info("m_in", T.FLOAT, [16, 16]),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", T.BOOL, []),
+            helper.make_tensor_value_info("m_out", T.FLOAT, [16, 16]),
+        ],
+        initializer=[helper.make_tensor("B", T.FLOAT, [16, 16], (np.eye(16) * 0.5).flatten().tolist())],
+    )
     nodes = [
         helper.make_node("ReduceSum", ["obs"], ["total"], keepdims=0),
         helper.make_node("Abs", ["total"], ["abs_total"]),
@@ -44,13 +54,18 @@ def slow_policy(path, *, trips_per_unit: int):
         helper.make_node("Add", ["raw", "nothing"], ["action_scores"]),
     ]
     graph = helper.make_graph(
-        nodes, "slow", [helper.make_tensor_value_info("obs", T.FLOAT, ["N", 25])],
+        nodes,
+        "slow",
+        [helper.make_tensor_value_info("obs", T.FLOAT, ["N", 25])],
         [helper.make_tensor_value_info("action_scores", T.FLOAT, ["N", 4])],
-        initializer=[helper.make_tensor("K", T.FLOAT, [], [float(trips_per_unit)]),
-                     helper.make_tensor("true", T.BOOL, [], [True]),
-                     helper.make_tensor("M0", T.FLOAT, [16, 16], np.ones(256).tolist()),
-                     helper.make_tensor("zero", T.FLOAT, [], [0.0]),
-                     helper.make_tensor("W", T.FLOAT, [25, 4], np.random.default_rng(0).normal(size=100).tolist())])
+        initializer=[
+            helper.make_tensor("K", T.FLOAT, [], [float(trips_per_unit)]),
+            helper.make_tensor("true", T.BOOL, [], [True]),
+            helper.make_tensor("M0", T.FLOAT, [16, 16], np.ones(256).tolist()),
+            helper.make_tensor("zero", T.FLOAT, [], [0.0]),
+            helper.make_tensor("W", T.FLOAT, [25, 4], np.random.default_rng(0).normal(size=100).tolist()),
+        ],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.save(model, str(path))
@@ -69,16 +84,16 @@ def slow_model(db, tmp_path):
     from agents.models import ModelSource
     from agents.services import model_register
 
-    return model_register(path=slow_policy(tmp_path / "slow.onnx", trips_per_unit=10_000), name="slow",
-                          source=ModelSource.UPLOAD)
+    return model_register(
+        path=slow_policy(tmp_path / "slow.onnx", trips_per_unit=10_000), name="slow", source=ModelSource.UPLOAD
+    )
 
 
 def test_a_slow_policy_is_cut_off_and_the_other_socket_keeps_flowing(demo_model, slow_model, settings):
     settings.LB_VIEWER_STEP_TIMEOUT_S = 1.0
 
     async def scenario():
-        slow = WebsocketCommunicator(application, f"/ws/inference?model={slow_model.id}&autoplay=0",
-                                     headers=HEADERS)
+        slow = WebsocketCommunicator(application, f"/ws/inference?model={slow_model.id}&autoplay=0", headers=HEADERS)
         assert (await slow.connect(timeout=5))[0]
         opened = time.monotonic()
         fast = WebsocketCommunicator(application, "/ws/inference?autoplay=0", headers=HEADERS)
@@ -116,8 +131,7 @@ def test_the_pool_thread_is_given_back_after_a_timeout(demo_model, slow_model, s
     settings.LB_VIEWER_INFERENCE_THREADS = 1
 
     async def scenario():
-        slow = WebsocketCommunicator(application, f"/ws/inference?model={slow_model.id}&autoplay=0",
-                                     headers=HEADERS)
+        slow = WebsocketCommunicator(application, f"/ws/inference?model={slow_model.id}&autoplay=0", headers=HEADERS)
         assert (await slow.connect(timeout=5))[0]
         assert (await slow.receive_json_from(timeout=5))["error"] == "inference_timeout"
         started = time.monotonic()

@@ -11,8 +11,15 @@ from django.utils import timezone
 
 from agents.models import AgentModel, ModelSource, TrainingRun, TrainingStatus
 
-FORM = {"algorithm": "ppo", "maze_set": "train-20", "timesteps": 2048, "n_envs": 4, "learning_rate": 0.001,
-        "gamma": 0.99, "seed": 0}
+FORM = {
+    "algorithm": "ppo",
+    "maze_set": "train-20",
+    "timesteps": 2048,
+    "n_envs": 4,
+    "learning_rate": 0.001,
+    "gamma": 0.99,
+    "seed": 0,
+}
 
 
 def test_start_queues_a_run_on_commit(as_alice, alice, django_capture_on_commit_callbacks):
@@ -49,8 +56,10 @@ def test_invalid_parameters_and_anonymous(as_alice, anonymous):
 
 
 def test_run_ids_that_are_not_uuids_are_rejected(as_alice):
-    for response in (as_alice.post("/api/training/stop", {"id": "42"}, format="json"),
-                     as_alice.get("/api/training/status?id=42")):
+    for response in (
+        as_alice.post("/api/training/stop", {"id": "42"}, format="json"),
+        as_alice.get("/api/training/status?id=42"),
+    ):
         assert response.status_code == 400 and "id" in response.json()["fields"]
 
 
@@ -98,8 +107,10 @@ def test_stop_flag_ends_a_running_training_early(alice, settings):
         TrainingRun.objects.filter(pk=run.pk).update(stop_requested=True)
 
     original = training.services.training_progress_record
-    training.services.training_progress_record = lambda run_id, report: (original(run_id=run_id, report=report),
-                                                                         progress(report))
+    training.services.training_progress_record = lambda run_id, report: (
+        original(run_id=run_id, report=report),
+        progress(report),
+    )
     try:
         finished = training.execute(run.pk, use_mlflow=False)
     finally:
@@ -114,8 +125,9 @@ def test_training_socket_streams_rows_and_final_status(alice):
     from config.asgi import application
 
     run = TrainingRun.objects.create(owner=alice, params=FORM, status=TrainingStatus.RUNNING)
-    training_progress_record(run_id=run.pk, report={"episode": 3, "reward": -0.5, "loss": 0.2, "success_rate": 0.1,
-                                                    "timesteps": 512})
+    training_progress_record(
+        run_id=run.pk, report={"episode": 3, "reward": -0.5, "loss": 0.2, "success_rate": 0.1, "timesteps": 512}
+    )
 
     from django.test import Client
 
@@ -124,19 +136,32 @@ def test_training_socket_streams_rows_and_final_status(alice):
     cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
 
     async def scenario():
-        ws = WebsocketCommunicator(application, f"/ws/training?run={run.pk}", headers=[
-            (b"host", b"testserver"), (b"origin", b"http://testserver"), (b"cookie", cookie)])
+        ws = WebsocketCommunicator(
+            application,
+            f"/ws/training?run={run.pk}",
+            headers=[(b"host", b"testserver"), (b"origin", b"http://testserver"), (b"cookie", cookie)],
+        )
         assert (await ws.connect())[0]
         frames = [await ws.receive_json_from(timeout=3) for _ in range(2)]
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, lambda: training_progress_record(
-            run_id=run.pk, report={"episode": 9, "reward": 0.4, "loss": 0.1, "success_rate": 0.6, "timesteps": 1024}))
-        await loop.run_in_executor(None, lambda: training_mark(run_id=run.pk, status=TrainingStatus.SUCCEEDED,
-                                                                 expected=(TrainingStatus.QUEUED, TrainingStatus.RUNNING)))
+        await loop.run_in_executor(
+            None,
+            lambda: training_progress_record(
+                run_id=run.pk, report={"episode": 9, "reward": 0.4, "loss": 0.1, "success_rate": 0.6, "timesteps": 1024}
+            ),
+        )
+        await loop.run_in_executor(
+            None,
+            lambda: training_mark(
+                run_id=run.pk, status=TrainingStatus.SUCCEEDED, expected=(TrainingStatus.QUEUED, TrainingStatus.RUNNING)
+            ),
+        )
         while frames[-1].get("status") != "succeeded":
             frames.append(await ws.receive_json_from(timeout=3))
         await ws.disconnect()
-        bad = WebsocketCommunicator(application, "/ws/training?run=nope", headers=[(b"host", b"testserver"), (b"origin", b"http://testserver")])
+        bad = WebsocketCommunicator(
+            application, "/ws/training?run=nope", headers=[(b"host", b"testserver"), (b"origin", b"http://testserver")]
+        )
         await bad.connect()
         refused = await bad.receive_json_from(timeout=3)
         return frames, refused

@@ -29,8 +29,12 @@ def canvas_has_ink(page, element_id: str, rgb: tuple[int, int, int]) -> bool:
 def test_console_trains_streams_curves_and_registers(tmp_path, mlflow_server):
     from playwright.sync_api import sync_playwright
 
-    server = Server(tmp_path, MLFLOW_TRACKING_URI=mlflow_server, MLFLOW_UI_URL=mlflow_server,
-                    DJANGO_SUPERUSER_PASSWORD="pw-for-tests")
+    server = Server(
+        tmp_path,
+        MLFLOW_TRACKING_URI=mlflow_server,
+        MLFLOW_UI_URL=mlflow_server,
+        DJANGO_SUPERUSER_PASSWORD="pw-for-tests",
+    )
     server.manage("createsuperuser", "--noinput", "--username", "trainer", "--email", "t@example.org")
     server.start()
     worker = server.start_worker()
@@ -53,8 +57,9 @@ def test_console_trains_streams_curves_and_registers(tmp_path, mlflow_server):
             page.wait_for_function(f"({INK})(['reward-chart', [37, 99, 235]])", timeout=60000)
             assert "episode" in page.inner_text("#status") or "registered" in page.inner_text("#status")
             assert page.evaluate("window.trainingProgress") >= 2
-            page.wait_for_function("document.getElementById('status').textContent.includes('registered')",
-                                   timeout=90000)
+            page.wait_for_function(
+                "document.getElementById('status').textContent.includes('registered')", timeout=90000
+            )
             assert canvas_has_ink(page, "success-chart", (22, 163, 74))
             if os.environ.get("AGENTS_SCREENSHOT_DIR"):
                 page.screenshot(path=os.path.join(os.environ["AGENTS_SCREENSHOT_DIR"], "agents-training.png"))

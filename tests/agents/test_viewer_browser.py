@@ -17,8 +17,16 @@ from tests.conftest import ROOT, free_port, wait_for_http
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AGENT, WALL, VISITED, ARROW = (37, 99, 235), (31, 41, 55), (191, 219, 254), (148, 163, 184)
 
 
@@ -30,29 +38,63 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         drop = ("DATABASE_URL", "REDIS_URL", "LB_MODELS_DIR", "DJANGO_SETTINGS_MODULE")
         self.env = {k: v for k, v in os.environ.items() if k not in drop}
-        self.env.update(LB_DATA_DIR=str(data_dir), LB_BENCHMARKS="benchmarks.maze:benchmarks",
-                        DJANGO_SETTINGS_MODULE="config.settings", LB_LOG_LEVEL="WARNING", **extra_env)
+        self.env.update(
+            LB_DATA_DIR=str(data_dir),
+            LB_BENCHMARKS="benchmarks.maze:benchmarks",
+            DJANGO_SETTINGS_MODULE="config.settings",
+            LB_LOG_LEVEL="WARNING",
+            **extra_env,
+        )
         self.log = open(data_dir / "server.log", "ab")
         self.process = None
         for command in (["migrate", "--noinput"], ["bootstrap"]):
-            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, check=True,
-                           stdout=self.log, stderr=subprocess.STDOUT, timeout=120)
+            subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=self.env,
+                check=True,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                timeout=120,
+            )
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "tests.agents.static_asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--ws-ping-interval", "5"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "tests.agents.static_asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--ws-ping-interval",
+                "5",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         wait_for_http(self.url + "/agents/", timeout=60, process=self.process)
 
     def manage(self, *args: str) -> None:
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, stdout=self.log,
-                       stderr=subprocess.STDOUT, timeout=120)
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+        )
 
     def start_worker(self) -> subprocess.Popen:
         """The Huey consumer, as in production (training runs there)."""
-        return subprocess.Popen([sys.executable, "manage.py", "run_huey"], cwd=ROOT, env=self.env, stdout=self.log,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "run_huey"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
     def stop(self, process: subprocess.Popen | None = None) -> None:
         process = process or self.process
@@ -102,11 +144,15 @@ def state(page) -> dict:
 
 def pixel(page, cell, *, corner: bool = False) -> tuple[int, int, int]:
     """Canvas colour at a cell's centre (or just inside its top-left corner)."""
-    return tuple(page.evaluate("""([r, c, corner]) => {
+    return tuple(
+        page.evaluate(
+            """([r, c, corner]) => {
         const cv = document.getElementById('maze'), size = Math.floor(cv.width / 10);
         const x = c * size + (corner ? 4 : size / 2), y = r * size + (corner ? 4 : size / 2);
         return Array.from(cv.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3)); }""",
-                                [cell[0], cell[1], corner]))
+            [cell[0], cell[1], corner],
+        )
+    )
 
 
 def near(colour, expected, tolerance: int = 40) -> bool:

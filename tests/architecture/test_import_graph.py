@@ -35,15 +35,17 @@ def imported_top_levels(package: str) -> dict[str, set[str]]:
 
 
 def app_graph() -> dict[str, dict[str, set[str]]]:
-    return {app: {dep: files for dep, files in imported_top_levels(app).items() if dep in APPS and dep != app}
-            for app in APPS}
+    return {
+        app: {dep: files for dep, files in imported_top_levels(app).items() if dep in APPS and dep != app}
+        for app in APPS
+    }
 
 
 def upward_imports(graph: dict[str, dict[str, set[str]]], layers: list[str]) -> list[str]:
     """Every import of an app at the same level or above: ``"app -> dep in [files]"``."""
     found = []
     for app, deps in graph.items():
-        below = layers[:layers.index(app)]
+        below = layers[: layers.index(app)]
         found += [f"{app} -> {dep} in {sorted(files)}" for dep, files in sorted(deps.items()) if dep not in below]
     return found
 
@@ -66,7 +68,7 @@ def test_every_app_has_a_layer():
 
 def test_the_readme_draws_the_same_order():
     readme = (ROOT / "README.md").read_text()
-    diagram = readme[readme.index("## Architecture"):].split("```")[1]
+    diagram = readme[readme.index("## Architecture") :].split("```")[1]
     drawn = [name for name in re.findall(r"│ (\w+)/ ", diagram) if name in LAYERS]
     assert drawn == LAYERS[::-1]
 
@@ -135,7 +137,9 @@ def test_the_sandbox_imports_no_django_and_no_app():
     ``benchmarks/``: no Django, no app, no ``config``, followed through what it imports
     from the project (``core.nvml``) too."""
     reached = modules_reached("sandbox")
-    forbidden = {dep: sorted(files) for dep, files in reached.items() if dep in [*APPS, "config", "django", "rest_framework"]}
+    forbidden = {
+        dep: sorted(files) for dep, files in reached.items() if dep in [*APPS, "config", "django", "rest_framework"]
+    }
     assert forbidden == {}
 
 

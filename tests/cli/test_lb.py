@@ -32,8 +32,14 @@ def stack(tmp_path_factory, mlflow_server):
 
 
 def lb(stack, *args, token=None, timeout=180, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "LB_URL": stack.url, "LB_TOKEN": stack.token if token is None else token,
-           "LB_CONFIG": str(stack.tmp / "no-config.json"), "COLUMNS": "200", "PYTHONPATH": CLI_SOURCE}
+    env = {
+        **os.environ,
+        "LB_URL": stack.url,
+        "LB_TOKEN": stack.token if token is None else token,
+        "LB_CONFIG": str(stack.tmp / "no-config.json"),
+        "COLUMNS": "200",
+        "PYTHONPATH": CLI_SOURCE,
+    }
     return subprocess.run([LB, *args], env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
@@ -46,9 +52,16 @@ def folder_with(tmp_path: Path, files: dict) -> Path:
 
 
 def test_submit_a_folder_and_wait_prints_the_score(stack, tmp_path):
-    folder = folder_with(tmp_path / "method", {**toy_files(main=TICKING_MAIN), ".gitignore": "data/\n*.ckpt\n",
-                                               "data/big.bin": os.urandom(1000), "model.ckpt": b"x",
-                                               "lib/helpers.py": "X = 1\n"})
+    folder = folder_with(
+        tmp_path / "method",
+        {
+            **toy_files(main=TICKING_MAIN),
+            ".gitignore": "data/\n*.ckpt\n",
+            "data/big.bin": os.urandom(1000),
+            "model.ckpt": b"x",
+            "lib/helpers.py": "X = 1\n",
+        },
+    )
     result = lb(stack, "submit", str(folder), "--benchmark", "toy", "--method", "cli-parity", "--wait")
     assert result.returncode == 0, result.stderr
     job_id = result.stdout.split("job ", 1)[1].split()[0]
@@ -63,8 +76,13 @@ def test_submit_a_folder_and_wait_prints_the_score(stack, tmp_path):
 
 def test_logs_follow_shows_lines_as_they_are_written(stack):
     job_id = stack.enqueue(stack.submit(toy_files(main=TICKING_MAIN), method="followed"))
-    env = {**os.environ, "LB_URL": stack.url, "LB_TOKEN": stack.token, "LB_CONFIG": str(stack.tmp / "none.json"),
-           "PYTHONPATH": CLI_SOURCE}
+    env = {
+        **os.environ,
+        "LB_URL": stack.url,
+        "LB_TOKEN": stack.token,
+        "LB_CONFIG": str(stack.tmp / "none.json"),
+        "PYTHONPATH": CLI_SOURCE,
+    }
     process = subprocess.Popen([LB, "logs", job_id, "--follow"], env=env, stdout=subprocess.PIPE, text=True)
     seen = {}
     try:
@@ -88,8 +106,10 @@ def _one_line_error(result, code: str) -> None:
 def test_bad_token_is_one_line_and_exit_2(stack, tmp_path):
     archive = tmp_path / "m.zip"
     archive.write_bytes(zip_bytes(toy_files()))
-    _one_line_error(lb(stack, "submit", str(archive), "-b", "toy", "-m", "x", token="lb_000000000000_" + "x" * 30),
-                    "authentication_failed")
+    _one_line_error(
+        lb(stack, "submit", str(archive), "-b", "toy", "-m", "x", token="lb_000000000000_" + "x" * 30),
+        "authentication_failed",
+    )
     _one_line_error(lb(stack, "jobs", token="lb_000000000000_" + "x" * 30), "authentication_failed")
 
 
@@ -113,16 +133,16 @@ def test_login_status_results_jobs_board(stack, tmp_path):
     config = tmp_path / "lb" / "config.json"
     env = {**os.environ, "LB_CONFIG": str(config), "PYTHONPATH": CLI_SOURCE}
     env.pop("LB_URL", None), env.pop("LB_TOKEN", None)
-    login = subprocess.run([LB, "login", "--url", stack.url, "--token", stack.token], env=env, capture_output=True,
-                           text=True, timeout=60)
+    login = subprocess.run(
+        [LB, "login", "--url", stack.url, "--token", stack.token], env=env, capture_output=True, text=True, timeout=60
+    )
     assert login.returncode == 0 and "as alice" in login.stdout
     assert stat.S_IMODE(config.stat().st_mode) == 0o600 and json.loads(config.read_text())["token"] == stack.token
     job_id = stack.enqueue(stack.submit(toy_files(), method="listed"))
     stack.wait_for(job_id, {"completed"})
 
     def run(*args):
-        result = subprocess.run([LB, *args], env={**env, "COLUMNS": "200"}, capture_output=True, text=True,
-                                timeout=60)
+        result = subprocess.run([LB, *args], env={**env, "COLUMNS": "200"}, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -154,8 +174,9 @@ def test_final_marks_unmarks_lists_and_refuses_in_one_line(stack):
     marked = lb(stack, "final", first)
     assert marked.returncode == 0, marked.stderr
     entry = stack.api("GET", f"/api/jobs/{first}/results").json()["entry"]
-    assert marked.stdout.strip() == (f"Marked entry {entry} final (job {first}). "
-                                     "toy · phase Final: 1 of 1 marked final, 0 left")
+    assert marked.stdout.strip() == (
+        f"Marked entry {entry} final (job {first}). toy · phase Final: 1 of 1 marked final, 0 left"
+    )
     me = stack.api("GET", "/api/me").json()["finals"]
     assert [(m["entry"], m["job"]) for m in me[0]["marks"]] == [(entry, first)]
     _one_line_error(lb(stack, "final", second), "final_limit_reached")

@@ -23,8 +23,9 @@ def job_policy(alice, settings, tmp_path):
 
     settings.LB_MODELS_DIR = tmp_path / "models"
     job_id = "5b0c7a52-1d2e-4f00-9a6b-000000000042"
-    return job_id, model_register(path=demo_policy_path(), name="job-5b0c7a52", source=ModelSource.JOB,
-                                  source_ref=job_id, created_by=alice)
+    return job_id, model_register(
+        path=demo_policy_path(), name="job-5b0c7a52", source=ModelSource.JOB, source_ref=job_id, created_by=alice
+    )
 
 
 def lb(live_server, tmp_path, user, *args):

@@ -22,8 +22,13 @@ def _mode(path: Path) -> int:
 
 def _as_run_sh(path: Path) -> str:
     """The command scripts/run.sh runs for the admin password, under the usual umask 022."""
-    done = subprocess.run(["sh", "-c", f'umask 022 && "{sys.executable}" -m core.secret_files "$0" 12', str(path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["sh", "-c", f'umask 022 && "{sys.executable}" -m core.secret_files "$0" 12', str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 

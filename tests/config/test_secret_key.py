@@ -17,16 +17,24 @@ SOURCE_KEY = "dev-only-insecure-key-change-me"  # config/settings.py's fallback
 
 
 def _env(data_dir: Path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL")}
-    env.update(LB_DATA_DIR=str(data_dir), LB_BENCHMARKS="tests.support.toy:benchmarks",
-               DJANGO_SETTINGS_MODULE="config.settings", **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        LB_DATA_DIR=str(data_dir),
+        LB_BENCHMARKS="tests.support.toy:benchmarks",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **extra,
+    )
     return env
 
 
 def _python(data_dir: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(data_dir, **extra), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=_env(data_dir, **extra), capture_output=True, text=True, timeout=120
+    )
 
 
 def _key_of_manage_py(data_dir: Path) -> str:
@@ -53,8 +61,11 @@ def test_two_installations_get_different_keys(tmp_path):
 def test_the_web_tier_signs_with_the_installation_key(tmp_path):
     """What gunicorn loads (config.wsgi) signs links with the file's key on an installation's first start."""
     data_dir = tmp_path / "data"
-    done = _python(data_dir, "-c", "import config.wsgi; from django.core import signing; "
-                                   "print(signing.dumps('reset alice', salt='t'))")
+    done = _python(
+        data_dir,
+        "-c",
+        "import config.wsgi; from django.core import signing; print(signing.dumps('reset alice', salt='t'))",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     token = done.stdout.strip().splitlines()[-1]
     key = (data_dir / "secret-key").read_text().strip()
@@ -76,8 +87,14 @@ def test_importing_settings_writes_nothing(tmp_path):
 
 def test_a_key_from_the_environment_wins_and_no_file_is_made(tmp_path):
     data_dir = tmp_path / "data"
-    done = _python(data_dir, "manage.py", "shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)",
-                   DJANGO_SECRET_KEY="k" * 60)
+    done = _python(
+        data_dir,
+        "manage.py",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+        DJANGO_SECRET_KEY="k" * 60,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "k" * 60
     assert not (data_dir / "secret-key").exists()
@@ -88,6 +105,12 @@ def test_check_deploy_fails_without_django_secret_key(tmp_path):
     done = _python(data_dir, "manage.py", "check", "--deploy", DJANGO_ALLOWED_HOSTS="board.example.org")
     assert done.returncode != 0
     assert "lb.E001" in done.stderr and "DJANGO_SECRET_KEY" in done.stderr
-    with_key = _python(data_dir, "manage.py", "check", "--deploy", DJANGO_ALLOWED_HOSTS="board.example.org",
-                       DJANGO_SECRET_KEY="k" * 10 + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH")
+    with_key = _python(
+        data_dir,
+        "manage.py",
+        "check",
+        "--deploy",
+        DJANGO_ALLOWED_HOSTS="board.example.org",
+        DJANGO_SECRET_KEY="k" * 10 + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH",
+    )
     assert "lb.E001" not in with_key.stderr

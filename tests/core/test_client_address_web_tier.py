@@ -22,9 +22,14 @@ STRANGER_SOURCE = "127.0.0.2"  # a client reaching the tier directly
 
 @pytest.fixture(scope="module", params=["nginx", "none"])
 def tier(request, tmp_path_factory):
-    tier = start_web_tier(tmp_path_factory.mktemp(f"tier-{request.param}"), LB_WEB_PROXY=request.param,
-                          LB_TRUSTED_PROXIES="127.0.0.1/32", LB_RATELIMIT_ENABLE="1", LB_RATE_ANON="3/m",
-                          LB_METRICS_ALLOW="203.0.113.0/24")
+    tier = start_web_tier(
+        tmp_path_factory.mktemp(f"tier-{request.param}"),
+        LB_WEB_PROXY=request.param,
+        LB_TRUSTED_PROXIES="127.0.0.1/32",
+        LB_RATELIMIT_ENABLE="1",
+        LB_RATE_ANON="3/m",
+        LB_METRICS_ALLOW="203.0.113.0/24",
+    )
     yield tier
     tier.stop()
 
@@ -48,8 +53,11 @@ def statuses(tier, n: int, **kwargs) -> list[int]:
 
 
 def test_a_strangers_forged_headers_open_no_metrics(tier):
-    for forged in ({"X-Real-IP": "203.0.113.9"}, {"X-Forwarded-For": "203.0.113.9"},
-                   {"X-Real-IP": "203.0.113.9", "X-Forwarded-For": "203.0.113.9, 127.0.0.1"}):
+    for forged in (
+        {"X-Real-IP": "203.0.113.9"},
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"X-Real-IP": "203.0.113.9", "X-Forwarded-For": "203.0.113.9, 127.0.0.1"},
+    ):
         status, body = get(tier, "/metrics", source=STRANGER_SOURCE, headers=forged)
         assert status == 403 and body["error"] == "forbidden", forged
     # The trusted proxy vouching for an allowed client: the allow-list reads the client address.
@@ -59,8 +67,11 @@ def test_a_strangers_forged_headers_open_no_metrics(tier):
 
 def test_a_strangers_forged_headers_change_no_throttle_bucket(tier):
     assert statuses(tier, 3, source=STRANGER_SOURCE) == [200, 200, 200]
-    for forged in ({"X-Real-IP": "198.51.100.1"}, {"X-Forwarded-For": "198.51.100.2"},
-                   {"X-Forwarded-For": "198.51.100.3, 127.0.0.1"}):
+    for forged in (
+        {"X-Real-IP": "198.51.100.1"},
+        {"X-Forwarded-For": "198.51.100.2"},
+        {"X-Forwarded-For": "198.51.100.3, 127.0.0.1"},
+    ):
         status, body = get(tier, "/api/benchmarks", source=STRANGER_SOURCE, headers=forged)
         assert status == 429 and body["error"] == "rate_limited", forged
 

@@ -30,12 +30,26 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push(
 def tier(tmp_path_factory):
     tier = start_web_tier(tmp_path_factory.mktemp("csp"), LB_SIGNUP="open")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", LB_DATA_DIR=str(tier.data_dir),
-               LB_BENCHMARKS="tests.support.toy:benchmarks")
-    subprocess.run([sys.executable, "manage.py", "shell", "-c",
-                    "from django.contrib.auth import get_user_model; "
-                    f"get_user_model().objects.create_superuser('root', 'root@example.org', '{PASSWORD}')"],
-                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        LB_DATA_DIR=str(tier.data_dir),
+        LB_BENCHMARKS="tests.support.toy:benchmarks",
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model; "
+            f"get_user_model().objects.create_superuser('root', 'root@example.org', '{PASSWORD}')",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     yield tier
     tier.stop()
 
@@ -43,10 +57,15 @@ def tier(tmp_path_factory):
 @pytest.fixture(scope="module")
 def job_id(tier):
     headers = {"Authorization": f"Bearer {tier.token}"}
-    upload = requests.post(f"{tier.url}/api/submissions", headers=headers, timeout=30,
-                           data={"benchmark": "toy", "method": "csp"},
-                           files={"archive": ("s.zip", zip_bytes({"main.py": "print(1)\n", "config.yaml": "flip: 0\n"}),
-                                              "application/zip")})
+    upload = requests.post(
+        f"{tier.url}/api/submissions",
+        headers=headers,
+        timeout=30,
+        data={"benchmark": "toy", "method": "csp"},
+        files={
+            "archive": ("s.zip", zip_bytes({"main.py": "print(1)\n", "config.yaml": "flip: 0\n"}), "application/zip")
+        },
+    )
     assert upload.status_code == 201, upload.text
     job = requests.post(f"{tier.url}/api/jobs", headers=headers, json={"submission": upload.json()["id"]}, timeout=30)
     assert job.status_code in (200, 201, 202), job.text
@@ -80,9 +99,24 @@ def _violations(page) -> list[str]:
     return seen + said
 
 
-PAGES = ["/", "/leaderboard/toy/", "/me/", "/jobs/", "/benchmarks/toy/submit", "/tokens/", "/api/",
-         "/api/benchmarks", "/agents/", "/agents/training/", "/agents/experiments/", "/fleet/", "/admin/",
-         "/admin/accounts/apitoken/", "/accounts/email/", "/api/docs/"]
+PAGES = [
+    "/",
+    "/leaderboard/toy/",
+    "/me/",
+    "/jobs/",
+    "/benchmarks/toy/submit",
+    "/tokens/",
+    "/api/",
+    "/api/benchmarks",
+    "/agents/",
+    "/agents/training/",
+    "/agents/experiments/",
+    "/fleet/",
+    "/admin/",
+    "/admin/accounts/apitoken/",
+    "/accounts/email/",
+    "/api/docs/",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -43,12 +43,14 @@ def test_the_api_docs_page_adds_only_its_cdn(client, db):
 
 def test_a_response_with_its_own_policy_keeps_it(client, db):
     """The job pictures set a stricter one of their own (jobs/views.py)."""
-    from django.http import HttpResponse
     from csp.middleware import CSPMiddleware
+    from django.http import HttpResponse
     from django.test import RequestFactory
 
     own = HttpResponse("x")
     own["Content-Security-Policy"] = "default-src 'none'"
     request = RequestFactory().get("/jobs/x/pictures/p.png")
     CSPMiddleware(lambda r: own).process_request(request)
-    assert CSPMiddleware(lambda r: own).process_response(request, own)["Content-Security-Policy"] == "default-src 'none'"
+    assert (
+        CSPMiddleware(lambda r: own).process_response(request, own)["Content-Security-Policy"] == "default-src 'none'"
+    )

@@ -16,8 +16,9 @@ from tests.conftest import client_for, upload
 
 def _cached_bytes(path: str) -> int:
     """Bytes of ``path`` in the page cache (util-linux ``fincore``)."""
-    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", path], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["fincore", "--bytes", "--noheadings", "--output", "RES", path], check=True, capture_output=True, text=True
+    ).stdout
     return int(out.strip())
 
 
@@ -31,6 +32,7 @@ def flushes(monkeypatch):
         def call(fd):
             seen.append(os.readlink(f"/proc/self/fd/{fd}"))
             return real(fd)
+
         return call
 
     monkeypatch.setattr(os, "fdatasync", record(real_fdatasync))
@@ -49,8 +51,9 @@ def test_a_saved_file_and_its_name_are_flushed_and_its_pages_dropped(tmp_path, f
 
 @pytest.mark.django_db
 def test_an_uploaded_archive_is_on_disk_before_the_201(alice, flushes):
-    assert isinstance(default_storage._wrapped if hasattr(default_storage, "_wrapped") else default_storage,
-                      DurableFileSystemStorage)
+    assert isinstance(
+        default_storage._wrapped if hasattr(default_storage, "_wrapped") else default_storage, DurableFileSystemStorage
+    )
     response = upload(client_for(alice))
     assert response.status_code == 201
     path = Submission.objects.get(pk=response.json()["id"]).archive.path

@@ -36,8 +36,9 @@ print(sum(cache.get(f"token:{{i}}") == {{"user": i}} for i in range({ENTRIES})))
 def _embedded(code: str, data_dir) -> str:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "LB_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)})
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _submission(user) -> Submission:
-    return Submission.objects.create(owner=user, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1,
-                                     archive="x.zip")
+    return Submission.objects.create(
+        owner=user, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1, archive="x.zip"
+    )
 
 
 def _row(pk) -> dict:
@@ -28,8 +29,14 @@ def _row(pk) -> dict:
 
 def test_the_row_is_the_one_the_orm_would_store(alice):
     submission = _submission(alice)
-    fields = dict(submission_id=str(submission.pk), owner=alice, benchmark="toy", resource_class="small",
-                  max_attempts=5, reproducibility={"seed": 7})
+    fields = dict(
+        submission_id=str(submission.pk),
+        owner=alice,
+        benchmark="toy",
+        resource_class="small",
+        max_attempts=5,
+        reproducibility={"seed": 7},
+    )
     ours, theirs = Job(id=uuid.uuid4(), **fields), Job(id=uuid.uuid4(), **fields)
     insert_row(ours)
     theirs.save(force_insert=True)

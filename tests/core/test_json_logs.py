@@ -47,12 +47,16 @@ def test_every_line_of_a_request_is_json_with_its_request_id(as_alice, log_outpu
     lines = parsed(log_output)
     assert {line["request_id"] for line in lines} == {"trace-req-0001", "trace-req-0002"}
     access = [line for line in lines if line.get("event") == "http_request"]
-    assert [(a["path"], a["status"]) for a in access] == [("/api/benchmarks", 200), ("/api/jobs/not-a-uuid/status", 404)]
+    assert [(a["path"], a["status"]) for a in access] == [
+        ("/api/benchmarks", 200),
+        ("/api/jobs/not-a-uuid/status", 404),
+    ]
     assert all({"time", "level", "name", "message"} <= set(line) for line in lines)
 
 
-def test_every_line_of_a_worker_job_is_json_with_its_job_id(alice, as_alice, submit, prepared_toy, tracking,
-                                                           log_output, capsys):
+def test_every_line_of_a_worker_job_is_json_with_its_job_id(
+    alice, as_alice, submit, prepared_toy, tracking, log_output, capsys
+):
     response = submit(as_alice, toy_files())
     job, _ = job_enqueue(owner=alice, submission_id=response.json()["id"])
     log_output.seek(0)

@@ -22,9 +22,9 @@ import asyncio
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -87,8 +87,13 @@ RULES: dict[str, Rule] = {
     "api-model": Rule("owner", _w("/api/models/{model}")),
     "api-model-publish": Rule("owner", _w("/api/models/{model}/publish"), method="post", body={"published": False}),
     "api-training-start": Rule("auth", "/api/training/start", method="post", body={"algorithm": "none"}),  # 400
-    "api-training-stop": Rule("self", "/api/training/stop", method="post", body=None,
-                              extra={"body_from": lambda world: {"id": world["training"]}}),
+    "api-training-stop": Rule(
+        "self",
+        "/api/training/stop",
+        method="post",
+        body=None,
+        extra={"body_from": lambda world: {"id": world["training"]}},
+    ),
     "api-training-status": Rule("self", _w("/api/training/status?id={training}")),
     "api-experiments": Rule("public", "/api/experiments", marker=_w('"id":"{experiment}"')),
     "api-experiment": Rule("owner", _w("/api/experiments/{experiment}")),
@@ -175,7 +180,8 @@ def test_a_route_without_a_rule_is_caught():
     """The coverage check bites: a route added without a rule, or a rule left after its route went."""
     routes = http_routes() + socket_routes()
     assert coverage_problems(routes + [("api-new-thing", "api/new-thing")]) == [
-        "'api/new-thing' (name 'api-new-thing') is claimed by no rule: give it exactly one rule"]
+        "'api/new-thing' (name 'api-new-thing') is claimed by no rule: give it exactly one rule"
+    ]
     without_board = [(n, r) for n, r in routes if n != "board"]
     assert coverage_problems(without_board) == ["rule 'board' names no route"]
 
@@ -201,11 +207,17 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
     settings.LB_MAX_ACTIVE_JOBS_PER_USER = 100
     demo_model_ensure()  # the viewer's active policy, a public baseline
     now = timezone.now()
-    Phase.objects.create(benchmark="toy", name="hidden", starts_at=now - timedelta(days=1),
-                         ends_at=now + timedelta(days=1), board_visible=False)
+    Phase.objects.create(
+        benchmark="toy",
+        name="hidden",
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=1),
+        board_visible=False,
+    )
     method = f"secret-{uuid.uuid4().hex[:8]}"
-    submission = Submission.objects.create(owner=alice, benchmark="toy", method=method, sha256="0" * 64,
-                                           size_bytes=1, archive="x.zip")
+    submission = Submission.objects.create(
+        owner=alice, benchmark="toy", method=method, sha256="0" * 64, size_bytes=1, archive="x.zip"
+    )
     client = MlflowClient(tracking_uri=tracking)
     experiment = client.create_experiment(f"routes-{uuid.uuid4().hex[:8]}")
     run = client.create_run(experiment, tags={"lb.user": "alice"})
@@ -213,22 +225,48 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
     picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
     client.log_artifact(run.info.run_id, str(picture), artifact_path="scorer")
     client.set_terminated(run.info.run_id)
-    job = Job.objects.create(submission=submission, owner=alice, benchmark="toy", resource_class="small",
-                             status=JobStatus.COMPLETED, finished_at=now, metrics={"accuracy": 0.5},
-                             run_id=run.info.run_id, experiment_id=experiment)
+    job = Job.objects.create(
+        submission=submission,
+        owner=alice,
+        benchmark="toy",
+        resource_class="small",
+        status=JobStatus.COMPLETED,
+        finished_at=now,
+        metrics={"accuracy": 0.5},
+        run_id=run.info.run_id,
+        experiment_id=experiment,
+    )
     client.set_tag(run.info.run_id, "lb.job_id", str(job.pk))
-    pending = Job.objects.create(submission=submission, owner=alice, benchmark="toy", resource_class="small",
-                                 status=JobStatus.PENDING)
+    pending = Job.objects.create(
+        submission=submission, owner=alice, benchmark="toy", resource_class="small", status=JobStatus.PENDING
+    )
     entry = Entry.objects.create(benchmark="toy", owner=alice, method=method)
-    model = model_register(path=demo_policy_path(), name=f"job-{str(job.pk)[:8]}", source=ModelSource.JOB,
-                           source_ref=str(job.pk), created_by=alice)
+    model = model_register(
+        path=demo_policy_path(),
+        name=f"job-{str(job.pk)[:8]}",
+        source=ModelSource.JOB,
+        source_ref=str(job.pk),
+        created_by=alice,
+    )
     training = TrainingRun.objects.create(owner=alice, params={"algorithm": "ppo"})
     spare, _ = token_issue(user=alice, name=f"spare-{uuid.uuid4().hex[:6]}")
     spare2, _ = token_issue(user=alice, name=f"spare-{uuid.uuid4().hex[:6]}")
-    return {"alice": alice, "bob": bob, "staff": staff, "method": method, "submission": str(submission.pk),
-            "job": str(job.pk), "pending": str(pending.pk), "entry": entry.pk, "model": model.pk,
-            "training": str(training.pk), "experiment": experiment,
-            "token": spare.pk, "token2": spare2.pk, "token_prefix": spare.prefix}
+    return {
+        "alice": alice,
+        "bob": bob,
+        "staff": staff,
+        "method": method,
+        "submission": str(submission.pk),
+        "job": str(job.pk),
+        "pending": str(pending.pk),
+        "entry": entry.pk,
+        "model": model.pk,
+        "training": str(training.pk),
+        "experiment": experiment,
+        "token": spare.pk,
+        "token2": spare2.pk,
+        "token_prefix": spare.prefix,
+    }
 
 
 def _client(world, persona: str) -> Client:
@@ -253,8 +291,11 @@ def _http(world, persona: str, spec: Rule) -> tuple[bool, str, str]:
     else:
         response = getattr(client, spec.method)(path, data=json.dumps(body or {}), content_type="application/json")
     assert response.status_code < 500, f"{path} as {persona}: {response.status_code}"
-    text = b"".join(response.streaming_content).decode(errors="replace") if response.streaming \
+    text = (
+        b"".join(response.streaming_content).decode(errors="replace")
+        if response.streaming
         else response.content.decode(errors="replace")
+    )
     to_login = response.status_code == 302 and "login" in response.get("Location", "")
     refused = response.status_code in (401, 403, 404) or to_login
     if spec.form and not refused:
@@ -269,8 +310,9 @@ async def _socket(world, persona: str, spec: Rule) -> tuple[bool, str, str]:
     if persona != "anonymous":
         client = await asyncio.get_running_loop().run_in_executor(None, _client, world, persona)
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    communicator = WebsocketCommunicator(application, spec.path(world) if callable(spec.path) else spec.path,
-                                         headers=headers)
+    communicator = WebsocketCommunicator(
+        application, spec.path(world) if callable(spec.path) else spec.path, headers=headers
+    )
     connected, _ = await communicator.connect(timeout=5)
     if not connected:
         return False, "", "connection refused"

@@ -30,10 +30,19 @@ def _atomic(db):
 @pytest.fixture
 def sqlite(tmp_path, django_db_blocker):
     def connect():
-        handler = ConnectionHandler({"default": {
-            "ENGINE": "config.sqlite_backend", "NAME": str(tmp_path / "db.sqlite3"),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
-        }})
+        handler = ConnectionHandler(
+            {
+                "default": {
+                    "ENGINE": "config.sqlite_backend",
+                    "NAME": str(tmp_path / "db.sqlite3"),
+                    "OPTIONS": {
+                        "transaction_mode": "IMMEDIATE",
+                        "timeout": 20,
+                        "init_command": "PRAGMA journal_mode=WAL;",
+                    },
+                }
+            }
+        )
         return handler["default"]
 
     with django_db_blocker.unblock():

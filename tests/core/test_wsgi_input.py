@@ -13,7 +13,7 @@ from core.wsgi_input import BlockReadBody, block_reads
 
 
 def _body(data: bytes, socket_chunk: int = 8192) -> Body:
-    unreader = IterUnreader([data[i:i + socket_chunk] for i in range(0, len(data), socket_chunk)])
+    unreader = IterUnreader([data[i : i + socket_chunk] for i in range(0, len(data), socket_chunk)])
     return Body(LengthReader(unreader, len(data)))
 
 
@@ -54,7 +54,7 @@ def test_lines_then_blocks_keep_their_order():
     assert body.readline() == b"first line\n"
     assert body.read(5) == b"secon"  # Body holds a buffer now: its own read serves it
     assert body.readline() == b"d line\n"
-    assert b"".join(_read_all(body, 4096)) == data[len(b"first line\nsecond line\n"):]
+    assert b"".join(_read_all(body, 4096)) == data[len(b"first line\nsecond line\n") :]
 
 
 def test_only_length_delimited_gunicorn_bodies_are_wrapped():

@@ -45,8 +45,9 @@ class Stack:
     workers: list = field(default_factory=list)
 
     def manage(self, *args: str) -> str:
-        result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True,
-                                text=True, timeout=300)
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout
 
@@ -55,8 +56,13 @@ class Stack:
         self.url = f"http://127.0.0.1:{port}"
         env = {**self.env, "PYTHON": PYTHON, "LB_WEB_PORT": str(port), "LB_WEB_WORKERS": "3"}
         self.web = subprocess.Popen(
-            [str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=env, stdout=open(self.tmp / "web.log", "ab"),
-            stderr=subprocess.STDOUT, start_new_session=True)
+            [str(ROOT / "scripts" / "serve.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.tmp / "web.log", "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for_http(self.url + "/api/benchmarks", timeout=60, process=self.web)
 
     def start_worker(self, *, pools: list[str] | None = None, host: str | None = None) -> subprocess.Popen:
@@ -68,10 +74,25 @@ class Stack:
         if host is not None:
             env["LB_WORKER_HOST"] = host
         worker = subprocess.Popen(
-            [PYTHON, "manage.py", "run_huey", "--workers", "1", "--worker-type", "thread", "--delay", "0.1",
-             "--max-delay", "0.5"],
-            cwd=ROOT, env=env, stdout=open(self.tmp / "worker.log", "ab"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                PYTHON,
+                "manage.py",
+                "run_huey",
+                "--workers",
+                "1",
+                "--worker-type",
+                "thread",
+                "--delay",
+                "0.1",
+                "--max-delay",
+                "0.5",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(self.tmp / "worker.log", "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.workers.append(worker)
         return worker
 
@@ -80,8 +101,12 @@ class Stack:
         ``sweep_interval_s`` (workers sweep only once, when they start)."""
         scheduler = subprocess.Popen(
             [PYTHON, "manage.py", "run_scheduler"],
-            cwd=ROOT, env={**self.env, "LB_SWEEP_INTERVAL_S": str(sweep_interval_s)},
-            stdout=open(self.tmp / "scheduler.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT,
+            env={**self.env, "LB_SWEEP_INTERVAL_S": str(sweep_interval_s)},
+            stdout=open(self.tmp / "scheduler.log", "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.workers.append(scheduler)  # stopped with the workers
         return scheduler
 
@@ -95,8 +120,12 @@ class Stack:
         return requests.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
 
     def submit(self, files: dict, method: str = "parity", benchmark: str = "toy") -> str:
-        response = self.api("POST", "/api/submissions", data={"benchmark": benchmark, "method": method},
-                            files={"archive": ("s.zip", zip_bytes(files), "application/zip")})
+        response = self.api(
+            "POST",
+            "/api/submissions",
+            data={"benchmark": benchmark, "method": method},
+            files={"archive": ("s.zip", zip_bytes(files), "application/zip")},
+        )
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
@@ -116,8 +145,9 @@ class Stack:
             if status["status"] in statuses:
                 return status
             time.sleep(0.3)
-        raise TimeoutError(f"job {job_id} stuck in {status}; worker log:\n"
-                           + (self.tmp / "worker.log").read_text()[-3000:])
+        raise TimeoutError(
+            f"job {job_id} stuck in {status}; worker log:\n" + (self.tmp / "worker.log").read_text()[-3000:]
+        )
 
     def stop(self) -> None:
         if self.web is not None and self.web.poll() is None:
@@ -135,22 +165,24 @@ class Stack:
 def _prepared_stack(queue: str, tmp_path: Path, mlflow_server: str, **extra_env: str) -> Stack:
     """A migrated, bootstrapped data dir and its environment; nothing started yet."""
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-        "LB_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": _database_url(tmp_path),
-        "LB_BENCHMARKS": "tests.support.toy:benchmarks",
-        "LB_QUEUE_NAME": f"lb-e2e-{uuid.uuid4().hex[:8]}",
-        "MLFLOW_TRACKING_URI": mlflow_server,
-        "LB_HEARTBEAT_S": "1",
-        "LB_HEARTBEAT_TIMEOUT_S": "4",
-        "LB_REQUEUE_PENDING_AFTER_S": "2",
-        "LB_MAX_ACTIVE_JOBS_PER_USER": "20",
-        "LB_RATELIMIT_ENABLE": "0",
-        "PYTHONUNBUFFERED": "1",
-        **extra_env,
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(ROOT),
+            "LB_DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_URL": _database_url(tmp_path),
+            "LB_BENCHMARKS": "tests.support.toy:benchmarks",
+            "LB_QUEUE_NAME": f"lb-e2e-{uuid.uuid4().hex[:8]}",
+            "MLFLOW_TRACKING_URI": mlflow_server,
+            "LB_HEARTBEAT_S": "1",
+            "LB_HEARTBEAT_TIMEOUT_S": "4",
+            "LB_REQUEUE_PENDING_AFTER_S": "2",
+            "LB_MAX_ACTIVE_JOBS_PER_USER": "20",
+            "LB_RATELIMIT_ENABLE": "0",
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
+    )
     if queue == "redis":
         env["REDIS_URL"] = os.environ.get("LB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     stack = Stack(env=env, tmp=tmp_path)
@@ -176,8 +208,15 @@ def stack(request, tmp_path, mlflow_server):
 # A resource class in its own pool, for the fleet tests only (production defaults have one pool).
 POOL_CLASSES = {
     "small": {"timeout_s": 120, "memory_mb": 2048, "cpus": 1, "max_procs": 256, "max_output_mb": 64, "gpus": 0},
-    "big": {"timeout_s": 120, "memory_mb": 2048, "cpus": 1, "max_procs": 256, "max_output_mb": 64, "gpus": 0,
-            "pool": "big"},
+    "big": {
+        "timeout_s": 120,
+        "memory_mb": 2048,
+        "cpus": 1,
+        "max_procs": 256,
+        "max_output_mb": 64,
+        "gpus": 0,
+        "pool": "big",
+    },
 }
 
 
@@ -185,8 +224,13 @@ POOL_CLASSES = {
 def pool_stack(request, tmp_path, mlflow_server):
     """A fleet: web only, with the ``big`` pool configured; the test starts its workers
     (``stack.start_worker(pools=..., host=...)``). /metrics is open to 127.0.0.1 here."""
-    stack = _prepared_stack(request.param, tmp_path, mlflow_server,
-                            LB_RESOURCE_CLASSES=json.dumps(POOL_CLASSES), LB_METRICS_ALLOW="127.0.0.1/32")
+    stack = _prepared_stack(
+        request.param,
+        tmp_path,
+        mlflow_server,
+        LB_RESOURCE_CLASSES=json.dumps(POOL_CLASSES),
+        LB_METRICS_ALLOW="127.0.0.1/32",
+    )
     try:
         stack.start_web()
         yield stack

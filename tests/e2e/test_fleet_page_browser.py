@@ -86,8 +86,8 @@ def test_fleet_page_is_live_and_shows_a_dead_worker_gone(pool_stack):
             stack.kill(worker_b)
             killed = time.monotonic()
             page.wait_for_function(
-                f"document.querySelector(\"{row_b} .state\")?.textContent === 'gone'",
-                timeout=(timeout_s + 5) * 1000)
+                f"document.querySelector(\"{row_b} .state\")?.textContent === 'gone'", timeout=(timeout_s + 5) * 1000
+            )
             # Gone once its last heartbeat (≤ 1 s before the kill) is older than the timeout; the page
             # hears it at the next push (1 s).
             assert time.monotonic() - killed <= timeout_s + 2.5

@@ -25,8 +25,11 @@ def metrics(stack) -> dict[str, dict[tuple, float]]:
     assert response.status_code == 200, response.text
     families = {}
     for family in text_string_to_metric_families(response.text):
-        families[family.name] = {tuple(sorted(s.labels.items())): s.value for s in family.samples
-                                 if s.name in (family.name, family.name + "_count")}
+        families[family.name] = {
+            tuple(sorted(s.labels.items())): s.value
+            for s in family.samples
+            if s.name in (family.name, family.name + "_count")
+        }
     return families
 
 
@@ -34,13 +37,15 @@ def pending_in_pool_db(stack, resource_class: str) -> int:
     url = stack.env["DATABASE_URL"]
     if url.startswith("postgres"):
         with psycopg.connect(url) as conn:
-            return conn.execute("select count(*) from jobs_job where status='pending' and resource_class=%s",
-                                (resource_class,)).fetchone()[0]
+            return conn.execute(
+                "select count(*) from jobs_job where status='pending' and resource_class=%s", (resource_class,)
+            ).fetchone()[0]
     import sqlite3
 
     with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
-        return conn.execute("select count(*) from jobs_job where status='pending' and resource_class=?",
-                            (resource_class,)).fetchone()[0]
+        return conn.execute(
+            "select count(*) from jobs_job where status='pending' and resource_class=?", (resource_class,)
+        ).fetchone()[0]
 
 
 def wait_alive(stack, pool: str, count: int, timeout: float = 90) -> dict:
@@ -51,8 +56,9 @@ def wait_alive(stack, pool: str, count: int, timeout: float = 90) -> dict:
         if families["leaderboard_workers_alive"].get((("pool", pool),)) == count:
             return families
         time.sleep(0.3)
-    raise AssertionError(f"never {count} live workers in pool {pool}; worker log:\n"
-                         + (stack.tmp / "worker.log").read_text()[-3000:])
+    raise AssertionError(
+        f"never {count} live workers in pool {pool}; worker log:\n" + (stack.tmp / "worker.log").read_text()[-3000:]
+    )
 
 
 def wait_log(stack, job_id: str, text: str, timeout: float = 60) -> str:
@@ -78,10 +84,18 @@ def test_a_job_waits_for_its_pool_and_runs_only_there(pool_stack):
     assert status["reason"] == "waiting for a worker in pool big"
     assert status["deadline"]
     families = metrics(stack)
-    for family in ("leaderboard_jobs", "leaderboard_queue_depth", "leaderboard_job_duration_seconds",
-                   "leaderboard_workers_alive", "leaderboard_websocket_connections", "leaderboard_scoring_seconds",
-                   "leaderboard_gpu_utilization_percent", "leaderboard_gpu_memory_used_bytes",
-                   "leaderboard_gpu_temperature_celsius", "django_http_requests_before_middlewares"):
+    for family in (
+        "leaderboard_jobs",
+        "leaderboard_queue_depth",
+        "leaderboard_job_duration_seconds",
+        "leaderboard_workers_alive",
+        "leaderboard_websocket_connections",
+        "leaderboard_scoring_seconds",
+        "leaderboard_gpu_utilization_percent",
+        "leaderboard_gpu_memory_used_bytes",
+        "leaderboard_gpu_temperature_celsius",
+        "django_http_requests_before_middlewares",
+    ):
         assert family in families, f"{family} missing from /metrics"
     assert families["leaderboard_queue_depth"][(("pool", "big"),)] == 1 == pending_in_pool_db(stack, "big")
     assert families["leaderboard_queue_depth"][(("pool", "default"),)] == 0

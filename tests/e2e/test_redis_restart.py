@@ -20,11 +20,29 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-            stdout=subprocess.DEVNULL, start_new_session=True)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.directory),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         for _ in range(100):
-            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout.strip() == b"PONG":
+            if (
+                subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout.strip()
+                == b"PONG"
+            ):
                 return
             time.sleep(0.1)
         raise TimeoutError("redis did not start")
@@ -34,10 +52,17 @@ class RedisServer:
         self.process.wait()
 
     def queued(self) -> int:
-        keys = subprocess.run(["redis-cli", "-p", str(self.port), "--scan", "--pattern", "huey.redis.*"],
-                              capture_output=True, text=True).stdout.split()
-        return sum(int(subprocess.run(["redis-cli", "-p", str(self.port), "llen", key], capture_output=True,
-                                      text=True).stdout or 0) for key in keys if "lbe2e" in key)  # huey strips the dashes
+        keys = subprocess.run(
+            ["redis-cli", "-p", str(self.port), "--scan", "--pattern", "huey.redis.*"], capture_output=True, text=True
+        ).stdout.split()
+        return sum(
+            int(
+                subprocess.run(["redis-cli", "-p", str(self.port), "llen", key], capture_output=True, text=True).stdout
+                or 0
+            )
+            for key in keys
+            if "lbe2e" in key
+        )  # huey strips the dashes
 
 
 @pytest.fixture

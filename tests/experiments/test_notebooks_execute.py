@@ -45,8 +45,9 @@ def test_notebook_executes_and_logs_to_mlflow(name, tmp_path, mlflow_server, mon
 
 def test_a_notebook_that_raises_fails_the_run(tmp_path):
     broken = tmp_path / "broken.ipynb"
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
-                                               nbformat.v4.new_code_cell("raise ValueError('lab note broke')")])
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('lab note broke')")]
+    )
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, broken)
     with pytest.raises(CellExecutionError, match="lab note broke"):
@@ -61,6 +62,12 @@ def test_lab_budget_is_full_without_the_cap_and_capped_with_it():
     env = {k: v for k, v in os.environ.items() if k != "LB_LAB_STEPS"}
     full = subprocess.run([sys.executable, "-c", code], cwd=HERE, env=env, capture_output=True, text=True, check=True)
     assert full.stdout.split() == ["True", "4000", "1000"]
-    capped = subprocess.run([sys.executable, "-c", code], cwd=HERE, env={**env, "LB_LAB_STEPS": "2048"},
-                            capture_output=True, text=True, check=True)
+    capped = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=HERE,
+        env={**env, "LB_LAB_STEPS": "2048"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert capped.stdout.split() == ["False", "2048", "1000"]

@@ -32,9 +32,14 @@ def test_staff_reads_parseable_metrics(settings, staff, live_worker):
     response = _client(staff).get("/metrics")
     assert response.status_code == 200
     families = {f.name: f for f in text_string_to_metric_families(response.content.decode())}
-    assert {"leaderboard_jobs", "leaderboard_queue_depth", "leaderboard_workers_alive",
-            "leaderboard_job_duration_seconds", "leaderboard_scoring_seconds",
-            "leaderboard_websocket_connections"} <= set(families)
+    assert {
+        "leaderboard_jobs",
+        "leaderboard_queue_depth",
+        "leaderboard_workers_alive",
+        "leaderboard_job_duration_seconds",
+        "leaderboard_scoring_seconds",
+        "leaderboard_websocket_connections",
+    } <= set(families)
     alive = {s.labels["pool"]: s.value for s in families["leaderboard_workers_alive"].samples}
     assert alive["default"] == 1
 
@@ -62,8 +67,9 @@ def test_fleet_socket_refuses_anonymous():
     from config.asgi import application
 
     async def talk():
-        communicator = WebsocketCommunicator(application, "/ws/fleet/", headers=[(b"origin", b"http://127.0.0.1"),
-                                                                                  (b"host", b"127.0.0.1")])
+        communicator = WebsocketCommunicator(
+            application, "/ws/fleet/", headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+        )
         connected, _ = await communicator.connect()
         assert connected
         frame = await communicator.receive_json_from(timeout=5)

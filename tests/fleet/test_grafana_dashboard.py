@@ -25,10 +25,25 @@ def _family(name: str) -> str:
 def test_every_dashboard_query_names_a_served_family(staff, live_worker):
     from fleet.services import worker_heartbeat
 
-    worker = live_worker(pools=["default"], gpus=[{"index": 0, "name": "H200", "uuid": "GPU-x", "memory_total_mb": 143771}])
-    worker_heartbeat(name=worker.name, current_job=None, telemetry=[{
-        "index": 0, "name": "H200", "utilization_pct": 87.0, "memory_used_mb": 1022.0, "memory_total_mb": 143771.0,
-        "temperature_c": 41.0, "power_w": 310.5, "processes": {}}])
+    worker = live_worker(
+        pools=["default"], gpus=[{"index": 0, "name": "H200", "uuid": "GPU-x", "memory_total_mb": 143771}]
+    )
+    worker_heartbeat(
+        name=worker.name,
+        current_job=None,
+        telemetry=[
+            {
+                "index": 0,
+                "name": "H200",
+                "utilization_pct": 87.0,
+                "memory_used_mb": 1022.0,
+                "memory_total_mb": 143771.0,
+                "temperature_c": 41.0,
+                "power_w": 310.5,
+                "processes": {},
+            }
+        ],
+    )
     client = Client()
     client.force_login(staff)
     client.get("/fleet/")  # a request through the middleware, so the request metrics have samples
@@ -40,6 +55,10 @@ def test_every_dashboard_query_names_a_served_family(staff, live_worker):
     assert temps == [41.0]
 
     dashboard = json.loads((ROOT / "deploy" / "grafana" / "leaders-board-fleet.json").read_text())
-    queried = {_family(name) for panel in dashboard["panels"] for target in panel["targets"]
-               for name in re.findall(r"\b(?:leaderboard|django)_[a-z_]+", target["expr"])}
+    queried = {
+        _family(name)
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\b(?:leaderboard|django)_[a-z_]+", target["expr"])
+    }
     assert queried and not queried - set(families), sorted(queried - set(families))

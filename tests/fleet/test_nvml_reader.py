@@ -38,8 +38,14 @@ CHECK = textwrap.dedent("""
 def _run(env: dict) -> dict:
     import json
 
-    result = subprocess.run([sys.executable, "-c", CHECK], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -68,8 +74,10 @@ def test_without_the_nvml_library():
 def test_with_the_library_but_no_driver(tmp_path):
     source = tmp_path / "nvml.c"
     # NVML_ERROR_DRIVER_NOT_LOADED = 9; pynvml calls nvmlInitWithFlags (or nvmlInit_v2).
-    source.write_text("int nvmlInitWithFlags(unsigned int f) { return 9; }\n"
-                      "int nvmlInit_v2(void) { return 9; }\n"
-                      "int nvmlInit(void) { return 9; }\n")
+    source.write_text(
+        "int nvmlInitWithFlags(unsigned int f) { return 9; }\n"
+        "int nvmlInit_v2(void) { return 9; }\n"
+        "int nvmlInit(void) { return 9; }\n"
+    )
     subprocess.run(["cc", "-shared", "-fPIC", "-o", str(tmp_path / "libnvidia-ml.so.1"), str(source)], check=True)
     _assert_no_gpu(_run({"LD_LIBRARY_PATH": str(tmp_path)}), "Driver Not Loaded")

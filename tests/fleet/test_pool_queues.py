@@ -16,14 +16,18 @@ def _pair(kind: str, tmp_path):
     name = f"lb-pools-{uuid.uuid4().hex[:8]}"
     if kind == "redis":
         url = os.environ.get("LB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-        make = lambda pools: PoolRedisHuey(name, url=url, pools=pools, all_pools=["default", "big"],  # noqa: E731
-                                           blocking=False)
+
+        def make(pools):
+            return PoolRedisHuey(name, url=url, pools=pools, all_pools=["default", "big"], blocking=False)
     else:
-        make = lambda pools: PoolSqliteHuey(name, filename=str(tmp_path / "q.sqlite3"), pools=pools,  # noqa: E731
-                                            all_pools=["default", "big"])
+
+        def make(pools):
+            return PoolSqliteHuey(name, filename=str(tmp_path / "q.sqlite3"), pools=pools, all_pools=["default", "big"])
+
     default_worker, big_worker = make(["default"]), make(["big"])
-    wrappers = [huey.task(name="work")(lambda job, pool="default": f"{job} in {pool}")
-                for huey in (default_worker, big_worker)]
+    wrappers = [
+        huey.task(name="work")(lambda job, pool="default": f"{job} in {pool}") for huey in (default_worker, big_worker)
+    ]
     return default_worker, big_worker, wrappers[0]
 
 

@@ -7,22 +7,25 @@ from jobs.queue_huey import PoolSqliteStorage
 
 
 def test_enqueues_skip_the_fsync_and_stay_queued(tmp_path):
-    storage = PoolSqliteStorage(name="lb-test", filename=str(tmp_path / "huey.sqlite3"), pools=["gpu"],
-                                all_pools=["default", "gpu"])
+    storage = PoolSqliteStorage(
+        name="lb-test", filename=str(tmp_path / "huey.sqlite3"), pools=["gpu"], all_pools=["default", "gpu"]
+    )
     assert storage.sql("pragma synchronous", results=True)[0][0] == 1  # NORMAL (SQLite's default is FULL, 2)
     assert storage.sql("pragma journal_mode", results=True)[0][0] == "wal"
     storage.enqueue_pool("gpu", b"job-1")
     storage.close()
 
-    reopened = PoolSqliteStorage(name="lb-test", filename=str(tmp_path / "huey.sqlite3"), pools=["gpu"],
-                                 all_pools=["default", "gpu"])
+    reopened = PoolSqliteStorage(
+        name="lb-test", filename=str(tmp_path / "huey.sqlite3"), pools=["gpu"], all_pools=["default", "gpu"]
+    )
     assert reopened.pool_size("gpu") == 1 and reopened.dequeue() == b"job-1"
 
 
 def test_a_pool_enqueue_is_one_statement(tmp_path):
     """The push holds the queue's write lock only inside its own statement (no BEGIN ... COMMIT around it)."""
-    storage = PoolSqliteStorage(name="lb-test", filename=str(tmp_path / "huey.sqlite3"), pools=["gpu"],
-                                all_pools=["default", "gpu"])
+    storage = PoolSqliteStorage(
+        name="lb-test", filename=str(tmp_path / "huey.sqlite3"), pools=["gpu"], all_pools=["default", "gpu"]
+    )
     statements = []
     storage.conn.set_trace_callback(statements.append)
     storage.enqueue_pool("gpu", b"job-1")

@@ -57,14 +57,18 @@ def test_no_live_worker_in_the_pool_never_fails_the_job(big_job, settings, live_
     assert big_job.status == "failed" and "waited in the queue" in big_job.error
 
 
-def test_a_job_of_a_worker_whose_record_is_gone_is_requeued(big_job, settings, live_worker,
-                                                            django_capture_on_commit_callbacks):
+def test_a_job_of_a_worker_whose_record_is_gone_is_requeued(
+    big_job, settings, live_worker, django_capture_on_commit_callbacks
+):
     worker = live_worker(pools=["big"], name="host-b:7")
     now = timezone.now()
     # The job's own heartbeat looks fresh, but the worker's record stopped beating.
-    Job.objects.filter(pk=big_job.pk).update(status="running", phase="executing", worker=worker.name, attempts=1,
-                                             started_at=now, heartbeat_at=now)
-    Worker.objects.filter(pk=worker.pk).update(heartbeat_at=now - timedelta(seconds=settings.LB_HEARTBEAT_TIMEOUT_S + 1))
+    Job.objects.filter(pk=big_job.pk).update(
+        status="running", phase="executing", worker=worker.name, attempts=1, started_at=now, heartbeat_at=now
+    )
+    Worker.objects.filter(pk=worker.pk).update(
+        heartbeat_at=now - timedelta(seconds=settings.LB_HEARTBEAT_TIMEOUT_S + 1)
+    )
     with django_capture_on_commit_callbacks(execute=False) as enqueued:
         assert jobs_sweep()["requeued"] == 1
     big_job.refresh_from_db()
@@ -75,8 +79,9 @@ def test_a_job_of_a_worker_whose_record_is_gone_is_requeued(big_job, settings, l
 def test_a_live_worker_record_keeps_its_job(big_job, live_worker):
     worker = live_worker(pools=["big"], name="host-b:7")
     now = timezone.now()
-    Job.objects.filter(pk=big_job.pk).update(status="running", phase="executing", worker=worker.name, attempts=1,
-                                             started_at=now, heartbeat_at=now)
+    Job.objects.filter(pk=big_job.pk).update(
+        status="running", phase="executing", worker=worker.name, attempts=1, started_at=now, heartbeat_at=now
+    )
     assert jobs_sweep()["requeued"] == 0
 
 

@@ -12,13 +12,15 @@ from submissions.models import Submission
 
 
 def make_submission(user) -> Submission:
-    return Submission.objects.create(owner=user, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1,
-                                     archive="x.zip")
+    return Submission.objects.create(
+        owner=user, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1, archive="x.zip"
+    )
 
 
 def make_job(user, submission, status, **fields) -> Job:
-    return Job.objects.create(submission=submission, owner=user, benchmark="toy", resource_class="small",
-                              status=status, **fields)
+    return Job.objects.create(
+        submission=submission, owner=user, benchmark="toy", resource_class="small", status=status, **fields
+    )
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ def test_enqueue_then_status(as_alice, submission_id, django_capture_on_commit_c
 
 
 def test_same_job_id_twice_returns_the_same_job_without_second_enqueue(
-        as_alice, submission_id, django_capture_on_commit_callbacks):
+    as_alice, submission_id, django_capture_on_commit_callbacks
+):
     key = str(uuid.uuid4())
     with django_capture_on_commit_callbacks() as callbacks:
         first = as_alice.post("/api/jobs", {"submission": submission_id, "job_id": key}, format="json")
@@ -46,8 +47,9 @@ def test_same_job_id_twice_returns_the_same_job_without_second_enqueue(
 def test_same_job_id_with_different_body_is_409(as_alice, submission_id):
     key = str(uuid.uuid4())
     as_alice.post("/api/jobs", {"submission": submission_id, "job_id": key}, format="json")
-    response = as_alice.post("/api/jobs", {"submission": submission_id, "job_id": key, "resource_class": "medium"},
-                             format="json")
+    response = as_alice.post(
+        "/api/jobs", {"submission": submission_id, "job_id": key, "resource_class": "medium"}, format="json"
+    )
     assert response.status_code == 409 and response.json()["error"] == "idempotency_conflict"
 
 
@@ -78,8 +80,8 @@ def test_racing_identical_requests_make_one_job(alice):
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_requests_cannot_both_pass_the_concurrency_limit(alice, settings):
-    from jobs.services import job_enqueue
     from core.errors import LimitExceeded
+    from jobs.services import job_enqueue
     from tests.conftest import client_for
 
     settings.LB_MAX_ACTIVE_JOBS_PER_USER = 1

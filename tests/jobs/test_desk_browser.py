@@ -30,8 +30,12 @@ def stack(tmp_path_factory, mlflow_server):
 @pytest.fixture(scope="module")
 def erin(stack):
     """A second non-staff user with a password, made the way an operator would."""
-    stack.manage("shell", "-c", "from django.contrib.auth import get_user_model; "
-                 f"get_user_model().objects.create_user('erin', password='{PASSWORD}')")
+    stack.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user('erin', password='{PASSWORD}')",
+    )
     return "erin"
 
 
@@ -113,8 +117,9 @@ def test_sign_up_submit_watch_live_and_sign_out(stack, browser, tmp_path):
     # Metrics with the interval, and the scorer's picture, swapped in without a reload.
     page.wait_for_selector("#metrics")
     metrics = page.inner_text("#metrics")
-    results = requests.get(f"{url}/api/jobs/{job_id}/results", headers={"Authorization": f"Bearer {raw}"},
-                           timeout=10).json()
+    results = requests.get(
+        f"{url}/api/jobs/{job_id}/results", headers={"Authorization": f"Bearer {raw}"}, timeout=10
+    ).json()
     low, high = results["primary_ci"]
     assert results["metrics"]["accuracy"] < 1  # the ticking example gets some items wrong
     assert f"accuracy primary\t{results['metrics']['accuracy']:.4f}\t{low:.3f}–{high:.3f}" in metrics
@@ -167,11 +172,14 @@ def test_an_archive_dropped_on_the_form_is_uploaded(stack, browser, erin):
     sign_in(page, stack, erin)
     page.goto(stack.url + "/benchmarks/toy/submit")
     payload = base64.b64encode(zip_bytes(toy_files())).decode()
-    transfer = page.evaluate_handle("""(b64) => {
+    transfer = page.evaluate_handle(
+        """(b64) => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
         const data = new DataTransfer();
         data.items.add(new File([bytes], "dropped.zip", {type: "application/zip"}));
-        return data; }""", payload)
+        return data; }""",
+        payload,
+    )
     page.dispatch_event("#dropzone", "dragover", {"dataTransfer": transfer})
     page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
     assert page.evaluate("document.getElementById('id_archive').files[0].name") == "dropped.zip"
@@ -199,8 +207,10 @@ def test_upload_progress_is_shown(stack, browser, erin, tmp_path):
     page.set_input_files("#id_archive", str(archive))
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": -1,
-                                                  "uploadThroughput": 256 * 1024})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 256 * 1024},
+    )
     page.click("#submit-button")
     page.wait_for_function("""() => { const p = document.getElementById('upload-progress');
                                       return p && !p.hidden && p.value > 0 && p.value < 100; }""")
@@ -220,9 +230,13 @@ def test_my_jobs_status_updates_without_reload(stack, browser, erin):
     page.click("#token-form button[type=submit]")
     raw = page.inner_text("#new-token-value").strip()
     headers = {"Authorization": f"Bearer {raw}"}
-    submission = requests.post(stack.url + "/api/submissions", headers=headers, timeout=30,
-                               data={"benchmark": "toy", "method": "live-list"},
-                               files={"archive": ("s.zip", zip_bytes(toy_files(main=TICKING_MAIN)))}).json()["id"]
+    submission = requests.post(
+        stack.url + "/api/submissions",
+        headers=headers,
+        timeout=30,
+        data={"benchmark": "toy", "method": "live-list"},
+        files={"archive": ("s.zip", zip_bytes(toy_files(main=TICKING_MAIN)))},
+    ).json()["id"]
     job = requests.post(stack.url + "/api/jobs", headers=headers, json={"submission": submission}, timeout=30).json()
     page.goto(stack.url + "/jobs/")
     page.evaluate("window.__sameDocument = true")

@@ -53,8 +53,7 @@ def test_enqueue_is_one_statement_and_the_limits_still_hold(alice, settings):
 
     with CaptureQueriesContext(connection) as captured:
         job_enqueue(owner=alice, submission_id=submission_id)
-    assert len(_statements(captured)) == len(own), "the phases come from the cache: " + "\n".join(
-        _statements(captured))
+    assert len(_statements(captured)) == len(own), "the phases come from the cache: " + "\n".join(_statements(captured))
     with pytest.raises(LimitExceeded) as refused:
         job_enqueue(owner=alice, submission_id=submission_id)
     assert refused.value.code == "too_many_active_jobs"
@@ -68,8 +67,13 @@ def test_a_phase_with_limits_is_decided_in_the_locked_transaction(alice):
     from jobs.services import job_enqueue
 
     now = timezone.now()
-    Phase.objects.create(benchmark="toy", name="Final", starts_at=now - timedelta(hours=1),
-                         ends_at=now + timedelta(days=1), max_per_day=1)
+    Phase.objects.create(
+        benchmark="toy",
+        name="Final",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=1),
+        max_per_day=1,
+    )
     submission_id = upload(client_for(alice)).json()["id"]
     with CaptureQueriesContext(connection) as captured:
         job, created = job_enqueue(owner=alice, submission_id=submission_id)

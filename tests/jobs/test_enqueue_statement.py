@@ -29,12 +29,16 @@ def _job(owner, submission_id, **fields) -> Job:
     return Job(submission_id=submission_id, owner=owner, **{**defaults, **fields})
 
 
-def _enqueue(owner, submission_id, *, open_benchmarks=("toy",), max_active=LIMITLESS, rate_limit=LIMITLESS,
-             job=None):
+def _enqueue(owner, submission_id, *, open_benchmarks=("toy",), max_active=LIMITLESS, rate_limit=LIMITLESS, job=None):
     job = job or _job(owner, submission_id)
-    outcome = enqueue_in_one_statement(job=job, owner=owner, open_benchmarks=open_benchmarks,
-                                       since=timezone.now() - timedelta(hours=1), max_active=max_active,
-                                       rate_limit=rate_limit)
+    outcome = enqueue_in_one_statement(
+        job=job,
+        owner=owner,
+        open_benchmarks=open_benchmarks,
+        since=timezone.now() - timedelta(hours=1),
+        max_active=max_active,
+        rate_limit=rate_limit,
+    )
     return job, outcome
 
 

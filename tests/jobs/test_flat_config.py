@@ -17,8 +17,11 @@ def test_keys_mlflow_would_refuse_are_dropped_and_the_rest_kept(tmp_path):
 def test_bombs_and_strangers_give_no_params(tmp_path):
     laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
-    for name, text in {"laughs.yaml": "\n".join(laughs), "big.yaml": "a: 1\n" * 20000,
-                       "deep.yaml": "a: " + "[" * 5000 + "]" * 5000}.items():
+    for name, text in {
+        "laughs.yaml": "\n".join(laughs),
+        "big.yaml": "a: 1\n" * 20000,
+        "deep.yaml": "a: " + "[" * 5000 + "]" * 5000,
+    }.items():
         (tmp_path / name).write_text(text)
         assert flat_config(tmp_path / name) == {}, name
     os.symlink("/etc/passwd", tmp_path / "link.yaml")

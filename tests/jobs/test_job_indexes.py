@@ -32,8 +32,11 @@ def test_the_rate_windows_count_reads_only_its_index(alice):
     """The count in the enqueue's statement (jobs/enqueue_sql.py), spelled by the ORM."""
     window = Job.objects.filter(counts_against_quota(), owner=alice, created_at__gte=timezone.now()).values("owner")
     plan = _plan(window.annotate(n=Count("*")).values("n"))
-    covering = "Index Only Scan using jobs_job_rate_window_idx" if connection.vendor == "postgresql" else (
-        "COVERING INDEX jobs_job_rate_window_idx")
+    covering = (
+        "Index Only Scan using jobs_job_rate_window_idx"
+        if connection.vendor == "postgresql"
+        else ("COVERING INDEX jobs_job_rate_window_idx")
+    )
     assert covering in plan, plan
 
 

@@ -28,8 +28,13 @@ def page(browser, job) -> str:
 def press(browser, job, action: str, **extra):
     """Submit the page's own final form, as a browser without JavaScript would (CSRF token included)."""
     response = browser.get(f"/jobs/{job.pk}/")
-    form = {"csrfmiddlewaretoken": response.context["csrf_token"], "job": str(job.pk),
-            "next": f"/jobs/{job.pk}/", "action": action, **extra}
+    form = {
+        "csrfmiddlewaretoken": response.context["csrf_token"],
+        "job": str(job.pk),
+        "next": f"/jobs/{job.pk}/",
+        "action": action,
+        **extra,
+    }
     return browser.post(f"/entries/{entry_of(job).pk}/final", form)
 
 

@@ -22,6 +22,7 @@ def make_job(submit, prepared_toy, settings):
             Job.objects.filter(pk=job.pk).update(**fields)
             job.refresh_from_db()
         return job
+
     return make
 
 
@@ -65,8 +66,16 @@ def test_others_cannot_cancel_or_see_a_running_job(client, alice, bob, as_alice,
 
 
 def test_completed_public_job_is_public_without_its_log(client, alice, as_alice, make_job):
-    job = make_job(alice, as_alice, method="shown", status=JobStatus.COMPLETED, finished_at=timezone.now(),
-                   metrics={"accuracy": 0.9, "errors": 2.0}, primary_ci_low=0.8, primary_ci_high=0.95)
+    job = make_job(
+        alice,
+        as_alice,
+        method="shown",
+        status=JobStatus.COMPLETED,
+        finished_at=timezone.now(),
+        metrics={"accuracy": 0.9, "errors": 2.0},
+        primary_ci_low=0.8,
+        primary_ci_high=0.95,
+    )
     entry = Entry.objects.create(benchmark="toy", owner=alice, method="shown")
     page = client.get(f"/jobs/{job.pk}/")
     assert page.status_code == 200
@@ -81,8 +90,13 @@ def test_completed_public_job_is_public_without_its_log(client, alice, as_alice,
     from phases.models import Phase
 
     now = timezone.now()
-    Phase.objects.create(benchmark="toy", name="blind", starts_at=now - timedelta(days=1),
-                         ends_at=now + timedelta(days=1), board_visible=False)
+    Phase.objects.create(
+        benchmark="toy",
+        name="blind",
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=1),
+        board_visible=False,
+    )
     assert client.get(f"/jobs/{job.pk}/").status_code == 404  # the phase hides its board until it ends
     client.force_login(alice)
     owner_view = client.get(f"/jobs/{job.pk}/")
@@ -102,8 +116,9 @@ def test_job_page_links_the_replay_of_the_policy_it_registered(client, alice, as
     job = make_job(alice, as_alice, status=JobStatus.COMPLETED, finished_at=timezone.now())
     client.force_login(alice)
     assert b"Replay this policy" not in client.get(f"/jobs/{job.pk}/").content
-    model = AgentModel.objects.create(name="m", version=1, source="job", source_ref=str(job.pk), file="m.onnx",
-                                      sha256="0" * 64, created_by=alice)  # the job's owner, as registration sets
+    model = AgentModel.objects.create(
+        name="m", version=1, source="job", source_ref=str(job.pk), file="m.onnx", sha256="0" * 64, created_by=alice
+    )  # the job's owner, as registration sets
     assert f'href="/agents/?model={model.pk}"'.encode() in client.get(f"/jobs/{job.pk}/").content
     viewer = client.get(f"/agents/?model={model.pk}").content.decode()
     assert f'<option value="{model.pk}" selected>' in viewer

@@ -22,10 +22,16 @@ logging.getLogger("huey.consumer").info("child line")
 
 def test_the_huey_logger_writes_json_at_info_after_mlflow_is_imported(tmp_path):
     # "true" in the environment: settings must win over an inherited switch.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "LB_DATA_DIR": str(tmp_path),
-           "MLFLOW_CONFIGURE_LOGGING": "true", "LB_LOG_LEVEL": "INFO"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "LB_DATA_DIR": str(tmp_path),
+        "MLFLOW_CONFIGURE_LOGGING": "true",
+        "LB_LOG_LEVEL": "INFO",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     by_message = {line["message"]: line for line in lines}

@@ -10,10 +10,10 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from config.asgi import application
 from jobs import logs
 from jobs.models import Job, JobStatus
 from jobs.services import job_enqueue
-from config.asgi import application
 from tests.conftest import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,8 +52,9 @@ def test_owner_sees_status_and_log_change_then_end(job, alice):
             log.write(b"hello from the run\n")
         frame = await ws.receive_json_from(timeout=5)
         assert frame == {"type": "log", "text": "hello from the run\n", "offset": 0, "next_offset": 19}
-        await database_sync_to_async(lambda: Job.objects.filter(pk=job.pk).update(
-            status=JobStatus.RUNNING, phase="executing"))()
+        await database_sync_to_async(
+            lambda: Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, phase="executing")
+        )()
         frame = await ws.receive_json_from(timeout=5)
         assert frame["type"] == "status" and (frame["status"], frame["phase"]) == ("running", "executing")
         with logs.open_for_append(job.pk) as log:

@@ -7,8 +7,13 @@ import pytest
 from jobs.models import Job, JobStatus
 from jobs.services import job_enqueue
 
-OFF_SITE = ["https://evil.example/phish", "//evil.example/", "/\\evil.example", "javascript:alert(1)",
-            "http://testserver.evil.example/"]
+OFF_SITE = [
+    "https://evil.example/phish",
+    "//evil.example/",
+    "/\\evil.example",
+    "javascript:alert(1)",
+    "http://testserver.evil.example/",
+]
 
 
 @pytest.fixture

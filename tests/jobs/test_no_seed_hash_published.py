@@ -20,8 +20,12 @@ from leaderboard.models import Entry
 
 def seed_hashes(seed: int, benchmark) -> list[str]:
     """What the old code published, and the fingerprints of today's prepared data."""
-    old_anomaly_facts = {"version": benchmark.version, "seed": seed, "split": benchmark.private_fraction,
-                         **benchmark._source}
+    old_anomaly_facts = {
+        "version": benchmark.version,
+        "seed": seed,
+        "split": benchmark.private_fraction,
+        **benchmark._source,
+    }
     return [
         hashlib.sha256(str(seed).encode()).hexdigest()[:12],  # the old hidden_data_fingerprint
         hashlib.sha256(json.dumps(old_anomaly_facts, sort_keys=True, default=str).encode()).hexdigest()[:16],
@@ -36,8 +40,11 @@ def anomaly(settings, tmp_path):
     from benchmarks.anomaly import benchmarks as anomaly_benchmarks
 
     settings.LB_BENCHMARK_DATA_DIR = tmp_path / "benchmarks"
-    options = {**settings.LB_BENCHMARK_OPTIONS["benchmarks.anomaly"], "synthetic_size": "tiny",
-               "synthetic_categories": ["brick"]}
+    options = {
+        **settings.LB_BENCHMARK_OPTIONS["benchmarks.anomaly"],
+        "synthetic_size": "tiny",
+        "synthetic_categories": ["brick"],
+    }
     (benchmark,) = anomaly_benchmarks(**options)
     registry.register(benchmark)
     yield benchmark
@@ -45,7 +52,8 @@ def anomaly(settings, tmp_path):
 
 
 def test_no_public_response_or_public_file_carries_a_hash_of_the_seed(
-        client, anonymous, alice, as_alice, submit, tracking, anomaly, settings):
+    client, anonymous, alice, as_alice, submit, tracking, anomaly, settings
+):
     settings.LB_HIDDEN_SEED = 0
     seed = hidden_seed()
     toy = registry.get("toy")
@@ -87,8 +95,9 @@ def test_no_public_response_or_public_file_carries_a_hash_of_the_seed(
     assert json.loads(bodies["board JSON"])["rows"][0]["dataset_version"] == recorded
 
 
-def test_records_from_before_data_set_ids_show_no_hash_of_the_seed(client, anonymous, alice, as_alice, submit,
-                                                                    tracking, settings):
+def test_records_from_before_data_set_ids_show_no_hash_of_the_seed(
+    client, anonymous, alice, as_alice, submit, tracking, settings
+):
     """Earlier versions stored ``hidden_data_fingerprint`` and the data's fingerprint with every job: the pages
     and the board show neither (the data-set version reads ``legacy``)."""
     settings.LB_HIDDEN_SEED = 0
@@ -99,8 +108,11 @@ def test_records_from_before_data_set_ids_show_no_hash_of_the_seed(client, anony
     seed_hash = hashlib.sha256(str(hidden_seed()).encode()).hexdigest()[:12]
     old_fingerprint = "3f1c0ffee0ddba11"
     job = Job.objects.get(pk=job.pk)
-    legacy = {**job.reproducibility, "dataset_version": old_fingerprint,
-              "seeds": {"bootstrap": 1, "hidden_data_fingerprint": seed_hash}}
+    legacy = {
+        **job.reproducibility,
+        "dataset_version": old_fingerprint,
+        "seeds": {"bootstrap": 1, "hidden_data_fingerprint": seed_hash},
+    }
     Job.objects.filter(pk=job.pk).update(reproducibility=legacy)
     entry = Entry.objects.get(benchmark="toy", owner=alice)
 

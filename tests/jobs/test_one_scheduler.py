@@ -38,12 +38,27 @@ def _wait_for(path, text: str, process: subprocess.Popen, timeout: float = 90) -
 @pytest.fixture
 def env(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT), "LB_DATA_DIR": str(tmp_path),
-                "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "LB_BENCHMARKS": "tests.support.toy:benchmarks",
-                "LB_QUEUE_NAME": f"lb-sched-{uuid.uuid4().hex[:8]}", "LB_SWEEP_INTERVAL_S": str(INTERVAL_S),
-                "LB_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
-    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=300)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(ROOT),
+            "LB_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "LB_BENCHMARKS": "tests.support.toy:benchmarks",
+            "LB_QUEUE_NAME": f"lb-sched-{uuid.uuid4().hex[:8]}",
+            "LB_SWEEP_INTERVAL_S": str(INTERVAL_S),
+            "LB_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     return env
 
@@ -52,15 +67,34 @@ def test_two_workers_and_one_scheduler_run_one_sweep_per_interval(env, tmp_path)
     processes = []
 
     def start(name: str, *args: str) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                                   stdout=open(tmp_path / f"{name}.log", "ab"), stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=open(tmp_path / f"{name}.log", "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         processes.append(process)
         return process
 
     try:
-        workers = {name: start(name, "run_huey", "-n", "--workers", "1", "--worker-type", "thread",
-                               "--delay", "0.1", "--max-delay", "0.2") for name in ("worker-1", "worker-2")}
+        workers = {
+            name: start(
+                name,
+                "run_huey",
+                "-n",
+                "--workers",
+                "1",
+                "--worker-type",
+                "thread",
+                "--delay",
+                "0.1",
+                "--max-delay",
+                "0.2",
+            )
+            for name in ("worker-1", "worker-2")
+        }
         for name, process in workers.items():
             _wait_for(tmp_path / f"{name}.log", "Periodic tasks are disabled", process)
         scheduler = start("scheduler", "run_scheduler")
@@ -75,9 +109,14 @@ def test_two_workers_and_one_scheduler_run_one_sweep_per_interval(env, tmp_path)
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
-    executed = {name: [line for line in _lines(tmp_path / f"{name}.log") if line["name"].startswith("huey")
-                       and line["message"].startswith("Executing jobs.tasks.sweep_jobs")]
-                for name in workers}
+    executed = {
+        name: [
+            line
+            for line in _lines(tmp_path / f"{name}.log")
+            if line["name"].startswith("huey") and line["message"].startswith("Executing jobs.tasks.sweep_jobs")
+        ]
+        for name in workers
+    }
     total = sum(len(lines) for lines in executed.values())
     # One per interval over the window: pushed at 0, 2, 4 and 6 s (a tick at the edge may fall either side).
     assert WINDOW_S // INTERVAL_S <= total <= WINDOW_S // INTERVAL_S + 2, executed

@@ -82,9 +82,10 @@ def test_malformed_output_fails_naming_the_file(make_job, tracking):
 
 
 def test_timeout_fails_with_reason(make_job, tracking, settings):
-    settings.LB_RESOURCE_CLASSES = {**settings.LB_RESOURCE_CLASSES,
-                                    "tiny": {"timeout_s": 2, "memory_mb": 2048, "cpus": 1, "max_procs": 64,
-                                             "max_output_mb": 10, "gpus": 0}}
+    settings.LB_RESOURCE_CLASSES = {
+        **settings.LB_RESOURCE_CLASSES,
+        "tiny": {"timeout_s": 2, "memory_mb": 2048, "cpus": 1, "max_procs": 64, "max_output_mb": 10, "gpus": 0},
+    }
     job = make_job(toy_files(main="import time\nwhile True: time.sleep(0.1)\n"), resource_class="tiny")
     execute(str(job.pk))
     job.refresh_from_db()

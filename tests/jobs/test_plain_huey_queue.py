@@ -38,15 +38,17 @@ def test_a_plain_huey_gets_the_shared_adapter(plain_huey):
     assert [task.kwargs["pool"] for task in plain_huey.pending()] == ["big", "default"]
 
 
-def test_the_sweeper_re_enqueues_a_lost_job_on_a_plain_huey(alice, as_alice, submit, prepared_toy, settings,
-                                                            plain_huey, django_capture_on_commit_callbacks):
+def test_the_sweeper_re_enqueues_a_lost_job_on_a_plain_huey(
+    alice, as_alice, submit, prepared_toy, settings, plain_huey, django_capture_on_commit_callbacks
+):
     submission_id = submit(as_alice, toy_files()).json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         job, _ = job_enqueue(owner=alice, submission_id=submission_id)
     assert job_queue.get().pool_depth("default") == 1
     plain_huey.flush()  # the broker lost its messages
     Job.objects.filter(pk=job.pk).update(
-        queued_at=timezone.now() - timedelta(seconds=settings.LB_REQUEUE_PENDING_AFTER_S + 1))
+        queued_at=timezone.now() - timedelta(seconds=settings.LB_REQUEUE_PENDING_AFTER_S + 1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_sweep()["reenqueued"] == 1
     [task] = plain_huey.pending()

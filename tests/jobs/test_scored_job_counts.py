@@ -40,10 +40,23 @@ def test_it_counts_against_the_rate_in_every_spelling(scored_then_failed, alice)
     job, submission_id = scored_then_failed
     assert job_rate_usage(owner=alice).used == 1  # the ORM's Q
     assert enqueue_check_locked(owner=alice, submission_id=submission_id).rate.used == 1  # _COUNTED
-    probe = Job(id=uuid.uuid4(), submission_id=submission_id, owner=alice, benchmark="", resource_class="small",
-                max_attempts=3, queued_at=timezone.now())
-    outcome = enqueue_in_one_statement(job=probe, owner=alice, open_benchmarks=[], max_active=10**6,
-                                       rate_limit=10**6, since=timezone.now() - timedelta(hours=1))
+    probe = Job(
+        id=uuid.uuid4(),
+        submission_id=submission_id,
+        owner=alice,
+        benchmark="",
+        resource_class="small",
+        max_attempts=3,
+        queued_at=timezone.now(),
+    )
+    outcome = enqueue_in_one_statement(
+        job=probe,
+        owner=alice,
+        open_benchmarks=[],
+        max_active=10**6,
+        rate_limit=10**6,
+        since=timezone.now() - timedelta(hours=1),
+    )
     assert outcome.used in (1, None)  # lb_job_enqueue on PostgreSQL; SQLite reads it with _COUNTED
 
 

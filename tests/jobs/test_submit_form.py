@@ -23,8 +23,9 @@ def browser(client, alice, prepared_toy):
 
 
 def _archive(files=None):
-    return SimpleUploadedFile("method.zip", zip_bytes(files if files is not None else toy_files()),
-                              content_type="application/zip")
+    return SimpleUploadedFile(
+        "method.zip", zip_bytes(files if files is not None else toy_files()), content_type="application/zip"
+    )
 
 
 def _error_beside(content: bytes, field: str) -> str:
@@ -33,9 +34,16 @@ def _error_beside(content: bytes, field: str) -> str:
 
 
 def test_plain_post_redirects_to_the_new_job(browser, alice):
-    response = browser.post("/benchmarks/toy/submit", {"method": "from-the-form", "entrypoint": "main.py",
-                                                       "config_file": "config.yaml", "resource_class": "small",
-                                                       "archive": _archive()})
+    response = browser.post(
+        "/benchmarks/toy/submit",
+        {
+            "method": "from-the-form",
+            "entrypoint": "main.py",
+            "config_file": "config.yaml",
+            "resource_class": "small",
+            "archive": _archive(),
+        },
+    )
     assert response.status_code == 302
     job = Job.objects.get(owner=alice)
     assert response["Location"] == f"/jobs/{job.pk}/"
@@ -44,14 +52,17 @@ def test_plain_post_redirects_to_the_new_job(browser, alice):
     assert page.status_code == 200 and b"from-the-form" in page.content and b'id="job-log"' in page.content
 
 
-@pytest.mark.parametrize("fields, field, text", [
-    ({"method": "", "archive": "zip"}, "method", "required"),
-    ({"method": "m"}, "archive", "No code uploaded"),
-    ({"method": "m", "archive": "zip", "entrypoint": "run.py"}, "entrypoint", "not in the upload"),
-    ({"method": "m", "archive": "zip", "entrypoint": "run.sh"}, "entrypoint", ".py"),
-    ({"method": "m", "archive": "zip", "config_file": "other.yaml"}, "config_file", "not in the upload"),
-    ({"method": "m", "archive": "zip", "resource_class": "huge"}, "resource_class", "huge"),
-])
+@pytest.mark.parametrize(
+    "fields, field, text",
+    [
+        ({"method": "", "archive": "zip"}, "method", "required"),
+        ({"method": "m"}, "archive", "No code uploaded"),
+        ({"method": "m", "archive": "zip", "entrypoint": "run.py"}, "entrypoint", "not in the upload"),
+        ({"method": "m", "archive": "zip", "entrypoint": "run.sh"}, "entrypoint", ".py"),
+        ({"method": "m", "archive": "zip", "config_file": "other.yaml"}, "config_file", "not in the upload"),
+        ({"method": "m", "archive": "zip", "resource_class": "huge"}, "resource_class", "huge"),
+    ],
+)
 def test_each_error_is_shown_beside_its_field(browser, fields, field, text):
     data = {"entrypoint": "main.py", "config_file": "config.yaml", "resource_class": "small", **fields}
     if data.get("archive") == "zip":
@@ -65,16 +76,27 @@ def test_each_error_is_shown_beside_its_field(browser, fields, field, text):
 def test_a_folder_upload_keeps_its_paths(browser, alice):
     main = TOY_MAIN.replace("import argparse", "import helpers.util, argparse")
     parts = []
-    for name, value in (("method", "folder"), ("entrypoint", "main.py"), ("config_file", "config.yaml"),
-                        ("resource_class", "small")):
+    for name, value in (
+        ("method", "folder"),
+        ("entrypoint", "main.py"),
+        ("config_file", "config.yaml"),
+        ("resource_class", "small"),
+    ):
         parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-    for path, content in (("main.py", main), ("config.yaml", "flip: 0\n"), ("helpers/util.py", "X = 1\n"),
-                          ("helpers/__init__.py", "")):
-        parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="files"; filename="{path}"\r\n'
-                     f"Content-Type: text/plain\r\n\r\n{content}\r\n".encode())
+    for path, content in (
+        ("main.py", main),
+        ("config.yaml", "flip: 0\n"),
+        ("helpers/util.py", "X = 1\n"),
+        ("helpers/__init__.py", ""),
+    ):
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="files"; filename="{path}"\r\n'
+            f"Content-Type: text/plain\r\n\r\n{content}\r\n".encode()
+        )
     body = b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
-    response = browser.generic("POST", "/benchmarks/toy/submit", body,
-                               content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    response = browser.generic(
+        "POST", "/benchmarks/toy/submit", body, content_type=f"multipart/form-data; boundary={BOUNDARY}"
+    )
     assert response.status_code == 302, response.content[-2000:]
     paths = {entry["path"] for entry in Submission.objects.get(owner=alice).files}
     assert paths == {"main.py", "config.yaml", "helpers/util.py", "helpers/__init__.py"}
@@ -87,9 +109,17 @@ def test_the_form_checks_csrf(alice, prepared_toy):
     assert response.status_code == 403 and not Submission.objects.exists()
     page = browser.get("/benchmarks/toy/submit")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1).decode()
-    ok = browser.post("/benchmarks/toy/submit", {"csrfmiddlewaretoken": token, "method": "m", "entrypoint": "main.py",
-                                                  "config_file": "config.yaml", "resource_class": "small",
-                                                  "archive": _archive()})
+    ok = browser.post(
+        "/benchmarks/toy/submit",
+        {
+            "csrfmiddlewaretoken": token,
+            "method": "m",
+            "entrypoint": "main.py",
+            "config_file": "config.yaml",
+            "resource_class": "small",
+            "archive": _archive(),
+        },
+    )
     assert ok.status_code == 302
 
 

@@ -28,8 +28,13 @@ def job(alice, as_alice, submit, prepared_toy):
 def _orphan(job: Job, *, phase: str, attempts: int = 1, beat_ago: float = 3600) -> None:
     """Leave the job as a vanished worker would: running, stale heartbeat."""
     Job.objects.filter(pk=job.pk).update(
-        status="running", phase=phase, worker="gone:1", attempts=attempts,
-        started_at=timezone.now() - timedelta(seconds=beat_ago), heartbeat_at=timezone.now() - timedelta(seconds=beat_ago))
+        status="running",
+        phase=phase,
+        worker="gone:1",
+        attempts=attempts,
+        started_at=timezone.now() - timedelta(seconds=beat_ago),
+        heartbeat_at=timezone.now() - timedelta(seconds=beat_ago),
+    )
 
 
 @pytest.mark.parametrize("phase", ["preparing", "installing", "executing", "scoring", "recording"])
@@ -66,9 +71,14 @@ def test_a_fresh_heartbeat_is_left_alone(job):
 
 def test_running_past_the_resource_class_deadline(job, settings):
     settings.LB_RUN_GRACE_S = 10
-    Job.objects.filter(pk=job.pk).update(status="running", phase="executing", worker="w", attempts=3,
-                                         started_at=timezone.now() - timedelta(seconds=900 + 11),
-                                         heartbeat_at=timezone.now())
+    Job.objects.filter(pk=job.pk).update(
+        status="running",
+        phase="executing",
+        worker="w",
+        attempts=3,
+        started_at=timezone.now() - timedelta(seconds=900 + 11),
+        heartbeat_at=timezone.now(),
+    )
     jobs_sweep()
     job.refresh_from_db()
     assert job.status == "failed" and "running past its deadline (900 s + 10 s grace)" in job.error
@@ -76,7 +86,9 @@ def test_running_past_the_resource_class_deadline(job, settings):
 
 def test_pending_past_its_queue_deadline_fails(job, settings, live_worker):
     live_worker(pools=["default"])  # a served pool: a job still waiting there lost its way
-    Job.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(seconds=settings.LB_PENDING_DEADLINE_S + 1))
+    Job.objects.filter(pk=job.pk).update(
+        queued_at=timezone.now() - timedelta(seconds=settings.LB_PENDING_DEADLINE_S + 1)
+    )
     jobs_sweep()
     job.refresh_from_db()
     assert job.status == "failed" and job.failure_kind == "platform" and "waited in the queue" in job.error
@@ -86,7 +98,9 @@ def test_a_pending_job_whose_message_was_lost_is_enqueued_again(job, settings, d
     from huey.contrib.djhuey import HUEY
 
     HUEY.flush()  # the broker lost its messages
-    Job.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(seconds=settings.LB_REQUEUE_PENDING_AFTER_S + 1))
+    Job.objects.filter(pk=job.pk).update(
+        queued_at=timezone.now() - timedelta(seconds=settings.LB_REQUEUE_PENDING_AFTER_S + 1)
+    )
     with django_capture_on_commit_callbacks() as enqueued:
         assert jobs_sweep()["reenqueued"] == 1
     assert len(enqueued) == 1

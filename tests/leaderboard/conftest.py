@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from jobs.models import Job
-from phases.models import Phase
 from leaderboard.services import entry_ensure
+from phases.models import Phase
 from submissions.models import Submission
 
 
@@ -32,12 +32,18 @@ def scored(db):
     """A completed job of ``user``'s ``method`` with the given public and private accuracy (no MLflow run)."""
 
     def make(user, method, public, private, *, status="completed", **extra) -> Job:
-        submission = Submission.objects.create(owner=user, benchmark="toy", method=method, sha256="0" * 64,
-                                               size_bytes=1, archive="x.tar.gz")
+        submission = Submission.objects.create(
+            owner=user, benchmark="toy", method=method, sha256="0" * 64, size_bytes=1, archive="x.tar.gz"
+        )
         job = Job.objects.create(
-            submission=submission, owner=user, benchmark="toy", resource_class="small", status=status,
+            submission=submission,
+            owner=user,
+            benchmark="toy",
+            resource_class="small",
+            status=status,
             finished_at=timezone.now() if status == "completed" else None,
-            metrics={"accuracy": public, "errors": 1.0}, private_metrics={"accuracy": private, "errors": 2.0},
+            metrics={"accuracy": public, "errors": 1.0},
+            private_metrics={"accuracy": private, "errors": 2.0},
             **extra,
         )
         if status == "completed":

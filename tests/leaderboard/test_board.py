@@ -17,14 +17,21 @@ from submissions.models import Submission
 @pytest.fixture
 def complete(db):
     def make(user, method, accuracy, private_accuracy=None, **extra) -> Job:
-        submission = Submission.objects.create(owner=user, benchmark="toy", method=method, sha256="0" * 64,
-                                               size_bytes=1, archive="x.tar.gz")
+        submission = Submission.objects.create(
+            owner=user, benchmark="toy", method=method, sha256="0" * 64, size_bytes=1, archive="x.tar.gz"
+        )
         job = Job.objects.create(
-            submission=submission, owner=user, benchmark="toy", resource_class="small", status="completed",
-            finished_at=timezone.now(), metrics={"accuracy": accuracy, "errors": 1.0},
-            private_metrics={"accuracy": private_accuracy if private_accuracy is not None else accuracy,
-                             "errors": 2.0},
-            run_id=f"run-{method}-{user.username}", experiment_id="1", **extra,
+            submission=submission,
+            owner=user,
+            benchmark="toy",
+            resource_class="small",
+            status="completed",
+            finished_at=timezone.now(),
+            metrics={"accuracy": accuracy, "errors": 1.0},
+            private_metrics={"accuracy": private_accuracy if private_accuracy is not None else accuracy, "errors": 2.0},
+            run_id=f"run-{method}-{user.username}",
+            experiment_id="1",
+            **extra,
         )
         entry_ensure(benchmark="toy", owner_id=user.pk, method=method)
         return job
@@ -45,7 +52,10 @@ def test_best_job_per_user_and_method_with_shared_ranks(anonymous, alice, bob, c
     assert data["primary_metric"] == "accuracy"
     rows = data["rows"]
     assert [(r["rank"], r["user"], r["method"]) for r in rows] == [
-        (1, "alice", "m1"), (1, "bob", "m2"), (3, "bob", "nan")]
+        (1, "alice", "m1"),
+        (1, "bob", "m2"),
+        (3, "bob", "nan"),
+    ]
     assert rows[0]["job"] == str(best.pk)
     assert rows[2]["metrics"]["accuracy"] is None
 
@@ -117,8 +127,11 @@ def test_private_part_is_invisible_until_close(anonymous, as_alice, alice, bob, 
         job = complete(user, method, public, private)
         Job.objects.filter(pk=job.pk).update(run_id=run.info.run_id, experiment_id=experiment)
     secrets = ("0.123456", "0.987654")
-    exposed = [board(anonymous).content.decode(), board(anonymous, format="csv").content.decode(),
-               client.get("/leaderboard/toy/").content.decode()]
+    exposed = [
+        board(anonymous).content.decode(),
+        board(anonymous, format="csv").content.decode(),
+        client.get("/leaderboard/toy/").content.decode(),
+    ]
     exposed += [as_alice.get(f"/api/jobs/{j.pk}/results").content.decode() for j in Job.objects.filter(owner=alice)]
     exposed += [client.get(f"/entries/{e.pk}/").content.decode() for e in Entry.objects.all()]
     for text in exposed:
@@ -130,11 +143,14 @@ def test_private_part_is_invisible_until_close(anonymous, as_alice, alice, bob, 
     data = board(anonymous).json()
     assert data["ranked_on"] == "private"
     assert [(r["method"], r["rank"], r["public_rank"], r["rank_change"]) for r in data["rows"]] == [
-        ("b", 1, 2, 1), ("a", 2, 1, -1)]
+        ("b", 1, 2, 1),
+        ("a", 2, 1, -1),
+    ]
     assert data["rows"][0]["metrics"]["accuracy"] == pytest.approx(0.987654)
     for job in Job.objects.all():
         assert mlflow.get_run(job.run_id).data.metrics["private_accuracy"] == pytest.approx(
-            job.private_metrics["accuracy"])
+            job.private_metrics["accuracy"]
+        )
 
 
 def test_board_page_renders_every_metric_and_dash_for_nan(client, alice, bob, complete):

@@ -31,7 +31,15 @@ def test_formula_method_name_comes_out_neutralised(anonymous, alice, scored):
 
 def test_cells_neutralise_text_but_keep_numbers():
     assert [cell(v) for v in ("-2+3", "\tx", "\rx", "plain", -0.5, 3, None, True)] == [
-        "'-2+3", "'\tx", "'\rx", "plain", "-0.5", "3", "", "true"]
+        "'-2+3",
+        "'\tx",
+        "'\rx",
+        "plain",
+        "-0.5",
+        "3",
+        "",
+        "true",
+    ]
 
 
 def test_csv_errors_are_json(anonymous, db):

@@ -39,13 +39,15 @@ def board_json(anonymous) -> dict:
 
 
 def test_rotation_marks_old_entries_stale_and_a_rerun_refreshes_them(
-        toy, alice, bob, as_alice, as_bob, submit, anonymous, client, tracking):
+    toy, alice, bob, as_alice, as_bob, submit, anonymous, client, tracking
+):
     old = run_job(alice, as_alice, submit, "parity")
     first_id = datasets.dataset_id(toy)
     board = board_json(anonymous)
     assert board["dataset_version"] == first_id
     assert [(r["job"], r["dataset_version"], r["stale_dataset"]) for r in board["rows"]] == [
-        (str(old.pk), first_id, False)]
+        (str(old.pk), first_id, False)
+    ]
 
     call_command("rotate_hidden_data", "toy")
     second_id = datasets.dataset_id(toy)
@@ -55,10 +57,13 @@ def test_rotation_marks_old_entries_stale_and_a_rerun_refreshes_them(
     assert board["dataset_version"] == second_id
     rows = {r["user"]: (r["dataset_version"], r["stale_dataset"]) for r in board["rows"]}
     assert rows == {"alice": (first_id, True), "bob": (second_id, False)}
-    table = list(csv.DictReader(io.StringIO(anonymous.get("/api/leaderboard?benchmark=toy&format=csv")
-                                            .content.decode())))
+    table = list(
+        csv.DictReader(io.StringIO(anonymous.get("/api/leaderboard?benchmark=toy&format=csv").content.decode()))
+    )
     assert {(r["user"], r["dataset_version"], r["stale_dataset"]) for r in table} == {
-        ("alice", first_id, "true"), ("bob", second_id, "false")}
+        ("alice", first_id, "true"),
+        ("bob", second_id, "false"),
+    }
     page = client.get("/leaderboard/toy/").content.decode()
     assert page.count("older data set") == 1 and first_id in page and second_id in page
 

@@ -62,8 +62,9 @@ def test_public_phase_has_no_final_choice(make_phase, alice, as_alice, scored):
     assert response.status_code == 409 and response.json()["error"] == "no_final_choice"
 
 
-def test_fifty_submissions_two_final_ranked_privately_on_those_two_only(make_phase, alice, bob, as_alice,
-                                                                        anonymous, scored):
+def test_fifty_submissions_two_final_ranked_privately_on_those_two_only(
+    make_phase, alice, bob, as_alice, anonymous, scored
+):
     phase = make_phase(final_max=2)
     jobs = [scored(alice, f"v{i:02d}", 0.5 + i / 200, 0.40 + (i % 7) / 100) for i in range(50)]
     lucky = scored(alice, "v07", 0.51, 0.99)  # the unmarked variant with the best private score
@@ -78,9 +79,13 @@ def test_fifty_submissions_two_final_ranked_privately_on_those_two_only(make_pha
     assert {row["job"] for row in alices} == {str(jobs[3].pk), str(jobs[40].pk)}
     assert str(lucky.pk) not in {row["job"] for row in data["rows"]}
     assert sorted(row["metrics"]["accuracy"] for row in alices) == pytest.approx(
-        sorted([jobs[3].private_metrics["accuracy"], jobs[40].private_metrics["accuracy"]]))
+        sorted([jobs[3].private_metrics["accuracy"], jobs[40].private_metrics["accuracy"]])
+    )
     assert [(row["user"], row["method"]) for row in data["rows"]] == [
-        ("alice", "v40"), ("bob", "solid"), ("alice", "v03")]  # 0.45, 0.44, 0.43
+        ("alice", "v40"),
+        ("bob", "solid"),
+        ("alice", "v03"),
+    ]  # 0.45, 0.44, 0.43
 
 
 def test_user_with_no_mark_is_ranked_on_best_public_entry(make_phase, bob, anonymous, scored, as_bob):
@@ -91,7 +96,8 @@ def test_user_with_no_mark_is_ranked_on_best_public_entry(make_phase, bob, anony
     reveal_after(phase)
     rows = private_board(anonymous)["rows"]
     assert [(row["method"], row["job"], row["metrics"]["accuracy"]) for row in rows] == [
-        ("flashy", str(best_public.pk), 0.5)]
+        ("flashy", str(best_public.pk), 0.5)
+    ]
     mark = FinalMark.objects.get(owner=bob)
     assert mark.by_default and mark.job_id == best_public.pk
     assert as_bob.get("/api/me").json()["finals"][0]["marks"][0]["by_default"] is True
@@ -120,7 +126,9 @@ def test_no_phase_benchmark_keeps_marks_through_the_close(alice, bob, staff, as_
     assert outcome.revealed and outcome.phase.name == "Open" and outcome.phase.ends_at <= timezone.now()
     rows = private_board(anonymous)["rows"]
     assert [(r["user"], r["method"], r["rank"], r["public_rank"], r["movement"]) for r in rows] == [
-        ("bob", "b", 1, 1, "="), ("alice", "keep", 2, 2, "=")]
+        ("bob", "b", 1, 1, "="),
+        ("alice", "keep", 2, 2, "="),
+    ]
 
 
 def test_entry_page_marks_and_shows_private_only_for_revealed_finals(make_phase, alice, client, scored):

@@ -56,8 +56,14 @@ def test_liveness_touches_no_dependency(anonymous, settings):
 def test_benchmarks_list_is_public(anonymous, db):
     rows = anonymous.get("/api/benchmarks").json()["results"]
     toy = next(row for row in rows if row["slug"] == "toy")
-    assert toy == {"slug": "toy", "title": "Toy parity", "description": "Say whether each number is even.",
-                   "primary_metric": "accuracy", "higher_is_better": True, "metrics": ["accuracy", "errors"]}
+    assert toy == {
+        "slug": "toy",
+        "title": "Toy parity",
+        "description": "Say whether each number is even.",
+        "primary_metric": "accuracy",
+        "higher_is_better": True,
+        "metrics": ["accuracy", "errors"],
+    }
 
 
 def test_swagger_ui_and_schema_are_served(anonymous, db):

@@ -14,12 +14,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check_deploy(tmp_path, **extra) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SECURE", "LB_HTTPS", "DATABASE_URL",
-                                                             "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(LB_DATA_DIR=str(tmp_path / "data"), DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-               DJANGO_ALLOWED_HOSTS="board.example.org", LB_BENCHMARKS="tests.support.toy:benchmarks", **extra)
-    return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_SECURE", "LB_HTTPS", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        LB_DATA_DIR=str(tmp_path / "data"),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="board.example.org",
+        LB_BENCHMARKS="tests.support.toy:benchmarks",
+        **extra,
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("switch", ["DJANGO_SECURE", "LB_HTTPS"])

@@ -25,8 +25,13 @@ def me_quota(client, name: str) -> dict:
 
 def test_me_reports_what_the_limiter_counts_up_to_the_limit(as_alice, as_bob, settings):
     settings.LB_RATE_SUBMISSIONS_HOUR = "3/h"
-    assert me_quota(as_alice, "submissions_per_hour") == {"name": "submissions_per_hour", "limit": 3, "used": 0,
-                                                          "window_s": 3600, "frees_at": None}
+    assert me_quota(as_alice, "submissions_per_hour") == {
+        "name": "submissions_per_hour",
+        "limit": 3,
+        "used": 0,
+        "window_s": 3600,
+        "frees_at": None,
+    }
     assert upload(as_alice, benchmark="no-such-benchmark").status_code == 400  # refused, but the limiter counted it
     assert upload(as_alice).status_code == 201
     assert Submission.objects.filter(owner__username="alice").count() == 1

@@ -32,10 +32,13 @@ def test_a_phase_limit_sends_the_job_to_the_counted_path(make_phase, fields):
     assert _open_now() == set()
 
 
-@pytest.mark.parametrize("window", [
-    {"starts_in": timedelta(hours=1), "ends_in": timedelta(days=1)},    # not started
-    {"starts_in": timedelta(days=-2), "ends_in": timedelta(days=-1)},   # ended
-])
+@pytest.mark.parametrize(
+    "window",
+    [
+        {"starts_in": timedelta(hours=1), "ends_in": timedelta(days=1)},  # not started
+        {"starts_in": timedelta(days=-2), "ends_in": timedelta(days=-1)},  # ended
+    ],
+)
 def test_a_phase_that_is_not_running_is_not_open(make_phase, window):
     make_phase(**window)
     assert _open_now() == set()

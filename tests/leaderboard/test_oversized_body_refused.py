@@ -38,12 +38,16 @@ def _files(*folders) -> dict[str, int]:
 
 def _offer(port: int, token: str, *, chunked: bool) -> tuple[int, bytes]:
     """Stream up to 3 GiB at /api/submissions; return (bytes sent, what the server answered)."""
-    preamble = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"benchmark\"\r\n\r\ntoy\r\n"
-                f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"archive\"; filename=\"big.zip\"\r\n"
-                "Content-Type: application/zip\r\n\r\n").encode()
+    preamble = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="benchmark"\r\n\r\ntoy\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="archive"; filename="big.zip"\r\n'
+        "Content-Type: application/zip\r\n\r\n"
+    ).encode()
     framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {OFFERED}"
-    head = (f"POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n{framing}\r\n\r\n").encode()
+    head = (
+        f"POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n{framing}\r\n\r\n"
+    ).encode()
     block = os.urandom(BLOCK)
     sock = socket.create_connection(("127.0.0.1", port), timeout=20)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BLOCK)  # what is "sent" is what left the client
@@ -68,7 +72,7 @@ def _offer(port: int, token: str, *, chunked: bool) -> tuple[int, bytes]:
                 answer += more
                 if b"\r\n\r\n" in answer and answer.rstrip().endswith(b"}"):
                     break
-        except (ConnectionResetError, socket.timeout):
+        except (TimeoutError, ConnectionResetError):
             pass
     except (BrokenPipeError, ConnectionResetError):
         pass  # hung up on us
@@ -79,8 +83,9 @@ def _offer(port: int, token: str, *, chunked: bool) -> tuple[int, bytes]:
 
 @pytest.fixture(scope="module", params=["nginx", "none"])
 def tier(request, tmp_path_factory):
-    tier = start_web_tier(tmp_path_factory.mktemp(f"tier-{request.param}"), LB_WEB_PROXY=request.param,
-                          LB_UPLOAD_MAX_BYTES=str(LIMIT))
+    tier = start_web_tier(
+        tmp_path_factory.mktemp(f"tier-{request.param}"), LB_WEB_PROXY=request.param, LB_UPLOAD_MAX_BYTES=str(LIMIT)
+    )
     yield tier
     tier.stop()
 
@@ -110,17 +115,26 @@ def test_a_chunked_upload_under_the_limit_is_accepted(tier):
     from tests.conftest import toy_files, zip_bytes
 
     archive = zip_bytes(toy_files())
-    body = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"benchmark\"\r\n\r\ntoy\r\n"
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"method\"\r\n\r\nchunked\r\n"
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"archive\"; filename=\"s.zip\"\r\n"
-            "Content-Type: application/zip\r\n\r\n").encode() + archive + f"\r\n--{BOUNDARY}--\r\n".encode()
+    body = (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="benchmark"\r\n\r\ntoy\r\n'
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="method"\r\n\r\nchunked\r\n'
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="archive"; filename="s.zip"\r\n'
+            "Content-Type: application/zip\r\n\r\n"
+        ).encode()
+        + archive
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
 
     def chunks():  # a generator body: requests sends it with Transfer-Encoding: chunked
         for start in range(0, len(body), 1000):
-            yield body[start:start + 1000]
+            yield body[start : start + 1000]
 
-    response = requests.post(f"{tier.url}/api/submissions", data=chunks(), timeout=30,
-                             headers={"Authorization": f"Bearer {tier.token}",
-                                      "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
+    response = requests.post(
+        f"{tier.url}/api/submissions",
+        data=chunks(),
+        timeout=30,
+        headers={"Authorization": f"Bearer {tier.token}", "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
     assert response.status_code == 201, response.text
     assert response.json()["sha256"]

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone as tz
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
-from jobs.services import job_enqueue
 from core.errors import Conflict
+from jobs.services import job_enqueue
 from submissions.models import Submission
 from tests.conftest import toy_files
 
-START = datetime(2026, 6, 1, 12, 0, tzinfo=tz.utc)
-END = datetime(2026, 6, 8, 12, 0, tzinfo=tz.utc)
+START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+END = datetime(2026, 6, 8, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -22,8 +22,9 @@ def june_phase(make_phase):
 
 
 def _raw_submission(user) -> Submission:
-    return Submission.objects.create(owner=user, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1,
-                                     archive="x.tar.gz")
+    return Submission.objects.create(
+        owner=user, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1, archive="x.tar.gz"
+    )
 
 
 def test_upcoming_refuses_uploads_and_jobs_with_the_start_time(june_phase, alice, as_alice, submit):

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone as tz
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
+from core.errors import Conflict, LimitExceeded
 from jobs.models import Job
 from jobs.services import job_enqueue
-from core.errors import Conflict, LimitExceeded
 from submissions.models import Submission
 
-MARCH = datetime(2026, 3, 1, tzinfo=tz.utc)
+MARCH = datetime(2026, 3, 1, tzinfo=UTC)
 # 23:50 in Tokyo (UTC+9, no DST) on 10 March is 14:50 UTC; Tokyo's midnight is 15:00 UTC.
-BEFORE_TOKYO_MIDNIGHT = datetime(2026, 3, 10, 14, 50, tzinfo=tz.utc)
-AFTER_TOKYO_MIDNIGHT = datetime(2026, 3, 10, 15, 0, 1, tzinfo=tz.utc)
+BEFORE_TOKYO_MIDNIGHT = datetime(2026, 3, 10, 14, 50, tzinfo=UTC)
+AFTER_TOKYO_MIDNIGHT = datetime(2026, 3, 10, 15, 0, 1, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +26,9 @@ def _generous_platform_limits(settings):
 
 @pytest.fixture
 def submission(alice):
-    return Submission.objects.create(owner=alice, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1,
-                                     archive="x.tar.gz")
+    return Submission.objects.create(
+        owner=alice, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1, archive="x.tar.gz"
+    )
 
 
 def enqueue(user, submission):
@@ -42,7 +43,7 @@ def test_daily_cap_resets_at_the_phases_midnight(make_phase, alice, submission, 
         enqueue(alice, submission)
         with pytest.raises(LimitExceeded) as refused:
             enqueue(alice, submission)
-        resets = datetime(2026, 3, 10, 15, tzinfo=tz.utc) if zone == "Asia/Tokyo" else datetime(2026, 3, 11, tzinfo=tz.utc)
+        resets = datetime(2026, 3, 10, 15, tzinfo=UTC) if zone == "Asia/Tokyo" else datetime(2026, 3, 11, tzinfo=UTC)
         assert refused.value.code == "phase_daily_limit"
         assert datetime.fromisoformat(refused.value.extra["resets_at"]) == resets
         assert int(refused.value.headers["Retry-After"]) == int((resets - BEFORE_TOKYO_MIDNIGHT).total_seconds()) + 1
@@ -54,7 +55,7 @@ def test_daily_cap_resets_at_the_phases_midnight(make_phase, alice, submission, 
         else:  # still 10 March in UTC
             with pytest.raises(LimitExceeded):
                 enqueue(alice, submission)
-    with time_machine.travel(datetime(2026, 3, 11, 0, 0, 1, tzinfo=tz.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 11, 0, 0, 1, tzinfo=UTC), tick=False):
         assert enqueue(alice, submission).status == "pending"
 
 
@@ -68,8 +69,9 @@ def test_daily_cap_is_per_user_and_ignores_cancelled_and_platform_failures(make_
         enqueue(alice, submission)
         with pytest.raises(LimitExceeded):
             enqueue(alice, submission)
-        bobs = Submission.objects.create(owner=bob, benchmark="toy", method="b", sha256="0" * 64, size_bytes=1,
-                                         archive="y.tar.gz")
+        bobs = Submission.objects.create(
+            owner=bob, benchmark="toy", method="b", sha256="0" * 64, size_bytes=1, archive="y.tar.gz"
+        )
         assert enqueue(bob, bobs).status == "pending"
 
 

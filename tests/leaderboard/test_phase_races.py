@@ -53,8 +53,9 @@ def test_racing_jobs_cannot_exceed_the_daily_cap(make_phase, alice, settings):
 
     settings.LB_MAX_ACTIVE_JOBS_PER_USER = 100
     make_phase(max_per_day=1)
-    submission = Submission.objects.create(owner=alice, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1,
-                                           archive="x.tar.gz")
+    submission = Submission.objects.create(
+        owner=alice, benchmark="toy", method="m", sha256="0" * 64, size_bytes=1, archive="x.tar.gz"
+    )
     outcomes = race(lambda _: job_enqueue(owner=alice, submission_id=submission.pk), range(4))
     assert outcomes == ["ok"] + ["phase_daily_limit"] * 3
     assert Job.objects.filter(owner=alice).count() == 1

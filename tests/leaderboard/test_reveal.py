@@ -11,8 +11,8 @@ import time_machine
 from django.utils import timezone
 from mlflow.tracking import MlflowClient
 
-from jobs.models import Job
 from core.errors import Conflict
+from jobs.models import Job
 from leaderboard.finals import phase_close, phases_reveal_due
 from phases.models import PhaseAudit
 from tests.leaderboard.conftest import entry_of
@@ -28,8 +28,7 @@ def four_finals(make_phase, scored, django_user_model):
     Private: A .70, B .95, C .60, D .90 -> B 1, D 2, A 3, C 4.
     Movement = public rank - private rank: B ▲1, D ▲2, A ▼2, C ▼1."""
     phase = make_phase()
-    for name, public, private in (("ann", 0.90, 0.70), ("ben", 0.85, 0.95), ("cat", 0.80, 0.60),
-                                  ("dan", 0.70, 0.90)):
+    for name, public, private in (("ann", 0.90, 0.70), ("ben", 0.85, 0.95), ("cat", 0.80, 0.60), ("dan", 0.70, 0.90)):
         scored(django_user_model.objects.create(username=name), f"{name}-method", public, private)
     return phase
 
@@ -43,8 +42,11 @@ def test_movements_match_the_hand_computed_example(four_finals, anonymous, clien
     assert [r["public_metrics"]["accuracy"] for r in data["rows"]] == [0.85, 0.70, 0.90, 0.80]
     csv_rows = list(csv.DictReader(io.StringIO(board(anonymous, format="csv").content.decode())))
     assert [(r["user"], r["rank"], r["public_rank"], r["movement"], r["public_accuracy"]) for r in csv_rows] == [
-        ("ben", "1", "2", "▲1", "0.85"), ("dan", "2", "4", "▲2", "0.7"), ("ann", "3", "1", "▼2", "0.9"),
-        ("cat", "4", "3", "▼1", "0.8")]
+        ("ben", "1", "2", "▲1", "0.85"),
+        ("dan", "2", "4", "▲2", "0.7"),
+        ("ann", "3", "1", "▼2", "0.9"),
+        ("cat", "4", "3", "▼1", "0.8"),
+    ]
     html = client.get("/leaderboard/toy/").content.decode()
     assert "Public #" in html and "▲2" in html and "▼1" in html and "revealed" in html
     # Every entry keeps its public score: the phase's public board is still there.
@@ -69,7 +71,12 @@ def test_sweeper_reveals_when_the_clock_ends_the_phase_and_close_cannot_reopen(f
     assert four_finals.revealed_at == moment and four_finals.revealed_by is None
     audit = PhaseAudit.objects.get(phase=four_finals)
     assert (audit.action, audit.at, audit.actor, audit.detail["finals"], audit.detail["by_default"]) == (
-        "reveal", moment, None, 0, 4)
+        "reveal",
+        moment,
+        None,
+        0,
+        4,
+    )
 
 
 def test_staff_close_comes_first_then_the_sweeper_has_nothing_to_do(four_finals, staff, client):
@@ -84,10 +91,23 @@ def test_staff_close_comes_first_then_the_sweeper_has_nothing_to_do(four_finals,
     # No reopening: the admin shows a revealed phase read-only, so a later end date is ignored.
     change = f"/admin/phases/phase/{four_finals.pk}/change/"
     later = timezone.now() + timedelta(days=3)
-    response = client.post(change, {"benchmark": "toy", "name": "Final", "starts_at_0": "2020-01-01", "starts_at_1": "00:00:00",
-                         "ends_at_0": later.strftime("%Y-%m-%d"), "ends_at_1": "00:00:00", "timezone": "UTC",
-                         "ranks_on": "private", "final_max": 2, "board_visible": "on",
-                         "audit-TOTAL_FORMS": 0, "audit-INITIAL_FORMS": 0})
+    response = client.post(
+        change,
+        {
+            "benchmark": "toy",
+            "name": "Final",
+            "starts_at_0": "2020-01-01",
+            "starts_at_1": "00:00:00",
+            "ends_at_0": later.strftime("%Y-%m-%d"),
+            "ends_at_1": "00:00:00",
+            "timezone": "UTC",
+            "ranks_on": "private",
+            "final_max": 2,
+            "board_visible": "on",
+            "audit-TOTAL_FORMS": 0,
+            "audit-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     ended_at = four_finals.ends_at
     four_finals.refresh_from_db()
@@ -99,8 +119,11 @@ def test_mlflow_gets_private_metrics_on_final_runs_only(make_phase, alice, bob, 
     experiment = mlflow.create_experiment("phase-reveal")
     phase = make_phase()
     runs = {}
-    for user, method, public, private in ((alice, "marked", 0.5, 0.6), (alice, "unmarked", 0.9, 0.99),
-                                          (bob, "default", 0.7, 0.8)):
+    for user, method, public, private in (
+        (alice, "marked", 0.5, 0.6),
+        (alice, "unmarked", 0.9, 0.99),
+        (bob, "default", 0.7, 0.8),
+    ):
         run = mlflow.create_run(experiment).info.run_id
         runs[method] = scored(user, method, public, private, run_id=run, experiment_id=experiment)
     assert as_alice.post(f"/api/entries/{entry_of(runs['marked']).pk}/final").status_code == 200
@@ -144,5 +167,6 @@ def test_job_finishing_after_the_end_still_counts(make_phase, alice, as_alice, s
     rows = board(as_alice).json()["rows"]
     assert [(r["job"], r["metrics"]["accuracy"]) for r in rows] == [(str(job.pk), job.private_metrics["accuracy"])]
     assert MlflowClient(tracking).get_run(job.run_id).data.metrics["private_accuracy"] == pytest.approx(
-        job.private_metrics["accuracy"])
+        job.private_metrics["accuracy"]
+    )
     assert Job.objects.filter(owner=alice).count() == 1

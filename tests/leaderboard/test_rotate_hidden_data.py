@@ -34,8 +34,9 @@ def real_benchmarks(settings, data_dir):
     from benchmarks.maze import benchmarks as maze_benchmarks
 
     (maze,) = maze_benchmarks(**settings.LB_BENCHMARK_OPTIONS["benchmarks.maze"], train_count=5, eval_count=20)
-    (brick,) = anomaly_benchmarks(**settings.LB_BENCHMARK_OPTIONS["benchmarks.anomaly"], synthetic_size="tiny",
-                                  synthetic_categories=["brick"])
+    (brick,) = anomaly_benchmarks(
+        **settings.LB_BENCHMARK_OPTIONS["benchmarks.anomaly"], synthetic_size="tiny", synthetic_categories=["brick"]
+    )
     for benchmark in (maze, brick):
         registry.register(benchmark)
         datasets.prepare(benchmark)
@@ -70,7 +71,8 @@ def test_rotating_one_benchmark_renews_its_hidden_data_and_id_and_no_other(real_
     truth_before = json.loads(brick_before["ground_truth.json"])
     truth_after = json.loads(hidden_files(brick)["ground_truth.json"])
     assert [(i["id"], i["source"], i["part"]) for i in truth_before["items"]] != [
-        (i["id"], i["source"], i["part"]) for i in truth_after["items"]]
+        (i["id"], i["source"], i["part"]) for i in truth_after["items"]
+    ]
     assert brick_before["masks.npz"] != hidden_files(brick)["masks.npz"]
     assert datasets.dataset_id(brick) != brick_id
 
@@ -113,8 +115,9 @@ def test_unknown_benchmark_and_no_argument_are_errors(data_dir):
 SLOW_TOY_MAIN = TOY_MAIN.replace("answers = [", "import time; time.sleep(3)\nanswers = [")
 
 
-def test_a_job_running_across_a_rotation_runs_again_on_the_new_data(data_dir, alice, as_alice, submit, tracking,
-                                                                   settings):
+def test_a_job_running_across_a_rotation_runs_again_on_the_new_data(
+    data_dir, alice, as_alice, submit, tracking, settings
+):
     settings.LB_MAX_ATTEMPTS = 3
     toy = registry.get("toy")
     datasets.prepare(toy)

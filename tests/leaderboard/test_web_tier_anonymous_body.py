@@ -35,10 +35,14 @@ def tier(tmp_path_factory):
 
 def _offer(port: int, headers: str) -> tuple[int, bytes]:
     """Send an 8 MiB multipart upload slowly; (bytes sent when the server answered, its answer)."""
-    preamble = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"archive\"; filename=\"big.zip\"\r\n"
-                "Content-Type: application/zip\r\n\r\n").encode()
-    head = (f"POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}"
-            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {BODY}\r\n\r\n").encode()
+    preamble = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="archive"; filename="big.zip"\r\n'
+        "Content-Type: application/zip\r\n\r\n"
+    ).encode()
+    head = (
+        f"POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{headers}"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {BODY}\r\n\r\n"
+    ).encode()
     block = os.urandom(BLOCK)
     sent, answer = 0, b""
     with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
@@ -81,15 +85,22 @@ def test_a_signed_in_8_mib_upload_still_uploads(tier):
         for name, content in toy_files().items():
             archive.writestr(name, content)
         archive.writestr("data/weights.npy", os.urandom(BODY))
-    response = requests.post(f"{tier.url}/api/submissions", headers={"Authorization": f"Bearer {tier.token}"},
-                             data={"benchmark": "toy", "method": "big"}, timeout=120,
-                             files={"archive": ("big.zip", buffer.getvalue(), "application/zip")})
+    response = requests.post(
+        f"{tier.url}/api/submissions",
+        headers={"Authorization": f"Bearer {tier.token}"},
+        data={"benchmark": "toy", "method": "big"},
+        timeout=120,
+        files={"archive": ("big.zip", buffer.getvalue(), "application/zip")},
+    )
     assert response.status_code == 201, response.text[:300]
 
 
 def test_bodies_outside_the_upload_paths_are_small_even_signed_in(tier):
-    response = requests.post(f"{tier.url}/api/jobs", headers={"Authorization": f"Bearer {tier.token}",
-                                                              "Content-Type": "application/json"},
-                             data=b"{" + b" " * (2 * 2**20) + b"}", timeout=30)
+    response = requests.post(
+        f"{tier.url}/api/jobs",
+        headers={"Authorization": f"Bearer {tier.token}", "Content-Type": "application/json"},
+        data=b"{" + b" " * (2 * 2**20) + b"}",
+        timeout=30,
+    )
     assert response.status_code == 413
     assert response.json()["error"] == "upload_too_large"

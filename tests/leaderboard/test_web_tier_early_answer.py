@@ -28,9 +28,13 @@ def test_an_upload_with_a_bad_token_gets_401_not_a_proxy_error(tier, size):
     archive = os.urandom(size)
     answers = []
     for _ in range(10):
-        response = requests.post(f"{tier.url}/api/submissions", headers={"Authorization": "Bearer lb_bad_token"},
-                                 data={"benchmark": "toy", "method": "early"}, timeout=30,
-                                 files={"archive": ("s.zip", archive, "application/zip")})
+        response = requests.post(
+            f"{tier.url}/api/submissions",
+            headers={"Authorization": "Bearer lb_bad_token"},
+            data={"benchmark": "toy", "method": "early"},
+            timeout=30,
+            files={"archive": ("s.zip", archive, "application/zip")},
+        )
         answers.append(response.status_code)
     assert answers == [401] * 10
     assert response.json()["error"]

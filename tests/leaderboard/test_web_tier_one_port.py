@@ -31,14 +31,21 @@ def test_http_and_websocket_share_the_port_and_sigterm_stops_the_tier(tier):
     listing = requests.get(f"{tier.url}/api/benchmarks", headers=headers, timeout=10)
     assert listing.status_code == 200
     assert [b["slug"] for b in listing.json()["results"]] == ["toy"]
-    upload = requests.post(f"{tier.url}/api/submissions", headers=headers, timeout=30,
-                           data={"benchmark": "toy", "method": "one-port"},
-                           files={"archive": ("s.zip", zip_bytes({"main.py": "print(1)\n", "config.yaml": "flip: 0\n"}), "application/zip")})
+    upload = requests.post(
+        f"{tier.url}/api/submissions",
+        headers=headers,
+        timeout=30,
+        data={"benchmark": "toy", "method": "one-port"},
+        files={
+            "archive": ("s.zip", zip_bytes({"main.py": "print(1)\n", "config.yaml": "flip: 0\n"}), "application/zip")
+        },
+    )
     assert upload.status_code == 201, upload.text
 
     async def socket_session():
-        async with websockets.connect(f"ws://127.0.0.1:{tier.port}/ws/inference?speed=30&maze=train-0000",
-                                      origin=tier.url) as ws:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{tier.port}/ws/inference?speed=30&maze=train-0000", origin=tier.url
+        ) as ws:
             first = json.loads(await asyncio.wait_for(ws.recv(), 15))
             assert first["type"] == "episode"
             await ws.send(json.dumps({"type": "play"}))

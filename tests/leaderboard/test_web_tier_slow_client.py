@@ -26,15 +26,18 @@ def tier(tmp_path):
 
 
 def test_a_stalled_upload_does_not_hold_the_only_worker(tier):
-    head = (f"POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1:{tier.port}\r\n"
-            f"Authorization: Bearer {tier.token}\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-            f"Content-Length: {BODY_BYTES}\r\n\r\n").encode()
+    head = (
+        f"POST /api/submissions HTTP/1.1\r\nHost: 127.0.0.1:{tier.port}\r\n"
+        f"Authorization: Bearer {tier.token}\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        f"Content-Length: {BODY_BYTES}\r\n\r\n"
+    ).encode()
     with socket.create_connection(("127.0.0.1", tier.port), timeout=30) as uploader:
         uploader.sendall(head + b"--b\r\n" + b"x" * 4096)  # then nothing more for now
         time.sleep(0.5)
         started = time.monotonic()
-        listing = requests.get(f"{tier.url}/api/benchmarks", headers={"Authorization": f"Bearer {tier.token}"},
-                               timeout=30)
+        listing = requests.get(
+            f"{tier.url}/api/benchmarks", headers={"Authorization": f"Bearer {tier.token}"}, timeout=30
+        )
         waited = time.monotonic() - started
         assert listing.status_code == 200
         assert waited < 3, f"a request waited {waited:.1f} s behind a stalled upload"

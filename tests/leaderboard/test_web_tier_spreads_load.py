@@ -36,7 +36,7 @@ def _http_workers(session_id: int) -> dict[int, float]:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         if b"config.wsgi" in cmdline and int(fields[3]) == session_id:
             found[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / 100)
     masters = {pid for pid, (parent, _) in found.items() if parent not in found}

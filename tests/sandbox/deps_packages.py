@@ -24,8 +24,7 @@ def wheel_bytes(name: str, version: str, *, requires: list[str] = (), extra: dic
         f"{name}/__init__.py": f"VERSION = {version!r}\n",
         **(extra or {}),
         f"{dist_info}/METADATA": "Metadata-Version: 2.1\n"
-                                 f"Name: {name}\nVersion: {version}\n"
-                                 + "".join(f"Requires-Dist: {r}\n" for r in requires),
+        f"Name: {name}\nVersion: {version}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires),
         f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
@@ -48,7 +47,7 @@ def build_wheel(folder: Path, name: str, version: str, *, requires: list[str] = 
 
 # The in-tree build backend of a hostile sdist: ``_hostile()`` runs first in
 # build_wheel (wherever pip builds it) and may return extra files for the wheel.
-BACKEND = '''
+BACKEND = """
 import base64, hashlib, json, os, socket, sys, sysconfig, zipfile
 
 NAME, VERSION, RAN_MARKER = {name!r}, {version!r}, {ran_marker!r}
@@ -97,11 +96,12 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         for path, text in files.items():
             archive.writestr(path, text)
     return wheel
-'''
+"""
 
 
-def build_sdist(folder: Path, name: str, version: str, *, body: str = "return None",
-                ran_marker: str = "/nonexistent/lb-ran") -> Path:
+def build_sdist(
+    folder: Path, name: str, version: str, *, body: str = "return None", ran_marker: str = "/nonexistent/lb-ran"
+) -> Path:
     """``name-version.tar.gz``: pyproject.toml naming an in-tree backend (``backend-path``)
     whose ``build_wheel`` runs ``body`` (the body of ``_hostile()``) first."""
     top = f"{name}-{version}"
@@ -112,8 +112,9 @@ def build_sdist(folder: Path, name: str, version: str, *, body: str = "return No
             build-backend = "hostile_backend"
             backend-path = ["."]
             """),
-        f"{top}/hostile_backend.py": BACKEND.format(name=name, version=version, ran_marker=ran_marker,
-                                                    body=textwrap.indent(textwrap.dedent(body), "    ")),
+        f"{top}/hostile_backend.py": BACKEND.format(
+            name=name, version=version, ran_marker=ran_marker, body=textwrap.indent(textwrap.dedent(body), "    ")
+        ),
         f"{top}/PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
     }
     sdist = folder / f"{top}.tar.gz"
@@ -141,15 +142,25 @@ def package_index(tmp_path: Path, monkeypatch) -> Path:
 @pytest.fixture
 def deps_sandbox(sandbox_options):
     """``deps_sandbox(backend)``: the sandbox object the runner would hand to the install step."""
+
     def make(backend: str, *, debug: bool = True) -> Sandbox:
         return get_sandbox(backend, debug=debug, **sandbox_options(backend))
+
     return make
 
 
 def install(requirements: Path, *, cache: Path, owner: str, sandbox: Sandbox, log_path: Path, **options):
     with open(log_path, "ab") as log:
-        return ensure_requirements(requirements, cache_root=cache, owner_key=owner, sandbox=sandbox, log=log,
-                                   timeout_s=180, debug=True, **options)
+        return ensure_requirements(
+            requirements,
+            cache_root=cache,
+            owner_key=owner,
+            sandbox=sandbox,
+            log=log,
+            timeout_s=180,
+            debug=True,
+            **options,
+        )
 
 
 def layers(cache: Path) -> list[str]:

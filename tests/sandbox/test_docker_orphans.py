@@ -25,16 +25,27 @@ time.sleep(600)
 
 
 def _containers(job_id: str, *, running_only: bool = False) -> list[str]:
-    listed = subprocess.run([*PODMAN, "ps", *([] if running_only else ["--all"]), "--quiet", "--filter",
-                             f"label=lb.job={job_id}"], capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [*PODMAN, "ps", *([] if running_only else ["--all"]), "--quiet", "--filter", f"label=lb.job={job_id}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return listed.stdout.split()
 
 
 @pytest.fixture
 def docker_stack(tmp_path, venv_sandbox_image):
-    stack = _prepared_stack("sqlite", tmp_path, "http://127.0.0.1:9", LB_SANDBOX="docker",
-                            LB_SANDBOX_IMAGE=venv_sandbox_image, LB_CONTAINER_CLI=PODMAN[0],
-                            LB_CONTAINER_CLI_ARGS=" ".join(PODMAN[1:]), LB_MAX_ATTEMPTS="1")
+    stack = _prepared_stack(
+        "sqlite",
+        tmp_path,
+        "http://127.0.0.1:9",
+        LB_SANDBOX="docker",
+        LB_SANDBOX_IMAGE=venv_sandbox_image,
+        LB_CONTAINER_CLI=PODMAN[0],
+        LB_CONTAINER_CLI_ARGS=" ".join(PODMAN[1:]),
+        LB_MAX_ATTEMPTS="1",
+    )
     stack.job_ids = []
     try:
         stack.start_web()
@@ -57,8 +68,12 @@ def test_a_worker_killed_mid_job_leaves_no_container_once_the_next_worker_starts
         assert time.monotonic() < deadline, (stack.status(job_id), (stack.tmp / "worker.log").read_text()[-3000:])
         time.sleep(0.5)
     [container] = _containers(job_id)
-    labels = subprocess.run([*PODMAN, "inspect", "--format", "{{json .Config.Labels}}", container],
-                            capture_output=True, text=True, check=True).stdout
+    labels = subprocess.run(
+        [*PODMAN, "inspect", "--format", "{{json .Config.Labels}}", container],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert f":{first.pid}" in labels  # lb.worker = host:pid of the worker that ran it
 
     # Another worker starting meanwhile (a second GPU's, say) leaves a live worker's run alone.
@@ -75,8 +90,10 @@ def test_a_worker_killed_mid_job_leaves_no_container_once_the_next_worker_starts
     third = stack.start_worker()  # its start-up hook removes what the dead worker left
     deadline = time.monotonic() + 30  # Django's start, the sweep and the reap take a few seconds
     while _containers(job_id):
-        assert time.monotonic() < deadline, ("the dead worker's container is still there",
-                                             (stack.tmp / "worker.log").read_text()[-3000:])
+        assert time.monotonic() < deadline, (
+            "the dead worker's container is still there",
+            (stack.tmp / "worker.log").read_text()[-3000:],
+        )
         time.sleep(0.5)
     assert "sandbox_container_reaped" in (stack.tmp / "worker.log").read_text()
     _wait_for_start_up_check(stack, third)

@@ -52,11 +52,18 @@ def read_in_a_run(sandbox, site: Path, tmp_path: Path) -> str:
         "for top in sys.argv[1:]:\n"
         "    for folder, _, files in os.walk(top):\n"
         "        for name in files:\n"
-        "            print(open(os.path.join(folder, name), errors='replace').read())\n")
+        "            print(open(os.path.join(folder, name), errors='replace').read())\n"
+    )
     # The layer's path, and where a link in it points (the attacker chose that target).
-    spec = RunSpec(argv=["{python}", "main.py", str(site), os.path.realpath(site)], code_dir=code,
-                   output_dir=tmp_path / "reader-out",
-                   dataset_dir=None, env={"PATH": "/usr/bin:/bin"}, resources=TINY, extra_ro_dirs=[site])
+    spec = RunSpec(
+        argv=["{python}", "main.py", str(site), os.path.realpath(site)],
+        code_dir=code,
+        output_dir=tmp_path / "reader-out",
+        dataset_dir=None,
+        env={"PATH": "/usr/bin:/bin"},
+        resources=TINY,
+        extra_ro_dirs=[site],
+    )
     with open(tmp_path / "reader.log", "ab") as log:
         sandbox.run(spec, log=log)
     return (tmp_path / "reader.log").read_text(errors="replace")
@@ -72,20 +79,32 @@ SYMLINK_SITE_PACKAGES = textwrap.dedent("""
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("target", ["hidden", "host_tmp"])
-def test_site_packages_replaced_by_a_symlink_is_refused(backend, target, workspace, package_index, deps_sandbox,
-                                                         ran_marker, tmp_path):
+def test_site_packages_replaced_by_a_symlink_is_refused(
+    backend, target, workspace, package_index, deps_sandbox, ran_marker, tmp_path
+):
     host_tmp = Path("/tmp") / f"lb-deps-host-{secrets.token_hex(6)}"
     host_tmp.mkdir()
     (host_tmp / "secret.txt").write_text("HOST-TMP-SECRET")
     try:
         folder = workspace.hidden_file.parent if target == "hidden" else host_tmp
-        build_sdist(package_index, "linkpkg", "1.0", ran_marker=str(ran_marker),
-                    body=f"TARGET = {str(folder)!r}\n" + SYMLINK_SITE_PACKAGES)
+        build_sdist(
+            package_index,
+            "linkpkg",
+            "1.0",
+            ran_marker=str(ran_marker),
+            body=f"TARGET = {str(folder)!r}\n" + SYMLINK_SITE_PACKAGES,
+        )
         cache = workspace.data_dir / "envs"
         site, refused = None, None
         try:
-            site = install(requirements(tmp_path, "linkpkg\n"), cache=cache, owner="mallory",
-                           sandbox=deps_sandbox(backend), log_path=workspace.log_path, allow_source_builds=True)
+            site = install(
+                requirements(tmp_path, "linkpkg\n"),
+                cache=cache,
+                owner="mallory",
+                sandbox=deps_sandbox(backend),
+                log_path=workspace.log_path,
+                allow_source_builds=True,
+            )
         except DependencyInstallError as exc:
             refused = exc
         if site is not None:  # what a run with this layer would read
@@ -97,8 +116,9 @@ def test_site_packages_replaced_by_a_symlink_is_refused(backend, target, workspa
         assert layers(cache) == [], "a refused layer was kept"
         assert not list(cache.glob(".work-*")), "the refused layer was not deleted"
         assert not ran_marker.exists(), "the build backend ran on the worker"
-        assert sorted(os.listdir(folder)) == sorted([workspace.hidden_file.name] if target == "hidden"
-                                                    else ["secret.txt"])
+        assert sorted(os.listdir(folder)) == sorted(
+            [workspace.hidden_file.name] if target == "hidden" else ["secret.txt"]
+        )
     finally:
         for leftover in host_tmp.iterdir():
             leftover.unlink()
@@ -120,8 +140,14 @@ def test_a_planted_marker_symlink_changes_no_host_file(backend, package_index, d
         cache = tmp_path / "cache"
         refused = None
         try:
-            install(requirements(tmp_path, "markerpkg\n"), cache=cache, owner="mallory",
-                    sandbox=deps_sandbox(backend), log_path=tmp_path / "install.log", allow_source_builds=True)
+            install(
+                requirements(tmp_path, "markerpkg\n"),
+                cache=cache,
+                owner="mallory",
+                sandbox=deps_sandbox(backend),
+                log_path=tmp_path / "install.log",
+                allow_source_builds=True,
+            )
         except DependencyInstallError as exc:
             refused = exc
         assert victim.read_text() == "ORIGINAL", "the marker was written through the planted link"
@@ -133,16 +159,25 @@ def test_a_planted_marker_symlink_changes_no_host_file(backend, package_index, d
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_owners_with_identical_requirements_never_share_installed_files(backend, package_index, deps_sandbox,
-                                                                        tmp_path):
+def test_owners_with_identical_requirements_never_share_installed_files(backend, package_index, deps_sandbox, tmp_path):
     build_wheel(package_index, "lbtinypkg", "0.1")
     cache = tmp_path / "cache"
-    alice = install(requirements(tmp_path, "lbtinypkg==0.1\n"), cache=cache, owner="alice",
-                    sandbox=deps_sandbox(backend), log_path=tmp_path / "alice.log")
+    alice = install(
+        requirements(tmp_path, "lbtinypkg==0.1\n"),
+        cache=cache,
+        owner="alice",
+        sandbox=deps_sandbox(backend),
+        log_path=tmp_path / "alice.log",
+    )
     # What alice's install could have left behind (a build backend writes anywhere in its prefix).
     (alice / "sitecustomize.py").write_text("print('ALICE WAS HERE')\n")
-    bob = install(requirements(tmp_path, "lbtinypkg==0.1\n"), cache=cache, owner="bob",
-                  sandbox=deps_sandbox(backend), log_path=tmp_path / "bob.log")
+    bob = install(
+        requirements(tmp_path, "lbtinypkg==0.1\n"),
+        cache=cache,
+        owner="bob",
+        sandbox=deps_sandbox(backend),
+        log_path=tmp_path / "bob.log",
+    )
     assert bob != alice and os.path.commonpath([alice, bob]) == str(cache.resolve())
     assert not (bob / "sitecustomize.py").exists()
     assert "cache hit" not in (tmp_path / "bob.log").read_text()
@@ -164,8 +199,9 @@ PROBE = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_install_step_has_no_network_and_none_of_the_workers_environment(backend, package_index, deps_sandbox,
-                                                                         ran_marker, monkeypatch, tmp_path):
+def test_install_step_has_no_network_and_none_of_the_workers_environment(
+    backend, package_index, deps_sandbox, ran_marker, monkeypatch, tmp_path
+):
     monkeypatch.setenv("LB_TEST_CANARY", "canary-9d1c")
     monkeypatch.setenv("DJANGO_SECRET_KEY", "secret-key-9d1c")
     monkeypatch.setenv("PIP_INDEX_URL", "https://user:token-9d1c@mirror.invalid/simple")  # allowed, download only
@@ -185,10 +221,21 @@ def test_install_step_has_no_network_and_none_of_the_workers_environment(backend
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        build_sdist(package_index, "probepkg", "1.0", ran_marker=str(ran_marker),
-                    body=f"PORT = {listener.getsockname()[1]}\n" + PROBE)
-        site = install(requirements(tmp_path, "probepkg\n"), cache=tmp_path / "cache", owner="mallory",
-                       sandbox=deps_sandbox(backend), log_path=tmp_path / "install.log", allow_source_builds=True)
+        build_sdist(
+            package_index,
+            "probepkg",
+            "1.0",
+            ran_marker=str(ran_marker),
+            body=f"PORT = {listener.getsockname()[1]}\n" + PROBE,
+        )
+        site = install(
+            requirements(tmp_path, "probepkg\n"),
+            cache=tmp_path / "cache",
+            owner="mallory",
+            sandbox=deps_sandbox(backend),
+            log_path=tmp_path / "install.log",
+            allow_source_builds=True,
+        )
         time.sleep(0.5)
     finally:
         stop.set()
@@ -200,8 +247,9 @@ def test_install_step_has_no_network_and_none_of_the_workers_environment(backend
     seen = json.dumps(evidence["env"])
     for value in ("canary-9d1c", "secret-key-9d1c", "token-9d1c", str(package_index)):
         assert value not in seen, f"{value} reached the sandboxed install"
-    assert not set(evidence["env"]) & ({"LB_TEST_CANARY", "DJANGO_SECRET_KEY"} | set(DEFAULT_PASS_ENV) - {
-        "PIP_CONFIG_FILE"})
+    assert not set(evidence["env"]) & (
+        {"LB_TEST_CANARY", "DJANGO_SECRET_KEY"} | set(DEFAULT_PASS_ENV) - {"PIP_CONFIG_FILE"}
+    )
     assert not ran_marker.exists()
 
 
@@ -210,8 +258,13 @@ def test_a_package_without_a_wheel_fails_naming_it(backend, package_index, deps_
     build_wheel(package_index, "lbtinypkg", "0.1")
     build_sdist(package_index, "sourceonly", "1.0", ran_marker=str(ran_marker))
     with pytest.raises(DependencyInstallError) as error:
-        install(requirements(tmp_path, "lbtinypkg==0.1\nsourceonly>=1\n"), cache=tmp_path / "cache",
-                owner="alice", sandbox=deps_sandbox(backend), log_path=tmp_path / "install.log")
+        install(
+            requirements(tmp_path, "lbtinypkg==0.1\nsourceonly>=1\n"),
+            cache=tmp_path / "cache",
+            owner="alice",
+            sandbox=deps_sandbox(backend),
+            log_path=tmp_path / "install.log",
+        )
     assert error.value.kind == "submission"
     assert "cannot install 'sourceonly'" in str(error.value) and "no wheel" in str(error.value)
     assert "LB_DEPS_ALLOW_SOURCE_BUILDS" in str(error.value)
@@ -223,8 +276,14 @@ def test_source_builds_run_in_the_sandbox_only(package_index, deps_sandbox, ran_
     """With source builds on, the sdist is fetched unprepared and built in the sandbox (its
     marker lands in the sandbox's private /tmp, not on the worker)."""
     build_sdist(package_index, "sourceonly", "1.0", ran_marker=str(ran_marker))
-    site = install(requirements(tmp_path, "sourceonly>=1\n"), cache=tmp_path / "cache", owner="alice",
-                   sandbox=deps_sandbox("bubblewrap"), log_path=tmp_path / "install.log", allow_source_builds=True)
+    site = install(
+        requirements(tmp_path, "sourceonly>=1\n"),
+        cache=tmp_path / "cache",
+        owner="alice",
+        sandbox=deps_sandbox("bubblewrap"),
+        log_path=tmp_path / "install.log",
+        allow_source_builds=True,
+    )
     assert (site / "sourceonly" / "__init__.py").exists()
     assert "Successfully installed sourceonly-1.0" in (tmp_path / "install.log").read_text()
     assert not ran_marker.exists()
@@ -235,8 +294,14 @@ def test_least_recently_used_layers_are_evicted_past_the_cap(package_index, deps
     cache, sandbox = tmp_path / "cache", deps_sandbox("bubblewrap")
 
     def layer_for(owner: str, cap_gb: float | None) -> Path:
-        return install(requirements(tmp_path, "lbtinypkg==0.1\n"), cache=cache, owner=owner, sandbox=sandbox,
-                       log_path=tmp_path / f"{owner}.log", cache_max_gb=cap_gb).parents[2]
+        return install(
+            requirements(tmp_path, "lbtinypkg==0.1\n"),
+            cache=cache,
+            owner=owner,
+            sandbox=sandbox,
+            log_path=tmp_path / f"{owner}.log",
+            cache_max_gb=cap_gb,
+        ).parents[2]
 
     first = layer_for("a", None)
     size = json.loads(first.with_name(first.name + ".complete").read_text())["bytes"]
@@ -259,6 +324,12 @@ def test_least_recently_used_layers_are_evicted_past_the_cap(package_index, deps
 def test_none_backend_is_refused_for_the_install_outside_debug(package_index, tmp_path):
     build_wheel(package_index, "lbtinypkg", "0.1")
     with open(tmp_path / "install.log", "ab") as log, pytest.raises(SandboxUnavailable, match="DEBUG"):
-        ensure_requirements(requirements(tmp_path, "lbtinypkg==0.1\n"), cache_root=tmp_path / "cache",
-                            owner_key="alice", sandbox=get_sandbox("none", debug=True), log=log, debug=False)
+        ensure_requirements(
+            requirements(tmp_path, "lbtinypkg==0.1\n"),
+            cache_root=tmp_path / "cache",
+            owner_key="alice",
+            sandbox=get_sandbox("none", debug=True),
+            log=log,
+            debug=False,
+        )
     assert not (tmp_path / "cache").exists(), "something was downloaded or installed"

@@ -27,8 +27,7 @@ def test_tcp_to_loopback_listener(backend, workspace, run_hostile):
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(5)
-        outcome = run_hostile(backend, workspace, "network_loopback.py",
-                             targets={"port": listener.getsockname()[1]})
+        outcome = run_hostile(backend, workspace, "network_loopback.py", targets={"port": listener.getsockname()[1]})
     assert outcome.kind == "ok", workspace.log_text()
     result = workspace.result()
     if backend in CONTAINED:
@@ -54,13 +53,15 @@ def test_writes_outside_output(backend, workspace, run_hostile):
     host_tmp_file = Path("/tmp") / f"lb-escape-{workspace.token}"
     root_file = Path(f"/lb-escape-{workspace.token}")
     try:
-        outcome = run_hostile(backend, workspace, "write_places.py",
-                             targets={"host_tmp_file": str(host_tmp_file)})
+        outcome = run_hostile(backend, workspace, "write_places.py", targets={"host_tmp_file": str(host_tmp_file)})
         assert outcome.kind == "ok", workspace.log_text()
         written = workspace.result()["written"]
-        planted = {"code": (workspace.code_dir / "planted.py").exists(), "root": root_file.exists(),
-                   "host_tmp": host_tmp_file.exists(),
-                   "data_dir": (workspace.data_dir / f"planted-{workspace.token}").exists()}
+        planted = {
+            "code": (workspace.code_dir / "planted.py").exists(),
+            "root": root_file.exists(),
+            "host_tmp": host_tmp_file.exists(),
+            "data_dir": (workspace.data_dir / f"planted-{workspace.token}").exists(),
+        }
         if backend in CONTAINED:
             # /tmp inside is its own private tmpfs: writable, and gone afterwards.
             assert written == {"code": False, "root": False, "host_tmp": True, "data_dir": False}
@@ -173,5 +174,7 @@ def test_links_in_output_are_not_followed(backend, workspace, run_hostile):
     assert link.is_symlink() and link.read_text() == f"GROUND-TRUTH-{workspace.token}"
     hardlinked = workspace.result()["hardlinked"]
     assert hardlinked is (backend not in CONTAINED)
-    assert safe_output_files(workspace.output_dir) == [workspace.output_dir / "honest.json",
-                                                       workspace.output_dir / "result.json"]
+    assert safe_output_files(workspace.output_dir) == [
+        workspace.output_dir / "honest.json",
+        workspace.output_dir / "result.json",
+    ]

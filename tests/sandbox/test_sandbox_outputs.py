@@ -40,8 +40,9 @@ def test_output_size_counts_regular_files_only(tmp_path):
 
 # --- The hard cap: a capped mount per run (sandbox/output_mount.py), under both backends ---------
 
-FLOOD = ResourceClass(name="flood", timeout_s=60, memory_mb=512, cpus=1.0, max_procs=32, max_output_mb=8,
-                      max_output_files=1000)
+FLOOD = ResourceClass(
+    name="flood", timeout_s=60, memory_mb=512, cpus=1.0, max_procs=32, max_output_mb=8, max_output_files=1000
+)
 SLACK = 64 * 2**20
 
 
@@ -73,8 +74,9 @@ def test_an_endless_writer_grows_the_data_dir_by_at_most_its_limit(backend, work
 @pytest.mark.skipif(os.geteuid() != 0, reason="the capped output mount needs a root worker")
 @pytest.mark.parametrize("backend", ["bubblewrap", "docker"])
 def test_an_output_of_100000_files_fails_with_a_reason(backend, workspace, run_hostile):
-    outcome = run_hostile(backend, workspace, "output_flood.py", resources=FLOOD,
-                          targets={"mode": "files", "files": 100_000})
+    outcome = run_hostile(
+        backend, workspace, "output_flood.py", resources=FLOOD, targets={"mode": "files", "files": 100_000}
+    )
     assert outcome.kind == "output_limit", workspace.log_text()
     assert outcome.reason == "output has more than 1000 files"
     copied = sum(len(dirs) + len(files) for _, dirs, files in os.walk(workspace.output_dir))

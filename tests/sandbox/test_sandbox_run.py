@@ -15,21 +15,24 @@ from sandbox.supervise import LogSink
 SMALL = ResourceClass(name="small", timeout_s=30, memory_mb=512, cpus=1.0, max_procs=64, max_output_mb=10)
 
 
-def run(backend: str, tmp_path: Path, code: str, *, argv_tail=(), env=None, resources=SMALL, sandbox=None,
-        **kwargs):
+def run(backend: str, tmp_path: Path, code: str, *, argv_tail=(), env=None, resources=SMALL, sandbox=None, **kwargs):
     code_dir = tmp_path / "code"
     code_dir.mkdir(exist_ok=True)
     (code_dir / "main.py").write_text(code)
     (tmp_path / "dataset").mkdir(exist_ok=True)
     (tmp_path / "dataset" / "public.txt").write_text("public")
-    spec = RunSpec(argv=["{python}", "main.py", *argv_tail], code_dir=code_dir, output_dir=tmp_path / "out",
-                   dataset_dir=tmp_path / "dataset", resources=resources,
-                   env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), **(env or {})},
-                   **{k: v for k, v in kwargs.items() if k in ("gpu_index", "extra_ro_dirs")})
+    spec = RunSpec(
+        argv=["{python}", "main.py", *argv_tail],
+        code_dir=code_dir,
+        output_dir=tmp_path / "out",
+        dataset_dir=tmp_path / "dataset",
+        resources=resources,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), **(env or {})},
+        **{k: v for k, v in kwargs.items() if k in ("gpu_index", "extra_ro_dirs")},
+    )
     sandbox = sandbox or get_sandbox(backend, debug=True)
     with open(tmp_path / "log.txt", "ab") as log:
-        outcome = sandbox.run(spec, log=log, **{k: v for k, v in kwargs.items()
-                                                 if k in ("should_cancel", "on_tick")})
+        outcome = sandbox.run(spec, log=log, **{k: v for k, v in kwargs.items() if k in ("should_cancel", "on_tick")})
     return outcome, (tmp_path / "log.txt").read_text()
 
 
@@ -47,14 +50,17 @@ def test_unknown_backend():
 
 
 def test_bubblewrap_view_of_paths_and_platform(tmp_path):
-    code = ("import os, sys, benchmarks.base\n"
-            "print('cwd', os.getcwd()); print('args', sys.argv[1:]); print('env', os.environ['LB_DATASET_DIR'])\n"
-            "print('data', open(os.path.join(os.environ['LB_DATASET_DIR'], 'public.txt')).read())\n"
-            "open(sys.argv[1] + '/pred.txt', 'w').write('ok')\n"
-            "try:\n    open(os.environ['LB_DATASET_DIR'] + '/x', 'w')\nexcept OSError as e:\n"
-            "    print('dataset read-only', e.errno)\n")
-    outcome, log = run("bubblewrap", tmp_path, code, argv_tail=["{output}", "{tmp}"],
-                       env={"LB_DATASET_DIR": "{dataset}"})
+    code = (
+        "import os, sys, benchmarks.base\n"
+        "print('cwd', os.getcwd()); print('args', sys.argv[1:]); print('env', os.environ['LB_DATASET_DIR'])\n"
+        "print('data', open(os.path.join(os.environ['LB_DATASET_DIR'], 'public.txt')).read())\n"
+        "open(sys.argv[1] + '/pred.txt', 'w').write('ok')\n"
+        "try:\n    open(os.environ['LB_DATASET_DIR'] + '/x', 'w')\nexcept OSError as e:\n"
+        "    print('dataset read-only', e.errno)\n"
+    )
+    outcome, log = run(
+        "bubblewrap", tmp_path, code, argv_tail=["{output}", "{tmp}"], env={"LB_DATASET_DIR": "{dataset}"}
+    )
     assert outcome.kind == "ok" and outcome.exit_code == 0 and outcome.reason is None, log
     assert "cwd /sandbox/code" in log
     assert "args ['/sandbox/output', '/tmp']" in log
@@ -70,12 +76,15 @@ def test_project_secrets_are_covered(tmp_path):
     (project / ".env").write_text("SECRET_KEY=s3cret")
     (project / "benchmarks").mkdir()
     (project / "benchmarks" / "__init__.py").write_text("NAME = 'visible'\n")
-    code = (f"import os, benchmarks\nprint('pkg', benchmarks.NAME)\n"
-            f"try:\n    print('env', repr(open('{project}/.env').read()))\n"
-            f"except OSError as e:\n    print('env unreadable', e.errno)\n"
-            f"print('var', os.listdir('{project}/var'))\n")
-    sandbox = get_sandbox("bubblewrap", debug=False, project_root=project,
-                          hidden_paths=[project / ".env", project / "var"])
+    code = (
+        f"import os, benchmarks\nprint('pkg', benchmarks.NAME)\n"
+        f"try:\n    print('env', repr(open('{project}/.env').read()))\n"
+        f"except OSError as e:\n    print('env unreadable', e.errno)\n"
+        f"print('var', os.listdir('{project}/var'))\n"
+    )
+    sandbox = get_sandbox(
+        "bubblewrap", debug=False, project_root=project, hidden_paths=[project / ".env", project / "var"]
+    )
     outcome, log = run("bubblewrap", tmp_path, code, env={"PYTHONPATH": str(project)}, sandbox=sandbox)
     assert outcome.kind == "ok", log
     assert "pkg visible" in log and "var []" in log
@@ -106,8 +115,14 @@ def test_cancel_heartbeat_and_live_log(backend, tmp_path):
 
 
 def test_sandbox_setup_failure_is_not_blamed_on_the_submission(tmp_path):
-    spec = RunSpec(argv=["{python}", "-c", "pass"], code_dir=tmp_path / "missing", output_dir=tmp_path / "out",
-                   dataset_dir=None, env={}, resources=SMALL)
+    spec = RunSpec(
+        argv=["{python}", "-c", "pass"],
+        code_dir=tmp_path / "missing",
+        output_dir=tmp_path / "out",
+        dataset_dir=None,
+        env={},
+        resources=SMALL,
+    )
     with open(tmp_path / "log", "ab") as log:
         outcome = get_sandbox("bubblewrap", debug=False).run(spec, log=log)
     assert outcome.kind == "sandbox_error"
@@ -116,8 +131,7 @@ def test_sandbox_setup_failure_is_not_blamed_on_the_submission(tmp_path):
 
 @pytest.mark.parametrize("backend", ["bubblewrap", "none"])
 def test_gpu_index_sets_visible_devices(backend, tmp_path):
-    outcome, log = run(backend, tmp_path, "import os; print('cuda', os.environ['CUDA_VISIBLE_DEVICES'])",
-                       gpu_index=0)
+    outcome, log = run(backend, tmp_path, "import os; print('cuda', os.environ['CUDA_VISIBLE_DEVICES'])", gpu_index=0)
     assert outcome.kind == "ok", log
     assert "cuda 0" in log
     assert outcome.peak_vram_mb >= 0.0
@@ -139,11 +153,11 @@ def test_extra_dir_inside_a_hidden_data_dir_stays_visible(tmp_path):
     (layer / "layered").mkdir(parents=True)
     (layer / "layered" / "__init__.py").write_text("WHO = 'layer'\n")
     (project / "var" / "db.sqlite3").write_text("database")
-    code = (f"import os, layered\nprint('who', layered.WHO)\n"
-            f"print('var', sorted(os.listdir('{project}/var')))\n")
+    code = f"import os, layered\nprint('who', layered.WHO)\nprint('var', sorted(os.listdir('{project}/var')))\n"
     sandbox = get_sandbox("bubblewrap", debug=False, project_root=project, hidden_paths=[project / "var"])
-    outcome, log = run("bubblewrap", tmp_path, code, env={"PYTHONPATH": str(layer)}, sandbox=sandbox,
-                       extra_ro_dirs=[layer])
+    outcome, log = run(
+        "bubblewrap", tmp_path, code, env={"PYTHONPATH": str(layer)}, sandbox=sandbox, extra_ro_dirs=[layer]
+    )
     assert outcome.kind == "ok", log
     assert "who layer" in log
     assert "var ['envs']" in log  # the layer's path, nothing else of the data dir

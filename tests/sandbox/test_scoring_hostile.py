@@ -90,8 +90,11 @@ def _registered(benchmark):
 def maze():
     from benchmarks.maze.benchmark import MazeBenchmark
 
-    yield _registered(MazeBenchmark(train_count=4, eval_count=4, episodes_per_maze=1, trajectory_pictures=0,
-                                    eval_seed=11, split_seed=7))
+    yield _registered(
+        MazeBenchmark(
+            train_count=4, eval_count=4, episodes_per_maze=1, trajectory_pictures=0, eval_seed=11, split_seed=7
+        )
+    )
     registry.unregister("maze")
 
 
@@ -112,18 +115,30 @@ def looping_policy() -> bytes:
     body = helper.make_graph(
         [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Identity", ["v_in"], ["v_out"])],
         "body",
-        [helper.make_tensor_value_info("i", T.INT64, []), helper.make_tensor_value_info("cond_in", T.BOOL, []),
-         helper.make_tensor_value_info("v_in", T.FLOAT, ["N", 4])],
-        [helper.make_tensor_value_info("cond_out", T.BOOL, []),
-         helper.make_tensor_value_info("v_out", T.FLOAT, ["N", 4])])
+        [
+            helper.make_tensor_value_info("i", T.INT64, []),
+            helper.make_tensor_value_info("cond_in", T.BOOL, []),
+            helper.make_tensor_value_info("v_in", T.FLOAT, ["N", 4]),
+        ],
+        [
+            helper.make_tensor_value_info("cond_out", T.BOOL, []),
+            helper.make_tensor_value_info("v_out", T.FLOAT, ["N", 4]),
+        ],
+    )
     graph = helper.make_graph(
-        [helper.make_node("MatMul", ["obs", "W"], ["x"]),
-         helper.make_node("Loop", ["trip", "cond", "x"], ["action_scores"], body=body)],
-        "spin", [helper.make_tensor_value_info("obs", T.FLOAT, ["N", 25])],
+        [
+            helper.make_node("MatMul", ["obs", "W"], ["x"]),
+            helper.make_node("Loop", ["trip", "cond", "x"], ["action_scores"], body=body),
+        ],
+        "spin",
+        [helper.make_tensor_value_info("obs", T.FLOAT, ["N", 25])],
         [helper.make_tensor_value_info("action_scores", T.FLOAT, ["N", 4])],
-        initializer=[helper.make_tensor("W", T.FLOAT, [25, 4], [0.0] * 100),
-                     helper.make_tensor("trip", T.INT64, [], [2**62]),
-                     helper.make_tensor("cond", T.BOOL, [], [True])])
+        initializer=[
+            helper.make_tensor("W", T.FLOAT, [25, 4], [0.0] * 100),
+            helper.make_tensor("trip", T.INT64, [], [2**62]),
+            helper.make_tensor("cond", T.BOOL, [], [True]),
+        ],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     return model.SerializeToString()
@@ -152,8 +167,16 @@ def _next_job_completes(as_alice, alice) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(240, method="thread")  # without the limits the worker would hang here
 def test_a_policy_that_never_answers_fails_the_job_within_the_timeout(worker, maze, as_alice, alice):
-    job = _job(as_alice, alice, "maze", {"main.py": COPY_MAIN.format(name="policy.onnx"), "config.yaml": "a: 1\n",
-                                         "data/policy.onnx": looping_policy()})
+    job = _job(
+        as_alice,
+        alice,
+        "maze",
+        {
+            "main.py": COPY_MAIN.format(name="policy.onnx"),
+            "config.yaml": "a: 1\n",
+            "data/policy.onnx": looping_policy(),
+        },
+    )
     started = time.monotonic()
     assert execute(str(job.pk)) == "failed"
     elapsed = time.monotonic() - started

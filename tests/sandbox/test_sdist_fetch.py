@@ -30,8 +30,10 @@ class IndexHandler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         folder = Path(self.translate_path(self.path))
-        if "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", "") and \
-                (folder / "index.json").is_file():
+        if (
+            "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", "")
+            and (folder / "index.json").is_file()
+        ):
             body = (folder / "index.json").read_bytes()
             self.send_response(200)
             self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
@@ -95,26 +97,33 @@ def anchor(root: Path, name: str, *, data: bytes | None = None, attrs: str = "",
 def index(served):
     """lbpkg: sdists 1.0, 1.5, 2.0 (the highest final one), 2.1b1 (pre-release), 2.5 (yanked), a 3.0 wheel."""
     root, base = served
-    add_project(root, "lbpkg", [
-        anchor(root, "lbpkg-1.0.tar.gz"),
-        anchor(root, "lbpkg-1.5.zip"),
-        anchor(root, "lbpkg-2.0.tar.gz"),
-        anchor(root, "lbpkg-2.1b1.tar.gz"),
-        anchor(root, "lbpkg-2.5.tar.gz", attrs=' data-yanked="broken"'),
-        anchor(root, "lbpkg-3.0-py3-none-any.whl"),
-        anchor(root, "otherpkg-9.0.tar.gz"),
-        anchor(root, "lbpkg-2.2.tar.gz", attrs=' data-requires-python="&lt;3"'),  # not for this Python
-    ])
+    add_project(
+        root,
+        "lbpkg",
+        [
+            anchor(root, "lbpkg-1.0.tar.gz"),
+            anchor(root, "lbpkg-1.5.zip"),
+            anchor(root, "lbpkg-2.0.tar.gz"),
+            anchor(root, "lbpkg-2.1b1.tar.gz"),
+            anchor(root, "lbpkg-2.5.tar.gz", attrs=' data-yanked="broken"'),
+            anchor(root, "lbpkg-3.0-py3-none-any.whl"),
+            anchor(root, "otherpkg-9.0.tar.gz"),
+            anchor(root, "lbpkg-2.2.tar.gz", attrs=' data-requires-python="&lt;3"'),  # not for this Python
+        ],
+    )
     return root, f"{base}/simple"
 
 
-@pytest.mark.parametrize("requirement, expected", [
-    ("lbpkg", "lbpkg-2.0.tar.gz"),
-    ("LBPkg>=1.0", "lbpkg-2.0.tar.gz"),
-    ("lbpkg<2", "lbpkg-1.5.zip"),
-    ("lbpkg[extra]==1.0; python_version >= '3'", "lbpkg-1.0.tar.gz"),
-    ("lbpkg>=2.1b1", "lbpkg-2.1b1.tar.gz"),  # the specifier asks for a pre-release
-])
+@pytest.mark.parametrize(
+    "requirement, expected",
+    [
+        ("lbpkg", "lbpkg-2.0.tar.gz"),
+        ("LBPkg>=1.0", "lbpkg-2.0.tar.gz"),
+        ("lbpkg<2", "lbpkg-1.5.zip"),
+        ("lbpkg[extra]==1.0; python_version >= '3'", "lbpkg-1.0.tar.gz"),
+        ("lbpkg>=2.1b1", "lbpkg-2.1b1.tar.gz"),  # the specifier asks for a pre-release
+    ],
+)
 def test_picks_the_highest_allowed_sdist(index, tmp_path, requirement, expected):
     root, simple = index
     dest = tmp_path / "dest"
@@ -126,8 +135,11 @@ def test_picks_the_highest_allowed_sdist(index, tmp_path, requirement, expected)
 
 def test_wheels_and_yanked_files_are_never_picked(served, tmp_path):
     root, base = served
-    add_project(root, "wheelonly", [anchor(root, "wheelonly-1.0-py3-none-any.whl"),
-                                    anchor(root, "wheelonly-0.9.tar.gz", attrs=" data-yanked")])
+    add_project(
+        root,
+        "wheelonly",
+        [anchor(root, "wheelonly-1.0-py3-none-any.whl"), anchor(root, "wheelonly-0.9.tar.gz", attrs=" data-yanked")],
+    )
     with pytest.raises(FetchError, match="No matching distribution found for wheelonly") as error:
         fetch_sdist("wheelonly", tmp_path / "dest", environ=environ(tmp_path, PIP_INDEX_URL=f"{base}/simple"))
     assert _missing(f"ERROR: {error.value}") == "wheelonly" and _kind(f"ERROR: {error.value}") == "submission"
@@ -155,8 +167,13 @@ def test_an_oversized_sdist_is_refused(served, tmp_path):
 def test_a_local_find_links_folder(tmp_path):
     links = tmp_path / "links"
     links.mkdir()
-    for name in ("flatpkg-1.0.tar.gz", "flatpkg-1.1.zip", "flatpkg-2.0-py3-none-any.whl", "flatpkg-2.0rc1.tar.gz",
-                 "other-5.0.tar.gz"):
+    for name in (
+        "flatpkg-1.0.tar.gz",
+        "flatpkg-1.1.zip",
+        "flatpkg-2.0-py3-none-any.whl",
+        "flatpkg-2.0rc1.tar.gz",
+        "other-5.0.tar.gz",
+    ):
         (links / name).write_bytes(name.encode() * 100)
     env = environ(tmp_path, PIP_FIND_LINKS=str(links), PIP_NO_INDEX="1")
     assert fetch_sdist("flatpkg", tmp_path / "a", environ=env) == "flatpkg-1.1.zip"
@@ -174,22 +191,42 @@ def test_pep_691_json_and_an_extra_index(served, tmp_path):
     (root / "empty").mkdir()  # the main index has no such project: 404
     folder = root / "json" / "jsonpkg"
     folder.mkdir(parents=True)
-    files = {name: add_file(root, name) for name in ("jsonpkg-1.0.tar.gz", "jsonpkg-1.2.tar.gz",
-                                                     "jsonpkg-1.3.tar.gz", "jsonpkg-1.4-py3-none-any.whl")}
-    (folder / "index.json").write_text(json.dumps({
-        "meta": {"api-version": "1.1"}, "name": "jsonpkg",
-        "files": [{"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": SHA(data)},
-                   "yanked": "bad release" if name == "jsonpkg-1.3.tar.gz" else False}
-                  for name, data in files.items()]}))
+    files = {
+        name: add_file(root, name)
+        for name in ("jsonpkg-1.0.tar.gz", "jsonpkg-1.2.tar.gz", "jsonpkg-1.3.tar.gz", "jsonpkg-1.4-py3-none-any.whl")
+    }
+    (folder / "index.json").write_text(
+        json.dumps(
+            {
+                "meta": {"api-version": "1.1"},
+                "name": "jsonpkg",
+                "files": [
+                    {
+                        "filename": name,
+                        "url": f"../../files/{name}",
+                        "hashes": {"sha256": SHA(data)},
+                        "yanked": "bad release" if name == "jsonpkg-1.3.tar.gz" else False,
+                    }
+                    for name, data in files.items()
+                ],
+            }
+        )
+    )
     (folder / "index.html").write_text("<html><body>no links for a client that can read JSON</body></html>")
     env = environ(tmp_path, PIP_INDEX_URL=f"{base}/empty", PIP_EXTRA_INDEX_URL=f"{base}/json")
     assert fetch_sdist("jsonpkg", tmp_path / "dest", environ=env) == "jsonpkg-1.2.tar.gz"
 
 
 def run_script(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
-    done = subprocess.run([sys.executable, str(SDIST_SCRIPT), "--no-binary=:all:", "-d", str(tmp_path / "dest"),
-                           *args], env={"PATH": "/usr/bin:/bin", **env}, cwd=tmp_path, timeout=60,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done = subprocess.run(
+        [sys.executable, str(SDIST_SCRIPT), "--no-binary=:all:", "-d", str(tmp_path / "dest"), *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=tmp_path,
+        timeout=60,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     return done.returncode, done.stdout
 
 

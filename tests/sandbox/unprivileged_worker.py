@@ -49,9 +49,14 @@ def run(name: str, code: str) -> dict:
     code_dir = WORKDIR / name / "code"
     code_dir.mkdir(parents=True)
     (code_dir / "main.py").write_text(code)
-    spec = RunSpec(argv=["{python}", "main.py", "{output}"], code_dir=code_dir,
-                   output_dir=WORKDIR / name / "output", dataset_dir=None,
-                   env={"PATH": "/usr/bin:/bin"}, resources=TINY)
+    spec = RunSpec(
+        argv=["{python}", "main.py", "{output}"],
+        code_dir=code_dir,
+        output_dir=WORKDIR / name / "output",
+        dataset_dir=None,
+        env={"PATH": "/usr/bin:/bin"},
+        resources=TINY,
+    )
     with open(WORKDIR / name / "log", "ab") as log:
         outcome = get_sandbox("bubblewrap", debug=False, python="/usr/bin/python3").run(spec, log=log)
     text = (WORKDIR / name / "log").read_text(errors="replace")
@@ -59,5 +64,8 @@ def run(name: str, code: str) -> dict:
     return {"kind": outcome.kind, "reason": outcome.reason, "facts": facts[0] if facts else None, "log": text}
 
 
-print(json.dumps({"worker_uid": os.getuid(), "probe": run("probe", PROBE), "hog": run("hog", HOG),
-                  "bomb": run("bomb", BOMB)}))
+print(
+    json.dumps(
+        {"worker_uid": os.getuid(), "probe": run("probe", PROBE), "hog": run("hog", HOG), "bomb": run("bomb", BOMB)}
+    )
+)

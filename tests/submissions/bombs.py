@@ -12,7 +12,7 @@ import zlib
 def tar_header(name: bytes, kind: bytes, size: int) -> bytes:
     """One ustar header block with a correct checksum."""
     block = bytearray(512)
-    block[0:len(name)] = name[:100]
+    block[0 : len(name)] = name[:100]
     block[100:108] = b"0000644\0"
     block[108:116] = block[116:124] = b"0000000\0"
     if size < 8**11:
@@ -37,8 +37,12 @@ def gzip_of_repeats(prefix: bytes, filler: int, total: int, suffix: bytes) -> by
     allows them; gzip and tarfile read them as one stream): one 16 MiB member, repeated."""
     block = 16 * 1024 * 1024
     member = _gzip_member(bytes([filler]) * block)
-    return (_gzip_member(prefix) + member * (total // block) + _gzip_member(bytes([filler]) * (total % block))
-            + _gzip_member(suffix))
+    return (
+        _gzip_member(prefix)
+        + member * (total // block)
+        + _gzip_member(bytes([filler]) * (total % block))
+        + _gzip_member(suffix)
+    )
 
 
 def _regular(name: str, content: bytes) -> bytes:
@@ -47,17 +51,24 @@ def _regular(name: str, content: bytes) -> bytes:
 
 def long_name_bomb(name_bytes: int = 2 * 1024**3) -> bytes:
     """A .tar.gz whose first member is a GNU long name of ``name_bytes`` bytes (a few MiB compressed)."""
-    return gzip_of_repeats(tar_header(b"././@LongLink", b"L", name_bytes), ord("a"), name_bytes,
-                           _regular("main.py", b"print(1)\n") + bytes(1024))
+    return gzip_of_repeats(
+        tar_header(b"././@LongLink", b"L", name_bytes),
+        ord("a"),
+        name_bytes,
+        _regular("main.py", b"print(1)\n") + bytes(1024),
+    )
 
 
 def pax_bomb(payload_bytes: int = 256 * 1024**2) -> bytes:
     """A .tar.gz with one PAX extended header of ``payload_bytes``: one huge ``comment`` record."""
     assert payload_bytes % 512 == 0
     record = f"{payload_bytes} comment=".encode()
-    return gzip_of_repeats(tar_header(b"././@PaxHeader", b"x", payload_bytes) + record, ord("a"),
-                           payload_bytes - len(record) - 1,
-                           b"\n" + _regular("main.py", b"print(1)\n") + bytes(1024))
+    return gzip_of_repeats(
+        tar_header(b"././@PaxHeader", b"x", payload_bytes) + record,
+        ord("a"),
+        payload_bytes - len(record) - 1,
+        b"\n" + _regular("main.py", b"print(1)\n") + bytes(1024),
+    )
 
 
 def member_count_bomb(members: int) -> bytes:

@@ -46,9 +46,13 @@ def _peak_bytes(process: psutil.Process) -> int:
 
 
 def _post(tier, payload: bytes, name: str) -> requests.Response:
-    return requests.post(f"{tier.url}/api/submissions", headers={"Authorization": f"Bearer {tier.token}"},
-                         data={"benchmark": "toy", "method": "bomb"}, timeout=120,
-                         files={"archive": (name, payload, "application/gzip")})
+    return requests.post(
+        f"{tier.url}/api/submissions",
+        headers={"Authorization": f"Bearer {tier.token}"},
+        data={"benchmark": "toy", "method": "bomb"},
+        timeout=120,
+        files={"archive": (name, payload, "application/gzip")},
+    )
 
 
 def _toy_tar_gz() -> bytes:

@@ -28,8 +28,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _submit(client, payload: bytes, name: str):
-    return client.post("/api/submissions", {"benchmark": "toy", "method": "m",
-                                            "archive": SimpleUploadedFile(name, payload)}, format="multipart")
+    return client.post(
+        "/api/submissions",
+        {"benchmark": "toy", "method": "m", "archive": SimpleUploadedFile(name, payload)},
+        format="multipart",
+    )
 
 
 def _refused(response, code: str) -> None:
@@ -62,9 +65,12 @@ def test_a_pax_header_bomb_is_refused_unread(as_alice):
 def test_a_long_name_hidden_behind_an_old_style_folder_is_still_seen(as_alice):
     # tarfile reads a type-"\0" member named "x/" as a folder and skips none of its declared
     # data; a walk that skipped it would miss the long-name header tarfile reads next.
-    payload = bombs.gzip_of_repeats(bombs.tar_header(b"x/", b"\0", 512)
-                                    + bombs.tar_header(b"././@LongLink", b"L", 2**30), ord("a"), 2**30,
-                                    bytes(1024))
+    payload = bombs.gzip_of_repeats(
+        bombs.tar_header(b"x/", b"\0", 512) + bombs.tar_header(b"././@LongLink", b"L", 2**30),
+        ord("a"),
+        2**30,
+        bytes(1024),
+    )
     _refused(_submit(as_alice, payload, "hidden.tar.gz"), "header_too_large")
 
 
@@ -131,12 +137,19 @@ else:
 """
 
 
-@pytest.mark.parametrize("name, build", [("bomb.tar.gz", bombs.long_name_bomb), ("pax.tar.gz", bombs.pax_bomb)],
-                         ids=["long-name", "pax"])
+@pytest.mark.parametrize(
+    "name, build", [("bomb.tar.gz", bombs.long_name_bomb), ("pax.tar.gz", bombs.pax_bomb)], ids=["long-name", "pax"]
+)
 def test_validation_stays_within_100_mib_of_idle(tmp_path, name, build):
     path = tmp_path / name
     path.write_bytes(build())
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", _VALIDATE, str(path), name], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", _VALIDATE, str(path), name],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.stdout.split() == ["REFUSED", "header_too_large"], (done.stdout, done.stderr[-2000:])

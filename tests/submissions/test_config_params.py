@@ -11,9 +11,33 @@ from mlflow.utils.validation import _validate_param_name
 
 from submissions import config_params
 
-NAMES = ["lr", "model.lr", "a b", "a:b", "a/b", "a-b_c.d", "ünïcode", "x" * 200,
-         "bad key!", "a$b", "a\\b", "a\tb", "a\nb", "", ".", "..", "../x", "/abs", "a//b", "a/./b", "a/",
-         "trailing\n", "semi;colon", "quote'", "x" * 251]
+NAMES = [
+    "lr",
+    "model.lr",
+    "a b",
+    "a:b",
+    "a/b",
+    "a-b_c.d",
+    "ünïcode",
+    "x" * 200,
+    "bad key!",
+    "a$b",
+    "a\\b",
+    "a\tb",
+    "a\nb",
+    "",
+    ".",
+    "..",
+    "../x",
+    "/abs",
+    "a//b",
+    "a/./b",
+    "a/",
+    "trailing\n",
+    "semi;colon",
+    "quote'",
+    "x" * 251,
+]
 
 
 def _mlflow_accepts(name: str) -> bool:
@@ -39,15 +63,18 @@ def test_nested_keys_and_lists_become_params():
     assert params == {"lr": 0.1, "model.depth": 3, "model.layers": "[1, 2]"}
 
 
-@pytest.mark.parametrize("text, code", [
-    pytest.param("bad key!: 1\n", "bad_config_key", id="bad-key"),
-    pytest.param("'../up': 1\n", "bad_config_key", id="dotdot-key"),
-    pytest.param("a: &x [1, 2]\nb: *x\n", "config_alias", id="alias"),
-    pytest.param("a: " + "[" * 40 + "]" * 40 + "\n", "config_too_deep", id="deep"),
-    pytest.param("a: [" + ", ".join(["1"] * 6000) + "]\n", "config_too_large", id="many-nodes"),
-    pytest.param("".join(f"k{i}: {i}\n" for i in range(100)), "config_too_large", id="many-params"),
-    pytest.param("name: \"nul\\0here\"\n", "bad_config_value", id="nul-value"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        pytest.param("bad key!: 1\n", "bad_config_key", id="bad-key"),
+        pytest.param("'../up': 1\n", "bad_config_key", id="dotdot-key"),
+        pytest.param("a: &x [1, 2]\nb: *x\n", "config_alias", id="alias"),
+        pytest.param("a: " + "[" * 40 + "]" * 40 + "\n", "config_too_deep", id="deep"),
+        pytest.param("a: [" + ", ".join(["1"] * 6000) + "]\n", "config_too_large", id="many-nodes"),
+        pytest.param("".join(f"k{i}: {i}\n" for i in range(100)), "config_too_large", id="many-params"),
+        pytest.param('name: "nul\\0here"\n', "bad_config_value", id="nul-value"),
+    ],
+)
 def test_a_config_breaking_a_rule_is_refused_at_upload_and_trimmed_at_recording(text, code):
     with pytest.raises(config_params.ConfigProblem) as problem:
         config_params.read_params(text.encode(), strict=True)

@@ -10,15 +10,19 @@ from submissions.models import Submission
 from tests.conftest import toy_files, upload
 
 
-@pytest.mark.parametrize("config, code, named", [
-    pytest.param("bad key!: 1\n", "bad_config_key", "bad key!", id="bad-key"),
-    pytest.param("model:\n  'lr$': 0.1\n", "bad_config_key", "model.lr$", id="bad-nested-key"),
-    pytest.param("a: &x [1]\nb: *x\n", "config_alias", "alias", id="alias"),
-    pytest.param("a: " + "[" * 40 + "]" * 40 + "\n", "config_too_deep", "deeper", id="deep"),
-    # Digits that do not compress well (a 200:1 archive would be refused as a zip bomb first).
-    pytest.param("".join(f"k{i}: {i * 7919 % 100003}\n" for i in range(8000)), "config_too_large", "KiB",
-                 id="large"),
-])
+@pytest.mark.parametrize(
+    "config, code, named",
+    [
+        pytest.param("bad key!: 1\n", "bad_config_key", "bad key!", id="bad-key"),
+        pytest.param("model:\n  'lr$': 0.1\n", "bad_config_key", "model.lr$", id="bad-nested-key"),
+        pytest.param("a: &x [1]\nb: *x\n", "config_alias", "alias", id="alias"),
+        pytest.param("a: " + "[" * 40 + "]" * 40 + "\n", "config_too_deep", "deeper", id="deep"),
+        # Digits that do not compress well (a 200:1 archive would be refused as a zip bomb first).
+        pytest.param(
+            "".join(f"k{i}: {i * 7919 % 100003}\n" for i in range(8000)), "config_too_large", "KiB", id="large"
+        ),
+    ],
+)
 def test_a_config_mlflow_would_refuse_is_a_400_at_upload(as_alice, alice, config, code, named):
     response = upload(as_alice, toy_files(config=config))
     assert response.status_code == 400, response.json()

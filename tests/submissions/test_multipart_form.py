@@ -39,8 +39,10 @@ def test_an_archive_part_is_stored_and_fields_are_utf8(as_alice):
 
 
 def test_file_parts_keep_their_folders(as_alice):
-    parts = [part("files", content.encode(), path) for path, content in
-             {**toy_files(), "src/model.py": "X = 1\n", "src/nn/layers.py": "Y = 2\n"}.items()]
+    parts = [
+        part("files", content.encode(), path)
+        for path, content in {**toy_files(), "src/model.py": "X = 1\n", "src/nn/layers.py": "Y = 2\n"}.items()
+    ]
     response = post(as_alice, form(*fields(), *parts))
     assert response.status_code == 201, response.json()
     assert {f["path"] for f in response.json()["files"]} >= {"src/model.py", "src/nn/layers.py", "main.py"}
@@ -64,8 +66,9 @@ def test_a_missing_boundary_is_a_400(as_alice):
 
 
 def test_base64_parts_are_refused_not_stored_encoded(as_alice):
-    response = post(as_alice, form(*fields(), part("archive", b"UEsDBA==", "s.zip",
-                                                   "Content-Transfer-Encoding: base64\r\n")))
+    response = post(
+        as_alice, form(*fields(), part("archive", b"UEsDBA==", "s.zip", "Content-Transfer-Encoding: base64\r\n"))
+    )
     assert response.status_code == 400 and "Content-Transfer-Encoding" in response.json()["detail"]
 
 
@@ -98,7 +101,8 @@ def test_an_upload_over_the_limit_is_a_413_whatever_handler_holds_it(as_alice, s
 
 def test_a_preamble_before_the_first_boundary_is_ignored(as_alice):
     """RFC 2046 allows text before the first delimiter; Django's parser skipped it, so does ours."""
-    body = b"This is a multi-part message in MIME format.\r\n" + form(*fields(), part("archive", zip_bytes(toy_files()),
-                                                                                       "s.zip"))
+    body = b"This is a multi-part message in MIME format.\r\n" + form(
+        *fields(), part("archive", zip_bytes(toy_files()), "s.zip")
+    )
     response = post(as_alice, body)
     assert response.status_code == 201, response.json()

@@ -15,14 +15,22 @@ pytestmark = pytest.mark.django_db
 
 
 def _submit(client, payload: bytes, name: str = "s.zip"):
-    return client.post("/api/submissions", {"benchmark": "toy", "method": "m",
-                                            "archive": SimpleUploadedFile(name, payload)}, format="multipart")
+    return client.post(
+        "/api/submissions",
+        {"benchmark": "toy", "method": "m", "archive": SimpleUploadedFile(name, payload)},
+        format="multipart",
+    )
 
 
 def _extract(submission: Submission, destination):
     stored = submission.archive
-    archive.extract(lambda: stored.storage.open(stored.name, "rb"), stored.name, destination, submission.files,
-                    submission.entrypoint)
+    archive.extract(
+        lambda: stored.storage.open(stored.name, "rb"),
+        stored.name,
+        destination,
+        submission.files,
+        submission.entrypoint,
+    )
 
 
 def test_zip_is_stored_as_received_and_extracts_without_its_folder(as_alice, tmp_path):
@@ -37,8 +45,11 @@ def test_zip_is_stored_as_received_and_extracts_without_its_folder(as_alice, tmp
     assert {f["path"] for f in submission.files} == {"main.py", "config.yaml", "src/util.py"}
 
     _extract(submission, tmp_path)
-    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == \
-        ["config.yaml", "main.py", "src/util.py"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "config.yaml",
+        "main.py",
+        "src/util.py",
+    ]
     assert (tmp_path / "src" / "util.py").read_text() == "X = 2\n"
 
 

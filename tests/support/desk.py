@@ -28,32 +28,49 @@ class DeskStack(Stack):
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.web = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "tests.agents.static_asgi:application", "--host", "127.0.0.1", "--port",
-             str(port), "--log-level", "warning"],
-            cwd=ROOT, env=self.env, stdout=open(self.tmp / "web.log", "ab"), stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "tests.agents.static_asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=open(self.tmp / "web.log", "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for_http(self.url + "/api/benchmarks", timeout=90, process=self.web)
 
 
-def start_desk_stack(tmp, mlflow_server: str = "http://127.0.0.1:9", *, worker: bool = True,
-                     **extra_env: str) -> DeskStack:
+def start_desk_stack(
+    tmp, mlflow_server: str = "http://127.0.0.1:9", *, worker: bool = True, **extra_env: str
+) -> DeskStack:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-        "LB_DATA_DIR": str(tmp / "data"),
-        "DATABASE_URL": _database_url(tmp),
-        "LB_BENCHMARKS": "tests.support.toy:benchmarks",
-        "LB_QUEUE_NAME": f"lb-desk-{uuid.uuid4().hex[:8]}",
-        "MLFLOW_TRACKING_URI": mlflow_server,
-        "LB_RATELIMIT_ENABLE": "0",
-        "LB_MAX_ACTIVE_JOBS_PER_USER": "20",
-        "LB_SIGNUP": "open",
-        "LB_JOB_LIVE_POLL_S": "0.2",
-        "LB_LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        **extra_env,
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(ROOT),
+            "LB_DATA_DIR": str(tmp / "data"),
+            "DATABASE_URL": _database_url(tmp),
+            "LB_BENCHMARKS": "tests.support.toy:benchmarks",
+            "LB_QUEUE_NAME": f"lb-desk-{uuid.uuid4().hex[:8]}",
+            "MLFLOW_TRACKING_URI": mlflow_server,
+            "LB_RATELIMIT_ENABLE": "0",
+            "LB_MAX_ACTIVE_JOBS_PER_USER": "20",
+            "LB_SIGNUP": "open",
+            "LB_JOB_LIVE_POLL_S": "0.2",
+            "LB_LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
+    )
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ.get("LB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     stack = DeskStack(env=env, tmp=tmp)

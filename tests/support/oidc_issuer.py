@@ -25,7 +25,7 @@ class Issuer:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.token_requests = 0
 
-    def start(self) -> "Issuer":
+    def start(self) -> Issuer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -34,8 +34,14 @@ class Issuer:
 
     def jwt(self, audience: str | None = None, **extra) -> str:
         now = int(time.time())
-        payload = {"iss": self.url, "aud": audience or self.client_id, "iat": now, "exp": now + 300,
-                   **self.claims, **extra}
+        payload = {
+            "iss": self.url,
+            "aud": audience or self.client_id,
+            "iat": now,
+            "exp": now + 300,
+            **self.claims,
+            **extra,
+        }
         return jwt.encode(payload, self.key, algorithm="RS256", headers={"kid": self.kid})
 
     def _handler(self):
@@ -54,13 +60,19 @@ class Issuer:
                 parts = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 if parts.path == "/.well-known/openid-configuration":
-                    return self._json({
-                        "issuer": issuer.url, "authorization_endpoint": issuer.url + "/authorize",
-                        "token_endpoint": issuer.url + "/token", "userinfo_endpoint": issuer.url + "/userinfo",
-                        "jwks_uri": issuer.url + "/jwks", "response_types_supported": ["code"],
-                        "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
-                        "token_endpoint_auth_methods_supported": ["client_secret_post"],
-                    })
+                    return self._json(
+                        {
+                            "issuer": issuer.url,
+                            "authorization_endpoint": issuer.url + "/authorize",
+                            "token_endpoint": issuer.url + "/token",
+                            "userinfo_endpoint": issuer.url + "/userinfo",
+                            "jwks_uri": issuer.url + "/jwks",
+                            "response_types_supported": ["code"],
+                            "subject_types_supported": ["public"],
+                            "id_token_signing_alg_values_supported": ["RS256"],
+                            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+                        }
+                    )
                 if parts.path == "/jwks":
                     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(issuer.key.public_key()))
                     return self._json({"keys": [{**jwk, "kid": issuer.kid, "use": "sig", "alg": "RS256"}]})
@@ -70,9 +82,11 @@ class Issuer:
                     code = secrets.token_urlsafe(16)
                     issuer.codes[code] = {"nonce": query.get("nonce"), "redirect_uri": query["redirect_uri"]}
                     target = query["redirect_uri"] + "?" + urlencode({"code": code, "state": query.get("state", "")})
-                    page = (f'<!doctype html><title>Test issuer</title><p>Sign in to leaders-board as '
-                            f'{issuer.claims.get("preferred_username")}?</p><a id="consent" href="{target}">'
-                            f'Allow</a>').encode()
+                    page = (
+                        f"<!doctype html><title>Test issuer</title><p>Sign in to leaders-board as "
+                        f'{issuer.claims.get("preferred_username")}?</p><a id="consent" href="{target}">'
+                        f"Allow</a>"
+                    ).encode()
                     self.send_response(200)
                     self.send_header("Content-Type", "text/html")
                     self.send_header("Content-Length", str(len(page)))
@@ -89,13 +103,22 @@ class Issuer:
                     return self._json({"error": "not_found"}, 404)
                 issuer.token_requests += 1
                 grant = issuer.codes.pop(form.get("code", ""), None)
-                if (grant is None or form.get("client_id") != issuer.client_id
-                        or form.get("client_secret") != issuer.client_secret
-                        or form.get("redirect_uri") != grant["redirect_uri"]):
+                if (
+                    grant is None
+                    or form.get("client_id") != issuer.client_id
+                    or form.get("client_secret") != issuer.client_secret
+                    or form.get("redirect_uri") != grant["redirect_uri"]
+                ):
                     return self._json({"error": "invalid_grant"}, 400)
                 extra = {"nonce": grant["nonce"]} if grant["nonce"] else {}
-                return self._json({"access_token": secrets.token_urlsafe(24), "token_type": "Bearer",
-                                   "expires_in": 300, "id_token": issuer.jwt(**extra)})
+                return self._json(
+                    {
+                        "access_token": secrets.token_urlsafe(24),
+                        "token_type": "Bearer",
+                        "expires_in": 300,
+                        "id_token": issuer.jwt(**extra),
+                    }
+                )
 
             def log_message(self, *args):
                 pass

@@ -33,8 +33,7 @@ class ToyBenchmark(Benchmark):
         (public_dir / "numbers.json").write_text(json.dumps(numbers))
         rng = np.random.default_rng(self.seeds["split"])
         private = sorted(rng.choice(N_ITEMS, N_ITEMS // 2, replace=False).tolist())
-        (hidden_dir / "truth.json").write_text(json.dumps({"even": [n % 2 == 0 for n in numbers],
-                                                           "private": private}))
+        (hidden_dir / "truth.json").write_text(json.dumps({"even": [n % 2 == 0 for n in numbers], "private": private}))
 
     def score(self, output_dir: Path, hidden_dir: Path, *, artifact_dir: Path, run_info: RunInfo = RunInfo()) -> Score:
         path = output_dir / "predictions.json"
@@ -62,8 +61,10 @@ class ToyBenchmark(Benchmark):
 
     @staticmethod
     def _metrics(correct: np.ndarray) -> dict[str, float]:
-        return {"accuracy": float(correct.mean()) if len(correct) else math.nan,
-                "errors": float(len(correct) - correct.sum())}
+        return {
+            "accuracy": float(correct.mean()) if len(correct) else math.nan,
+            "errors": float(len(correct) - correct.sum()),
+        }
 
 
 def _strip_png(path: Path, correct: np.ndarray, cell: int = 12) -> None:
@@ -79,8 +80,12 @@ def _strip_png(path: Path, correct: np.ndarray, cell: int = 12) -> None:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def benchmarks(**_options) -> list[Benchmark]:

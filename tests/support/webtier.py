@@ -36,8 +36,9 @@ class WebTier:
 
 
 def manage(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -50,30 +51,39 @@ def start_web_tier(root: Path, **overrides: str) -> WebTier:
     run_dir = Path(tempfile.mkdtemp(prefix="lbw-", dir="/tmp"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONPATH": str(ROOT),
-        "PYTHON": sys.executable,
-        "LB_DATA_DIR": str(data_dir),
-        "LB_BENCHMARKS": "tests.support.toy:benchmarks",
-        "LB_WEB_PORT": str(port),
-        "LB_WEB_RUN_DIR": str(run_dir),
-        "LB_WEB_WORKERS": "2",
-        "TMPDIR": str(tmp_dir),
-        "LB_RATELIMIT_ENABLE": "0",
-        "PYTHONUNBUFFERED": "1",
-        **overrides,
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(ROOT),
+            "PYTHON": sys.executable,
+            "LB_DATA_DIR": str(data_dir),
+            "LB_BENCHMARKS": "tests.support.toy:benchmarks",
+            "LB_WEB_PORT": str(port),
+            "LB_WEB_RUN_DIR": str(run_dir),
+            "LB_WEB_WORKERS": "2",
+            "TMPDIR": str(tmp_dir),
+            "LB_RATELIMIT_ENABLE": "0",
+            "PYTHONUNBUFFERED": "1",
+            **overrides,
+        }
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "bootstrap")
     token = manage(env, "issue_token", "alice").strip().splitlines()[-1]
-    process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=env,
-                               stdout=open(root / "serve.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(ROOT / "scripts" / "serve.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=open(root / "serve.log", "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/api/benchmarks", timeout=90, process=process)
     except Exception:
         os.killpg(process.pid, signal.SIGKILL)
         raise
-    return WebTier(url=url, port=port, token=token, data_dir=data_dir, run_dir=run_dir, tmp_dir=tmp_dir,
-                   process=process)
+    return WebTier(
+        url=url, port=port, token=token, data_dir=data_dir, run_dir=run_dir, tmp_dir=tmp_dir, process=process
+    )

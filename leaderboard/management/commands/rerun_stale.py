@@ -11,9 +11,11 @@ from leaderboard.selectors import stale_jobs
 
 
 class Command(BaseCommand):
-    help = ("Queue a new job for every board entry of BENCHMARK scored on a replaced hidden set "
-            "(see rotate_hidden_data), through the staff re-run: no limit refuses it. Entries whose submission "
-            "already has a pending or running job are skipped, so running it twice queues nothing new.")
+    help = (
+        "Queue a new job for every board entry of BENCHMARK scored on a replaced hidden set "
+        "(see rotate_hidden_data), through the staff re-run: no limit refuses it. Entries whose submission "
+        "already has a pending or running job are skipped, so running it twice queues nothing new."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("benchmark")

@@ -20,9 +20,11 @@ from leaderboard.board_cache import board_changed
 
 
 class Command(BaseCommand):
-    help = ("Draw new seed material for BENCHMARK (or, with --all, a new installation seed for all of them) and "
-            "regenerate its hidden data under a new random data-set id. Entries scored before are marked stale "
-            "on the board; `rerun_stale BENCHMARK` runs them again.")
+    help = (
+        "Draw new seed material for BENCHMARK (or, with --all, a new installation seed for all of them) and "
+        "regenerate its hidden data under a new random data-set id. Entries scored before are marked stale "
+        "on the board; `rerun_stale BENCHMARK` runs them again."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("benchmarks", nargs="*", metavar="BENCHMARK")
@@ -35,18 +37,24 @@ class Command(BaseCommand):
         try:
             chosen = registry.all_benchmarks() if everything else [registry.get(slug) for slug in slugs]
         except registry.UnknownBenchmark as exc:
-            raise CommandError(f"unknown benchmark {exc.args[0]!r}; known: "
-                               f"{', '.join(b.slug for b in registry.all_benchmarks())}") from None
+            raise CommandError(
+                f"unknown benchmark {exc.args[0]!r}; known: {', '.join(b.slug for b in registry.all_benchmarks())}"
+            ) from None
         fixed = bool(settings.LB_HIDDEN_SEED)
         if everything and not fixed:
             seed.replace_installation_seed(Path(settings.DATA_DIR))
             self.stdout.write("new 256-bit installation seed")
         elif seed.is_weak(seed.hidden_seed()):
             where = "LB_HIDDEN_SEED" if fixed else f"{settings.DATA_DIR}/{seed.SEED_FILE} (a legacy seed)"
-            raise CommandError(f"the hidden-data seed in {where} is under {seed.MIN_SEED_BITS} bits: seeds derived "
-                               "from it can be searched for. "
-                               + ("Set a 256-bit LB_HIDDEN_SEED or unset it." if fixed
-                                  else "Run `rotate_hidden_data --all` (a new installation seed)."))
+            raise CommandError(
+                f"the hidden-data seed in {where} is under {seed.MIN_SEED_BITS} bits: seeds derived "
+                "from it can be searched for. "
+                + (
+                    "Set a 256-bit LB_HIDDEN_SEED or unset it."
+                    if fixed
+                    else "Run `rotate_hidden_data --all` (a new installation seed)."
+                )
+            )
         for benchmark in chosen:
             before = datasets.dataset_id(benchmark)
             if not everything or fixed:  # --all with a fixed seed: the generations are what can change
@@ -54,5 +62,8 @@ class Command(BaseCommand):
             datasets.prepare(benchmark, force=True)
             board_changed(benchmark.slug)
             self.stdout.write(f"{benchmark.slug}: data set {datasets.dataset_id(benchmark)} (was {before or 'none'})")
-        self.stdout.write(self.style.SUCCESS("rotated; run `manage.py rerun_stale BENCHMARK` to score the board's "
-                                             "entries on the new data"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "rotated; run `manage.py rerun_stale BENCHMARK` to score the board's entries on the new data"
+            )
+        )

@@ -40,9 +40,11 @@ class Command(BaseCommand):
             if benchmark and bench.slug not in benchmark:
                 continue
             for folder in bench.example_dirs:
-                response = session.post(f"{url}/api/submissions",
-                                        data={"benchmark": bench.slug, "method": Path(folder).name},
-                                        files={"archive": ("example.zip", zip_folder(Path(folder)))})
+                response = session.post(
+                    f"{url}/api/submissions",
+                    data={"benchmark": bench.slug, "method": Path(folder).name},
+                    files={"archive": ("example.zip", zip_folder(Path(folder)))},
+                )
                 if response.status_code != 201:
                     raise CommandError(f"upload of {folder} failed: {response.text}")
                 uploads.append((response.json()["id"], f"{bench.slug} / {Path(folder).name}"))

@@ -3,13 +3,15 @@ from django.core.management.base import BaseCommand
 
 from benchmarks import registry
 from jobs.scoring import datasets
-from leaderboard.models import BenchmarkState
 from jobs.scoring.seed import hidden_seed
+from leaderboard.models import BenchmarkState
 
 
 class Command(BaseCommand):
-    help = ("Prepare every registered benchmark's public and hidden data, and whatever else the installed apps "
-            "need to work out of the box (e.g. the viewer's demo policy). Idempotent.")
+    help = (
+        "Prepare every registered benchmark's public and hidden data, and whatever else the installed apps "
+        "need to work out of the box (e.g. the viewer's demo policy). Idempotent."
+    )
 
     def handle(self, *args, **options):
         hidden_seed()  # made here, at run time on the data volume, never in an image

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.anomaly.benchmark import AnomalyBenchmark
 from benchmarks.anomaly import synthetic
+from benchmarks.anomaly.benchmark import AnomalyBenchmark
 
 
 def tiny_benchmark(category: str = "gravel", seed: int = 0, primary_metric: str = "image_auc") -> AnomalyBenchmark:
@@ -49,7 +49,9 @@ def oracle_predictions(hidden_dir: Path, out: Path, noise: float = 0.0, seed: in
     rng = np.random.default_rng(seed)
     with np.load(hidden_dir / "masks.npz") as masks:
         ids = [item["id"] for item in truth["items"]]
-        maps = np.stack([masks[i].astype(np.float32) for i in ids]) + noise * rng.random((len(ids), *masks[ids[0]].shape))
+        maps = np.stack([masks[i].astype(np.float32) for i in ids]) + noise * rng.random(
+            (len(ids), *masks[ids[0]].shape)
+        )
     return write_predictions(out, ids, maps.reshape(len(ids), -1).max(axis=1), maps.astype(np.float32))
 
 

@@ -51,8 +51,14 @@ def test_all_five_metrics_match_anomalib(case):
     theirs = {
         "image_auc": anomalib_value(AUROC(fields=["pred_score", "gt_label"]), pred_score=scores, gt_label=labels),
         "image_f1": anomalib_value(F1Max(fields=["pred_score", "gt_label"]), pred_score=scores, gt_label=labels),
-        "pixel_auc": anomalib_value(AUROC(fields=["anomaly_map", "gt_mask"]), anomaly_map=maps, gt_mask=masks.astype(np.int64)),
-        "pixel_f1": anomalib_value(F1Max(fields=["anomaly_map", "gt_mask"]), anomaly_map=maps.ravel(), gt_mask=masks.ravel().astype(np.int64)),
-        "pixel_pro": anomalib_value(AUPRO(fields=["anomaly_map", "gt_mask"]), anomaly_map=maps, gt_mask=masks.astype(np.int64)),
+        "pixel_auc": anomalib_value(
+            AUROC(fields=["anomaly_map", "gt_mask"]), anomaly_map=maps, gt_mask=masks.astype(np.int64)
+        ),
+        "pixel_f1": anomalib_value(
+            F1Max(fields=["anomaly_map", "gt_mask"]), anomaly_map=maps.ravel(), gt_mask=masks.ravel().astype(np.int64)
+        ),
+        "pixel_pro": anomalib_value(
+            AUPRO(fields=["anomaly_map", "gt_mask"]), anomaly_map=maps, gt_mask=masks.astype(np.int64)
+        ),
     }
     assert ours == pytest.approx(theirs, abs=TOLERANCE)

@@ -104,7 +104,9 @@ def test_fifo_is_not_opened(prepared, tmp_path):
     expect_error(prepared, out, tmp_path, "predictions.npz", "not a regular file")
 
 
-@pytest.mark.parametrize("content", ["{", "[]", '{"inference_time_ms": "fast"}', '{"inference_time_ms": -1}', '{"inference_time_ms": NaN}'])
+@pytest.mark.parametrize(
+    "content", ["{", "[]", '{"inference_time_ms": "fast"}', '{"inference_time_ms": -1}', '{"inference_time_ms": NaN}']
+)
 def test_bad_timings_file(prepared, tmp_path, content):
     ids, scores, maps = valid_arrays(prepared[1])
     out = write_predictions(tmp_path / "t", ids, scores, maps)
@@ -115,9 +117,19 @@ def test_bad_timings_file(prepared, tmp_path, content):
 def test_maps_at_any_resolution_and_order_are_accepted(prepared, tmp_path):
     ids, scores, maps = valid_arrays(prepared[1])
     order = np.random.default_rng(0).permutation(len(ids))
-    small = write_predictions(tmp_path / "s", np.array(ids)[order], scores[order], np.zeros((len(ids), 3, 5), np.float16))
+    small = write_predictions(
+        tmp_path / "s", np.array(ids)[order], scores[order], np.zeros((len(ids), 3, 5), np.float16)
+    )
     result = score(prepared, small, tmp_path)
-    assert set(result.metrics) == {"image_auc", "image_f1", "pixel_auc", "pixel_f1", "pixel_pro", "inference_time_ms", "vram_mb"}
+    assert set(result.metrics) == {
+        "image_auc",
+        "image_f1",
+        "pixel_auc",
+        "pixel_f1",
+        "pixel_pro",
+        "inference_time_ms",
+        "vram_mb",
+    }
     (small / "timings.json").write_text(json.dumps({"inference_time_ms": 12.5}))
     assert score(prepared, small, tmp_path).metrics["inference_time_ms"] == 12.5
 

@@ -24,7 +24,20 @@ def _sandbox_prefix() -> list[str]:
     bwrap = shutil.which("bwrap")
     if not bwrap:
         return []
-    prefix = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", "/tmp", "/tmp", "--unshare-net"]
+    prefix = [
+        bwrap,
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--bind",
+        "/tmp",
+        "/tmp",
+        "--unshare-net",
+    ]
     probe = subprocess.run([*prefix, "true"], capture_output=True)
     return prefix if probe.returncode == 0 else []
 

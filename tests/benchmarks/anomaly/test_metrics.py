@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 import pytest
-from tests.benchmarks.anomaly.anomaly_reference import mvtec_au_pro
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 
 from benchmarks.anomaly import metrics as M
+from tests.benchmarks.anomaly.anomaly_reference import mvtec_au_pro
 
 
 def sklearn_f1_max(labels: np.ndarray, scores: np.ndarray) -> float:

@@ -8,7 +8,9 @@ import torch.nn.functional as F
 from benchmarks.anomaly.resize import resize_bilinear
 
 
-@pytest.mark.parametrize("source, target", [((8, 8), (32, 32)), ((5, 7), (16, 9)), ((64, 48), (20, 30)), ((1, 3), (4, 4))])
+@pytest.mark.parametrize(
+    "source, target", [((8, 8), (32, 32)), ((5, 7), (16, 9)), ((64, 48), (20, 30)), ((1, 3), (4, 4))]
+)
 def test_matches_torch_bilinear(source, target):
     image = np.random.default_rng(0).random(source).astype(np.float32)
     expected = F.interpolate(torch.from_numpy(image)[None, None], size=target, mode="bilinear", align_corners=False)

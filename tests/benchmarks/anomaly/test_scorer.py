@@ -55,7 +55,9 @@ def test_cost_metrics_and_their_sources(prepared, tmp_path):
     assert cpu.metrics["vram_mb"] == 0.0
     assert "wall time" in cpu.notes["inference_time_ms_source"] and "cpu" in cpu.notes["vram_mb_source"]
     (out / "timings.json").write_text(json.dumps({"inference_time_ms": 7.0}))
-    gpu = benchmark.score(out, hidden, artifact_dir=tmp_path / "b", run_info=RunInfo(wall_seconds=2.4, peak_vram_mb=812.5, gpu=True))
+    gpu = benchmark.score(
+        out, hidden, artifact_dir=tmp_path / "b", run_info=RunInfo(wall_seconds=2.4, peak_vram_mb=812.5, gpu=True)
+    )
     assert gpu.metrics["inference_time_ms"] == 7.0 and gpu.private_metrics["inference_time_ms"] == 7.0
     assert gpu.metrics["vram_mb"] == 812.5
     assert "timings.json" in gpu.notes["inference_time_ms_source"]

@@ -27,11 +27,27 @@ def test_example_writes_only_the_contract_and_scores(tmp_path, example):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     workdir, out = tmp_path / "cwd", tmp_path / "out"
     workdir.mkdir()
-    env = {**os.environ, "LB_DATASET_DIR": str(tmp_path / "public"), "PYTHONPATH": str(PROJECT),
-           "MLFLOW_TRACKING_URI": "http://127.0.0.1:9"}  # an MLflow call would fail loudly
-    subprocess.run([sys.executable, str(PROJECT / "examples" / example / "main.py"),
-                    "--config", str(tmp_path / "config.yaml"), "--output", str(out)],
-                   cwd=workdir, env=env, check=True, capture_output=True, timeout=240)
+    env = {
+        **os.environ,
+        "LB_DATASET_DIR": str(tmp_path / "public"),
+        "PYTHONPATH": str(PROJECT),
+        "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",
+    }  # an MLflow call would fail loudly
+    subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT / "examples" / example / "main.py"),
+            "--config",
+            str(tmp_path / "config.yaml"),
+            "--output",
+            str(out),
+        ],
+        cwd=workdir,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     assert sorted(p.name for p in out.iterdir()) == ["policy.json", "policy.onnx"]
     assert list(workdir.iterdir()) == []
     score = bench.score(out, tmp_path / "hidden", artifact_dir=tmp_path / "artifacts")

@@ -29,14 +29,17 @@ def data_dirs(bench, tmp_path_factory):
     return root / "public", root / "hidden"
 
 
-def linear_policy(path: Path, input_name="obs", output_name="action_scores", dtype=TensorProto.FLOAT,
-                  n_in=25, n_out=4) -> Path:
+def linear_policy(
+    path: Path, input_name="obs", output_name="action_scores", dtype=TensorProto.FLOAT, n_in=25, n_out=4
+) -> Path:
     weights = np.zeros((n_in, n_out), dtype=np.float32 if dtype == TensorProto.FLOAT else np.float64)
     graph = helper.make_graph(
-        [helper.make_node("MatMul", [input_name, "w"], [output_name])], "linear",
+        [helper.make_node("MatMul", [input_name, "w"], [output_name])],
+        "linear",
         [helper.make_tensor_value_info(input_name, dtype, ["N", n_in])],
         [helper.make_tensor_value_info(output_name, dtype, ["N", n_out])],
-        [numpy_helper.from_array(weights, "w")])
+        [numpy_helper.from_array(weights, "w")],
+    )
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     return path
 
@@ -113,17 +116,20 @@ def test_artifacts_are_pngs_of_public_mazes_only(bench, data_dirs, tmp_path):
     names = [p.name for p in result.artifacts]
     assert "success_per_maze.png" in names
     trajectories = [n for n in names if n.startswith("trajectory_")]
-    assert trajectories and all(n[len("trajectory_"):-4] in public_ids for n in trajectories)
+    assert trajectories and all(n[len("trajectory_") : -4] in public_ids for n in trajectories)
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in result.artifacts)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"input_name": "observation"}, "input named 'obs'"),
-    ({"output_name": "logits"}, "output named 'action_scores'"),
-    ({"n_in": 24}, "shape [N, 25]"),
-    ({"n_out": 5}, "shape [N, 4]"),
-    ({"dtype": TensorProto.DOUBLE}, "float32"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"input_name": "observation"}, "input named 'obs'"),
+        ({"output_name": "logits"}, "output named 'action_scores'"),
+        ({"n_in": 24}, "shape [N, 25]"),
+        ({"n_out": 5}, "shape [N, 4]"),
+        ({"dtype": TensorProto.DOUBLE}, "float32"),
+    ],
+)
 def test_malformed_policies_are_rejected_with_a_clear_message(bench, data_dirs, tmp_path, kwargs, message):
     out = tmp_path / "out"
     out.mkdir()

@@ -13,8 +13,13 @@ from benchmarks.maze.mazes import generate_maze_set
 from benchmarks.maze.onnx_export import sb3_scores
 from benchmarks.maze.train import sample_observations, train
 
-TINY = {"total_timesteps": 4096, "n_envs": 8, "log_every_steps": 1024,
-        "maze_set": {"count": 10}, "mlflow": {"experiment": "maze-test"}}
+TINY = {
+    "total_timesteps": 4096,
+    "n_envs": 8,
+    "log_every_steps": 1024,
+    "maze_set": {"count": 10},
+    "mlflow": {"experiment": "maze-test"},
+}
 
 
 @pytest.mark.slow
@@ -72,7 +77,11 @@ def test_onnx_scores_equal_sb3_scores_after_tiny_training(tmp_path):
 
 @pytest.mark.slow
 def test_stop_requested_ends_training_early(tmp_path):
-    result = train({**TINY, "algorithm": "ppo", "total_timesteps": 100_000}, models_dir=tmp_path,
-                   use_mlflow=False, stop_requested=lambda: True)
+    result = train(
+        {**TINY, "algorithm": "ppo", "total_timesteps": 100_000},
+        models_dir=tmp_path,
+        use_mlflow=False,
+        stop_requested=lambda: True,
+    )
     assert result.stopped_early and result.timesteps < 100_000
     assert result.onnx_path.is_file()

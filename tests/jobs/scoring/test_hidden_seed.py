@@ -15,8 +15,11 @@ from jobs.scoring.seed import SEED_FILE, benchmark_seed, bump_generation, instal
 
 
 def deploy_errors() -> list[str]:
-    return [message.id for message in checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])
-            if message.id and message.id.startswith("jobs.")]
+    return [
+        message.id
+        for message in checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])
+        if message.id and message.id.startswith("jobs.")
+    ]
 
 
 def test_a_new_seed_has_256_bits_from_secrets_in_a_0600_file(tmp_path):
@@ -65,17 +68,18 @@ def test_the_settings_hand_benchmarks_derived_seeds_never_the_installation_seed(
 
     settings.DATA_DIR = tmp_path
     settings.LB_HIDDEN_SEED = 2**255 + 99
-    (brick,) = anomaly_benchmarks(**settings.LB_BENCHMARK_OPTIONS["benchmarks.anomaly"],
-                                  synthetic_categories=["brick"])
+    (brick,) = anomaly_benchmarks(**settings.LB_BENCHMARK_OPTIONS["benchmarks.anomaly"], synthetic_categories=["brick"])
     (maze,) = maze_benchmarks(**settings.LB_BENCHMARK_OPTIONS["benchmarks.maze"])
     assert brick._seed == benchmark_seed("anomaly-brick", "anomaly")
     assert (maze.eval_seed, maze.split_seed, maze.sampling_seed) == tuple(
-        benchmark_seed("maze", label) for label in ("eval", "split", "sampling"))
+        benchmark_seed("maze", label) for label in ("eval", "split", "sampling")
+    )
     assert settings.LB_HIDDEN_SEED not in (brick._seed, maze.eval_seed, maze.split_seed, maze.sampling_seed)
 
 
-@pytest.mark.parametrize("fixed, errors", [(2**31 - 2, ["jobs.E001"]), (2**127 - 1, ["jobs.E001"]),
-                                           (2**127, []), (2**255 + 7, [])])
+@pytest.mark.parametrize(
+    "fixed, errors", [(2**31 - 2, ["jobs.E001"]), (2**127 - 1, ["jobs.E001"]), (2**127, []), (2**255 + 7, [])]
+)
 def test_check_deploy_errors_for_a_fixed_seed_under_128_bits(settings, tmp_path, fixed, errors):
     settings.DATA_DIR = tmp_path
     settings.LB_HIDDEN_SEED = fixed
@@ -100,9 +104,19 @@ def test_manage_py_check_deploy_fails_on_a_short_fixed_seed(tmp_path):
 
     root = Path(__file__).resolve().parents[3]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(LB_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings", LB_HIDDEN_SEED="123456789",
-               LB_BENCHMARKS="tests.support.toy:benchmarks")
-    done = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--tag", "security"], cwd=root,
-                          env=env, capture_output=True, text=True, timeout=120)
+    env.update(
+        LB_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        LB_HIDDEN_SEED="123456789",
+        LB_BENCHMARKS="tests.support.toy:benchmarks",
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--tag", "security"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "jobs.E001" in done.stderr and "LB_HIDDEN_SEED has 27 bits" in done.stderr

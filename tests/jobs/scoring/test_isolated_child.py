@@ -69,8 +69,10 @@ def _use_descriptor(fd: int) -> str:
 
 
 def test_the_workers_sockets_and_writable_files_are_taken_from_the_child(tmp_path):
-    with socket.create_connection(("127.0.0.1", _listening_port())) as connection, \
-            open(tmp_path / "secret", "w") as handle:
+    with (
+        socket.create_connection(("127.0.0.1", _listening_port())) as connection,
+        open(tmp_path / "secret", "w") as handle,
+    ):
         for fd in (connection.fileno(), handle.fileno()):
             assert isolated.run(_use_descriptor, fd, limits=LIMITS).value == "/dev/null"
             assert _use_descriptor(fd) != "/dev/null"  # the worker's own are untouched
@@ -96,12 +98,15 @@ def _raise(kind: str):
     raise KeyError("a scorer bug or a hostile input")
 
 
-@pytest.mark.parametrize("kind, expected, words", [
-    ("scoring", "rejected", "predictions.json: not JSON"),
-    ("segv", "signal", "crashed on the submission's output (SIGSEGV)"),
-    ("exit", "exit", "without an answer"),
-    ("other", "exception", "KeyError"),
-])
+@pytest.mark.parametrize(
+    "kind, expected, words",
+    [
+        ("scoring", "rejected", "predictions.json: not JSON"),
+        ("segv", "signal", "crashed on the submission's output (SIGSEGV)"),
+        ("exit", "exit", "without an answer"),
+        ("other", "exception", "KeyError"),
+    ],
+)
 def test_every_failure_in_the_child_is_the_submissions(kind, expected, words):
     with pytest.raises(isolated.Stopped) as stopped:
         isolated.run(_raise, kind, limits=LIMITS)
@@ -132,9 +137,13 @@ def test_the_worker_keeps_its_heartbeat_and_a_cancel_kills_the_child(tmp_path):
     ticks = []
     started = time.monotonic()
     with pytest.raises(isolated.Cancelled):
-        isolated.run(_sleep_and_report, str(tmp_path / "pid"), limits=isolated.Limits(timeout_s=30, memory_mb=64),
-                     on_tick=lambda: ticks.append(time.monotonic()),
-                     should_cancel=lambda: time.monotonic() - started > 1.5)
+        isolated.run(
+            _sleep_and_report,
+            str(tmp_path / "pid"),
+            limits=isolated.Limits(timeout_s=30, memory_mb=64),
+            on_tick=lambda: ticks.append(time.monotonic()),
+            should_cancel=lambda: time.monotonic() - started > 1.5,
+        )
     assert time.monotonic() - started < 5 and len(ticks) >= 5
     with pytest.raises(ProcessLookupError):
         os.kill(int((tmp_path / "pid").read_text()), 0)

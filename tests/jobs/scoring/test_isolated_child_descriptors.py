@@ -39,7 +39,8 @@ SCRIPT = textwrap.dedent("""
 def test_a_file_the_child_opens_outlives_the_workers_objects(tmp_path):
     data = tmp_path / "predictions.txt"
     data.write_text("the scorer's own file")
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(data)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, close_fds=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(data)], cwd=ROOT, capture_output=True, text=True, timeout=60, close_fds=True
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "the scorer's own file"

@@ -9,6 +9,6 @@ try:
     result = "connected"
 except OSError as exc:
     result = "unreachable" if exc.errno == errno.ENETUNREACH else f"errno {exc.errno}"
-except socket.timeout:
+except TimeoutError:
     result = "timed out (packet left the host)"
 report(result=result, interfaces=interfaces)

@@ -3,7 +3,7 @@ for name in ("hidden_file", "other_submission"):
     try:
         with open(TARGETS[name]) as handle:
             found[name] = handle.read()
-    except OSError as exc:
+    except OSError:
         found[name] = None
 
 # Walk the whole visible tree looking for the ground-truth file by name.
