@@ -125,10 +125,6 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("LB_DB_PREPARED", True):
-    # Lets core.db.prepared_cursor prepare the hot statements (enqueue, status poll);
-    # nothing else is prepared. 0 for a transaction-pooling proxy that cannot keep them.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions serialise writers, so "count then insert"
     # checks (the per-user concurrency limit) cannot both pass; the backend

@@ -16,8 +16,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.errors import Conflict, LimitExceeded
+from jobs import selectors
 from jobs.models import ACTIVE_STATUSES
-from jobs.selectors import counts_against_quota, phase_jobs
 from phases import selectors as phases
 from phases.models import Phase, PhaseState
 
@@ -31,9 +31,9 @@ class PhaseUsage:
 
 def usage(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> PhaseUsage:
     """One query: the owner's jobs that count today, in the whole phase, and those still active."""
-    counted = counts_against_quota()
+    counted = selectors.counts_against_quota()  # the one definition, looked up when called
     row = (
-        phase_jobs(phase)
+        selectors.phase_jobs(phase)
         .filter(owner=owner)
         .aggregate(
             today=Count("pk", filter=counted & Q(created_at__gte=phases.day_start(phase, now))),

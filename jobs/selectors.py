@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,13 +12,11 @@ from functools import cache
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from core.db import prepared_cursor
 from core.errors import NotFound
 from core.visibility import get_visible, visible
-from jobs.enqueue_sql import enqueue_check_params, enqueue_check_sql, lock_owner_sql
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
 from phases.models import Phase
 from submissions.models import Submission
@@ -140,8 +139,9 @@ def counts_against_quota() -> Q:
     """Jobs a user is charged for: not cancelled, and not failed by the platform *before it was scored*.
 
     A score is a spent job: one that failed after its score was saved (``needs_recording``:
-    MLflow refused or was away) counts, whatever happened next. The same rule is spelled in
-    SQL in ``jobs.enqueue_sql._COUNTED`` and in ``lb_job_enqueue`` (migration ``jobs/0005``)."""
+    MLflow refused or was away) counts, whatever happened next. This is the rule's one
+    definition: the enqueue's check, the phase limits (``jobs.admission``) and the usage
+    ``/api/me`` shows all call it (tests/jobs/test_quota_rule_one_place.py)."""
     return ~Q(status=JobStatus.CANCELLED) & ~Q(
         status=JobStatus.FAILED, failure_kind=FailureKind.PLATFORM, needs_recording=False
     )
@@ -166,39 +166,56 @@ class EnqueueCheck:
     rate: RateUsage
 
 
+# The advisory lock key space of one owner's enqueues on PostgreSQL: (LOCK_SPACE, owner id).
+LOCK_SPACE = zlib.crc32(b"leaders-board.jobs.enqueue") & 0x7FFFFFFF
+
+
+def lock_owner(owner: AbstractBaseUser) -> None:
+    """Serialise one owner's enqueues until the caller's transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock (it writes nothing, where a row lock
+    writes the locked row). SQLite: nothing to do, its IMMEDIATE transactions (settings)
+    already serialise the writers. Elsewhere: a row lock on the user."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, owner.pk])
+    elif connection.features.has_select_for_update:
+        list(type(owner)._default_manager.select_for_update().filter(pk=owner.pk).values_list("pk"))
+
+
+def enqueue_counts(*, owner: AbstractBaseUser, since: datetime) -> tuple[int, int]:
+    """The owner's active jobs and the jobs the rate counts since ``since``: one scan of the
+    owner's jobs that can count (the active ones and the rate window's, by the indexes on
+    owner+status and owner+created_at), not their whole history."""
+    row = (
+        Job.objects.filter(owner=owner)
+        .filter(Q(status__in=ACTIVE_STATUSES) | Q(created_at__gte=since))
+        .aggregate(
+            active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
+            used=Count("pk", filter=counts_against_quota() & Q(created_at__gte=since)),
+        )
+    )
+    return row["active"], row["used"]
+
+
 def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
     """Inside the enqueue transaction: take the owner's enqueue lock (so two racing requests
-    see each other's jobs; ``jobs.enqueue_sql``), then read the submission's benchmark and both limit
-    counts in one statement, one scan of the owner's jobs that can count.
+    see each other's jobs), then read the submission's benchmark and both limit counts.
 
-    They cannot be one statement: on PostgreSQL a statement's snapshot predates the
-    lock it waits for, so its counts would miss the racing job; the second statement
-    takes its snapshot after the lock is granted (READ COMMITTED). SQLite has no such
-    lock; its IMMEDIATE transactions serialise the writers.
-
-    Written as SQL, prepared once per connection (core.db), because it is the enqueue's
-    hot path: compiling the statements through the ORM, and planning them on the server,
-    cost several times their execution (docs/performance.md). The filters are those
-    ``active_job_count``, ``job_rate_usage`` and ``core.visibility.visible`` spell with
-    the ORM; tests/jobs/test_enqueue_check.py holds the two spellings to the same answers.
-    """
+    The counts are read after the lock is granted: on PostgreSQL each statement of a READ
+    COMMITTED transaction takes its snapshot when it starts, so they include a racing
+    request's committed job."""
     try:
         submission_uuid = uuid.UUID(str(submission_id))
     except ValueError:
         raise NotFound(f"No submission {submission_id} visible to you.") from None
     limit, window = job_rate_limit()
     since = timezone.now() - window
-    since_value = Job._meta.get_field("created_at").get_db_prep_value(since, connection)
-    params = enqueue_check_params(
-        owner=owner,
-        since_value=since_value,
-        submission_pk=Submission._meta.pk.get_db_prep_value(submission_uuid, connection),
+    lock_owner(owner)
+    benchmark = (
+        visible(Submission.objects.filter(pk=submission_uuid), owner).values_list("benchmark", flat=True).first()
     )
-    with prepared_cursor() as cursor:
-        if connection.features.has_select_for_update:
-            cursor.execute(lock_owner_sql(connection.vendor), [owner.pk])
-        cursor.execute(enqueue_check_sql(visible_to_all=owner.is_staff), params)
-        benchmark, active, used = cursor.fetchone()
+    active, used = enqueue_counts(owner=owner, since=since)
     return EnqueueCheck(
         benchmark=benchmark,
         active=active,

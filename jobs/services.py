@@ -13,12 +13,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.db import insert_row
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from jobs import admission, enqueue_sql, selectors
+from jobs import admission, selectors
 from jobs import queue as job_queue
 from jobs.models import ACTIVE_STATUSES, Job, JobPhase, JobStatus
-from phases import selectors as phases
 
 logger = logging.getLogger(__name__)
 
@@ -103,10 +101,9 @@ def job_enqueue(
         queued_at=timezone.now(),
     )
     try:
-        if enqueue_sql.available() and _enqueued_in_one_statement(job, owner=owner):
-            return job, True
-        # The owner's lock, one statement reading the submission and both limits, the
-        # phase rules, the insert; then the commit and, after it, the queue push.
+        # The owner's lock, the submission and both limits, the phase rules, the insert; then
+        # the commit and, after it, the queue push. One path, in the ORM: the quota rule is
+        # selectors.counts_against_quota alone (docs/performance.md has what it costs).
         with transaction.atomic():
             check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
             if check.benchmark is None:
@@ -114,7 +111,7 @@ def job_enqueue(
             admission.admit_job(owner=owner, benchmark=check.benchmark)  # phase dates and per-phase limits
             _check_limits(check)
             job.benchmark = check.benchmark
-            insert_row(job)  # save(force_insert=True), prepared: the ORM's compile was a fifth of the request
+            job.save(force_insert=True)
             _enqueue_after_commit(job.id, resource_class)
     except IntegrityError:
         # A concurrent request with the same key won the insert.
@@ -123,38 +120,6 @@ def job_enqueue(
             raise
         return _replay(existing, owner=owner, submission_id=submission_id, resource_class=resource_class)
     return job, True
-
-
-def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
-    """Lock, check and insert as one statement (jobs/enqueue_sql.py) when the
-    submission's benchmark admits jobs without counting phase usage. False when its phase
-    rules must decide: the caller's transaction does, under the same lock."""
-    now = timezone.now()
-    open_benchmarks = phases.open_to_jobs(now=now)  # running, and no per-phase limit to count
-    limit, window = selectors.job_rate_limit()
-    since = now - window
-    outcome = enqueue_sql.enqueue_in_one_statement(
-        job=job,
-        owner=owner,
-        open_benchmarks=open_benchmarks,
-        since=since,
-        max_active=settings.LB_MAX_ACTIVE_JOBS_PER_USER,
-        rate_limit=limit,
-    )
-    if outcome.inserted:
-        _enqueue_after_commit(job.id, job.resource_class)
-        return True
-    if outcome.benchmark is None:
-        raise NotFound(f"No submission {job.submission_id} visible to you.")
-    if outcome.benchmark in open_benchmarks:  # so a limit refused it
-        _check_limits(
-            selectors.EnqueueCheck(
-                benchmark=outcome.benchmark,
-                active=outcome.active,
-                rate=selectors.rate_usage_of(owner=owner, used=outcome.used, limit=limit, window=window, since=since),
-            )
-        )
-    return False
 
 
 def _replay(existing: Job, *, owner, submission_id, resource_class: str) -> tuple[Job, bool]:

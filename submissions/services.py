@@ -12,7 +12,6 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 from benchmarks import registry
-from core.db import insert_row
 from core.errors import InvalidInput
 from phases import selectors as phases
 from submissions import archive, config_params
@@ -140,7 +139,7 @@ def _store(bundle: archive.Bundle, suffix: str, **fields) -> Submission:
     submission.archive.name = name
     try:
         # One statement, atomic on its own: no transaction around it (two round trips fewer).
-        insert_row(submission)  # save(force_insert=True), prepared: the upload's hot path
+        submission.save(force_insert=True)
     except BaseException:
         default_storage.delete(name)  # no orphan archive when the row fails
         raise

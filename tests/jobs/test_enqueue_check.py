@@ -1,4 +1,4 @@
-"""The enqueue check is SQL of its own (the hot path); it must count exactly what the ORM spellings count."""
+"""The enqueue's check (under the owner's lock) must count exactly what the usage selectors count."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def _plan(queryset) -> str:
 
 @pytest.mark.django_db
 def test_the_rate_windows_count_reads_only_its_index(alice):
-    """The count in the enqueue's statement (jobs/enqueue_sql.py), spelled by the ORM."""
+    """The rate window's count, with the quota rule (jobs.selectors.counts_against_quota)."""
     window = Job.objects.filter(counts_against_quota(), owner=alice, created_at__gte=timezone.now()).values("owner")
     plan = _plan(window.annotate(n=Count("*")).values("n"))
     covering = (
