@@ -273,6 +273,7 @@ LB_UPLOAD_MAX_RATIO = env_int("LB_UPLOAD_MAX_RATIO", 200)
 LB_ANON_BODY_MAX_BYTES = env_int("LB_ANON_BODY_MAX_BYTES", 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
+    "submissions.upload.KeepPathsHandler",  # Django's parser, keeping folders in file names
     "submissions.upload.LimitedMemoryFileUploadHandler",
     "submissions.upload.LimitedTemporaryFileUploadHandler",
 ]

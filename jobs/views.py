@@ -7,11 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from benchmarks import registry
@@ -24,7 +22,7 @@ from jobs.services import job_cancel, job_enqueue, job_rerun
 from submissions.api.serializers import SubmissionCreateSerializer
 from submissions.services import submission_create
 from submissions.throttles import throttle_uploads
-from submissions.upload import read_form
+from submissions.upload import upload_refusal
 
 PAGE_SIZE = 20
 
@@ -36,29 +34,21 @@ def _benchmark_or_404(slug: str):
         raise Http404(f"Unknown benchmark {slug}") from None
 
 
-def _parse_keeping_paths(request) -> None:
-    """Parse a multipart body keeping folder paths in file names (``src/model.py``),
-    as the API does, then run the CSRF check on what was parsed."""
-    if request.content_type == "multipart/form-data":
-        request._post, request._files = read_form(request)
-
-
-@csrf_exempt  # checked below, once the body is parsed our way
 @login_required
 def submit_page(request, slug: str):
     benchmark = _benchmark_or_404(slug)
     if request.method != "POST":
         return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": SubmitForm()})
-    try:
-        _parse_keeping_paths(request)
-    except DomainError as exc:  # too large: refused while streaming
-        form = SubmitForm()
-        form.add_domain_error(exc.code, exc.detail)
-        return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": form}, status=exc.status_code)
-    refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    # Django parses the body (CsrfViewMiddleware may already have); the upload handlers
+    # stop it at the size limit and say so (submissions/upload.py).
+    data, files = request.POST, request.FILES
+    refused = upload_refusal(request)
     if refused is not None:
-        return refused
-    form = SubmitForm(request.POST, request.FILES)
+        form = SubmitForm(data)  # the fields sent before the file that was too large
+        form.is_valid()
+        form.add_domain_error(refused.code, refused.detail)
+        return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": form}, status=refused.status_code)
+    form = SubmitForm(data, files)
     if form.is_valid():
         job = _submit(request, form, benchmark.slug)
         if job is not None:

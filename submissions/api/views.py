@@ -1,7 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +22,7 @@ class SubmissionListCreateView(GenericAPIView):
     pagination_class = NewestFirst
     serializer_class = SubmissionSerializer
     throttle_classes = [SubmissionsPerHour, SubmissionsPerDay]  # uploads only (POST)
-    parser_classes = [SubmissionMultiPartParser, MultiPartParser]
+    parser_classes = [SubmissionMultiPartParser]
 
     @extend_schema(
         request={"multipart/form-data": SubmissionCreateSerializer},
