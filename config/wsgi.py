@@ -11,8 +11,7 @@ prepare_data_dir()  # before the apps load: SQLite files need their folder
 django_wsgi_app = get_wsgi_application()
 
 from core.bodylimit import WSGIBodyLimit  # noqa: E402
-from core.wsgi_input import block_reads  # noqa: E402
 
 # The client address is decided in one place, core.proxy.ClientAddressMiddleware, from the
 # TCP peer and the X-Forwarded-For hops of LB_TRUSTED_PROXIES; nothing here reads a header.
-application = WSGIBodyLimit(block_reads(django_wsgi_app))
+application = WSGIBodyLimit(django_wsgi_app)
