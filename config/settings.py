@@ -279,74 +279,8 @@ FILE_UPLOAD_HANDLERS = [
 ]
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("LB_UPLOAD_MAX_FILES", 2000)
 
-# --- Jobs -----------------------------------------------------------------
-LB_SANDBOX = env_str("LB_SANDBOX", "bubblewrap")
-# docker backend: the sandbox image (Python + ML stack, no platform code or data),
-# the engine's CLI (docker or podman) with extra global flags, and an optional
-# worker-path=host-path map (default: read from the worker container's own mounts).
-LB_SANDBOX_IMAGE = env_str("LB_SANDBOX_IMAGE", "leaders-board-sandbox:latest")
-LB_CONTAINER_CLI = env_str("LB_CONTAINER_CLI", "docker")
-LB_CONTAINER_CLI_ARGS = env_str("LB_CONTAINER_CLI_ARGS", "")
-LB_DOCKER_PATH_MAP = env_str("LB_DOCKER_PATH_MAP", "")
-LB_WORKER_GPU = env_str("LB_WORKER_GPU", "")
-LB_MAX_ATTEMPTS = env_int("LB_MAX_ATTEMPTS", 3)
-LB_HEARTBEAT_S = env_float("LB_HEARTBEAT_S", 5.0)
-LB_HEARTBEAT_TIMEOUT_S = env_float("LB_HEARTBEAT_TIMEOUT_S", 60.0)
-LB_LIVE_POOLS_MEMO_S = env_float("LB_LIVE_POOLS_MEMO_S", 2.0)  # how old the live pools behind a waiting reason may be
-LB_PENDING_DEADLINE_S = env_float("LB_PENDING_DEADLINE_S", 6 * 3600.0)
-LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)
-LB_RUN_GRACE_S = env_float("LB_RUN_GRACE_S", 120.0)
-LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
-LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
-LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
-LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
-# requirements.txt (sandbox/deps.py): the worker downloads wheels, with only these variables of its
-# environment (the same list as deps_fetch.DEFAULT_PASS_ENV); the sandboxed install gets none, and no network.
-LB_DEPS_PASS_ENV = env_list(
-    "LB_DEPS_PASS_ENV",
-    [
-        "PIP_INDEX_URL",
-        "PIP_EXTRA_INDEX_URL",
-        "PIP_FIND_LINKS",
-        "PIP_NO_INDEX",
-        "PIP_TRUSTED_HOST",
-        "PIP_CERT",
-        "PIP_CLIENT_CERT",
-        "PIP_CONFIG_FILE",
-        "PIP_DEFAULT_TIMEOUT",
-        "PIP_RETRIES",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "REQUESTS_CA_BUNDLE",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "NO_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "no_proxy",
-    ],
-)
-LB_DEPS_ALLOW_SOURCE_BUILDS = env_bool("LB_DEPS_ALLOW_SOURCE_BUILDS", False)  # sdists built in the sandbox, offline
-LB_DEPS_CACHE_MAX_GB = env_float("LB_DEPS_CACHE_MAX_GB", 20.0)  # dependency layers, least recently used evicted
-# Scoring (and reading config.yaml for MLflow) runs in a limited child (jobs/scoring/isolated.py):
-# wall-clock seconds (keep it under LB_RUN_GRACE_S: the sweeper's deadline covers scoring too),
-# memory on top of what the forked worker holds (0: the job's resource class's memory_mb),
-# the largest file it may write, and whether scoring must refuse to run with the host's network.
-LB_SCORING_TIMEOUT_S = env_float("LB_SCORING_TIMEOUT_S", 100.0)
-LB_SCORING_MEMORY_MB = env_int("LB_SCORING_MEMORY_MB", 0)
-LB_SCORING_MAX_FILE_MB = env_int("LB_SCORING_MAX_FILE_MB", 256)
-LB_SCORING_REQUIRE_NO_NETWORK = env_bool("LB_SCORING_REQUIRE_NO_NETWORK", False)
-LB_LOG_TAIL_LINES = env_int("LB_LOG_TAIL_LINES", 20)
-LB_JOB_LIVE_POLL_S = env_float("LB_JOB_LIVE_POLL_S", 0.5)  # /ws/jobs/<id>/live: how often status and log are read
-
-LB_BENCH_VIEWS = env_bool("LB_BENCH_VIEWS", False)  # adds /api/bench/bare for bench/api_latency.py
-
-# --- Rate limits (DRF throttles on the shared cache; core/throttles.py) ------
-LB_RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
-LB_RATE_SUBMISSIONS_HOUR = env_str("LB_RATE_SUBMISSIONS_HOUR", "60/h")
-LB_RATE_SUBMISSIONS_DAY = env_str("LB_RATE_SUBMISSIONS_DAY", "300/d")
-LB_RATE_JOBS_HOUR = env_str("LB_RATE_JOBS_HOUR", "120/h")
-LB_RATE_ANON = env_str("LB_RATE_ANON", "600/m")
+# --- Jobs, scoring, dependencies and rate limits (config/settings_jobs.py) ---
+from config.settings_jobs import *  # noqa: E402,F401,F403
 
 # --- Auth: OIDC, django-allauth, e-mail (config/settings_signin.py) -----------
 from config.settings_signin import *  # noqa: E402,F401,F403
@@ -385,39 +319,8 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# --- DRF --------------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.BearerTokenAuthentication",
-        "accounts.authentication.OIDCAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
-    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonThrottle"],
-    # The client address is REMOTE_ADDR, which core.proxy.ClientAddressMiddleware sets from the
-    # trusted hops of X-Forwarded-For; DRF must not read the header again on its own.
-    "NUM_PROXIES": 0,
-    "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
-    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-}
-# API tokens (with their user) are read from the shared cache for this long; every write path
-# forgets them at once (accounts/token_cache.py), so this only bounds out-of-band edits. 0: off.
-LB_TOKEN_CACHE_S = env_int("LB_TOKEN_CACHE_S", 60)
-# Boards are served from the shared cache until a write changes them or a phase boundary
-# passes (leaderboard/board_cache.py); this bounds changes no write path reports. 0: off.
-LB_BOARD_CACHE_S = env_int("LB_BOARD_CACHE_S", 300)
-SPECTACULAR_SETTINGS = {
-    "TITLE": "leaders-board API",
-    "DESCRIPTION": "Upload submissions, run jobs, read results and leaderboards.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "COMPONENT_SPLIT_REQUEST": True,
-}
+# --- DRF and the OpenAPI schema (config/settings_api.py) ----------------------
+from config.settings_api import *  # noqa: E402,F401,F403
 
 # --- Channels ----------------------------------------------------------------
 # Sockets need no cross-process messages (training progress is read from the
