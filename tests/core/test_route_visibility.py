@@ -104,6 +104,7 @@ RULES: dict[str, Rule] = {
     "entry-final": Rule("self", _w("/entries/{entry}/final"), method="post", form=True),
     "me": Rule("auth", "/me/", marker=_w("{method}"), must_see=MINE),
     "health": Rule("public", "/health"),
+    "api-health": Rule("public", "/api/health"),
     "health-ready": Rule("public", "/health/ready"),
     "health-live": Rule("public", "/health/live"),
     "tokens": Rule("auth", "/tokens/", marker=_w("{token_prefix}"), must_see=MINE),
