@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "jobs",
     "agents",
     "leaderboard",
+    "notifications",  # e-mail about jobs and phases: hears jobs' signals, reads phases
     "fleet",
     "site_wide",  # probes, /api/, /api/me, bootstrap: above every app
     "django_prometheus",
@@ -300,6 +301,10 @@ LB_PENDING_DEADLINE_S = env_float("LB_PENDING_DEADLINE_S", 6 * 3600.0)
 LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)
 LB_RUN_GRACE_S = env_float("LB_RUN_GRACE_S", 120.0)
 LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
+# Notifications (docs/notifications.md): the address links in e-mails start with, and how long the
+# first event waits for others before its digest goes (one e-mail per user per window).
+LB_SITE_URL = env_str("LB_SITE_URL", "http://127.0.0.1:8000")
+LB_NOTIFY_BATCH_S = env_int("LB_NOTIFY_BATCH_S", 60)
 LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)

@@ -65,6 +65,7 @@ urlpatterns = (
         path("", include("accounts.urls")),
         path("", include("jobs.urls")),
         path("", include("agents.urls")),
+        path("", include("notifications.urls")),
         path("", include("fleet.urls")),
     ]
 )
