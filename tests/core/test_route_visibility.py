@@ -126,6 +126,8 @@ RULES: dict[str, Rule] = {
     "agents-model-publish": Rule("owner", _w("/agents/models/{model}/publish"), method="post", form=True),
     "agents-training": Rule("public", "/agents/training/", marker=_w("{training}"), must_see=MINE),
     "agents-experiments": Rule("public", "/agents/experiments/"),
+    "agents-episodes": Rule("staff", "/agents/episodes/"),
+    "api-episodes": Rule("staff", "/api/episodes"),
     "fleet": Rule("staff", "/fleet/"),
     "notification-settings": Rule("auth", "/me/notifications/"),
     # The signed link works signed out (its GET only shows the button; the signature is the authority).
