@@ -66,6 +66,10 @@ export function drawMaze(canvas, state) {
   };
   mark(start, COLORS.start);
   mark(goal, COLORS.goal);
+  if (heat.size) { // on the heatmap's warm colours the goal needs an outline to stand out
+    ctx.strokeStyle = COLORS.wall; ctx.lineWidth = 2;
+    ctx.strokeRect(goal[1] * cell + cell * 0.12, goal[0] * cell + cell * 0.12, cell * 0.76, cell * 0.76);
+  }
   ctx.strokeStyle = COLORS.arrow; ctx.lineWidth = Math.max(1.5, cell / 16);
   for (const [r, c, action] of arrows || []) {
     if (r === goal[0] && c === goal[1]) continue;
