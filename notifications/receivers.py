@@ -15,7 +15,7 @@ REASON_CHARS = 500
 
 def _job_line(job, what: str) -> str:
     method = " ".join(str(job.submission.method).split())[:100]  # one line, whatever the name holds
-    return f"Job {str(job.pk)[:8]} ({method} on {job.benchmark}) {what}. {site_url(reverse('job', args=[job.pk]))}"
+    return f"Job {str(job.id)[:8]} ({method} on {job.benchmark}) {what}. {site_url(reverse('job', args=[job.id]))}"
 
 
 def note_completed_job(sender, job, **kwargs) -> None:
