@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -14,7 +15,7 @@ from notifications import selectors, services
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_page(request):
+def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         services.notification_settings_update(
             user=request.user,
@@ -31,7 +32,7 @@ def settings_page(request):
 # A GET only shows the button, so a mail scanner that follows links unsubscribes nobody.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def unsubscribe_page(request, token: str):
+def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "notifications/unsubscribe.html", {"done": False})
     try:
