@@ -15,6 +15,8 @@ from accounts.services import hash_token, split_token
 # Writing last_used_at on every request would put a write on the hot path;
 # once a minute is precise enough for "last used".
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+INVALID_TOKEN = "invalid_token"
+INVALID_DETAIL = "Invalid token: no such API token (check LB_TOKEN, or make a new one at /tokens/)."
 
 
 def _bearer(request) -> str | None:
@@ -37,16 +39,21 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         prefix = split_token(raw)
         if prefix is None:
-            return None  # not ours: maybe an OIDC JWT
+            if oidc.enabled():
+                return None  # not ours: maybe an OIDC JWT
+            # No other bearer scheme is on: say the token is bad, rather than let the request fall
+            # through to "credentials were not provided" (which sends people looking for a typo in -H).
+            raise exceptions.AuthenticationFailed(INVALID_DETAIL, code=INVALID_TOKEN)
         token = token_cache.token_by_prefix(prefix)
         if token is None or not hmac.compare_digest(token.token_hash, hash_token(raw)):
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(INVALID_DETAIL, code=INVALID_TOKEN)
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("Token revoked.", code="token_revoked")
         if token.is_expired:
+            # RFC 6750 calls an expired token invalid_token too; the detail says which it is.
             raise exceptions.AuthenticationFailed(
-                f"Token {token.prefix} expired at {token.expires_at:%Y-%m-%d %H:%M} UTC; make a new one.",
-                code="token_expired",
+                f"Token {token.prefix} expired at {token.expires_at:%Y-%m-%d %H:%M} UTC; make a new one at /tokens/.",
+                code=INVALID_TOKEN,
             )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive.")
@@ -73,7 +80,7 @@ class OIDCAuthentication(authentication.BaseAuthentication):
         try:
             return oidc.user_and_jwt(raw)  # request.auth: the verified JWT (its expiry bounds tokens made with it)
         except oidc.InvalidJWT as exc:
-            raise exceptions.AuthenticationFailed(f"Invalid OIDC token: {exc}") from None
+            raise exceptions.AuthenticationFailed(f"Invalid OIDC token: {exc}", code=INVALID_TOKEN) from None
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'

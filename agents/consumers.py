@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from agents import selectors, services
+from agents.cell_values import cached_values
 from agents.episode import Episode, now_ms, viewer_mazes
 from agents.models import ACTIVE_TRAINING
 from agents.policies import cached_policy, run_options
@@ -226,6 +227,9 @@ class InferenceConsumer(LimitedConsumer):
             "algorithm": self.model.algorithm,
         }
         frame["speed"] = self.speed
+        # The heatmap and the arrows: every floor cell's scores, once per policy file and maze (cached).
+        maze, key = self.episode.maze, (self.model.id, self.model.sha256, self.maze_id)
+        frame["values"] = await self.infer(lambda options: cached_values(key, policy, maze, options))
         await self.send_frame(frame)
 
     async def play(self):

@@ -64,3 +64,52 @@ def progress_after(*, run_id, after_id: int, limit: int = 500) -> list[TrainingP
 def model_for_job(job_id) -> AgentModel | None:
     """The policy a completed benchmark job registered (the job page links its replay)."""
     return AgentModel.objects.filter(source=ModelSource.JOB, source_ref=str(job_id), archived=False).first()
+
+
+# --- The episode log, read: success rate and mean steps by model and maze over time (staff) -----------
+EPISODE_BUCKETS = ("hour", "day", "week")
+
+
+def episode_stats(
+    *, bucket: str = "day", since=None, model_id: int | None = None, maze_id: str | None = None
+) -> list[dict]:
+    """One row per (period, model, maze): episodes, successes, success_rate, mean_steps, mean_reward;
+    newest period first. Aggregated in the database (the log is append-only and grows)."""
+    from django.db.models import Avg, Count
+    from django.db.models.functions import TruncDay, TruncHour, TruncWeek
+
+    from agents.models import EpisodeLog
+
+    trunc = {"hour": TruncHour, "day": TruncDay, "week": TruncWeek}[bucket]
+    rows = EpisodeLog.objects.all()
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if model_id is not None:
+        rows = rows.filter(model_id=model_id)
+    if maze_id:
+        rows = rows.filter(maze_id=maze_id)
+    grouped = (
+        rows.annotate(period=trunc("created_at"))
+        .values("period", "model_id", "model__name", "model__version", "maze_id")
+        .annotate(
+            episodes=Count("id"),
+            successes=Count("id", filter=Q(success=True)),
+            mean_steps=Avg("steps"),
+            mean_reward=Avg("total_reward"),
+        )
+        .order_by("-period", "model_id", "maze_id")
+    )
+    return [
+        {
+            "period": row["period"],
+            "model_id": row["model_id"],
+            "model": f"{row['model__name']} v{row['model__version']}" if row["model_id"] else "(deleted)",
+            "maze_id": row["maze_id"],
+            "episodes": row["episodes"],
+            "successes": row["successes"],
+            "success_rate": row["successes"] / row["episodes"],
+            "mean_steps": float(row["mean_steps"]),
+            "mean_reward": float(row["mean_reward"]),
+        }
+        for row in grouped
+    ]

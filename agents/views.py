@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,6 +15,7 @@ from agents.training import MAZE_SETS
 from core.errors import DomainError
 
 
+@ensure_csrf_cookie  # staff's "Make active" posts to /api/models/active with the session
 def viewer_page(request):
     context = {
         "models": selectors.model_list(user=request.user),  # published, baselines, the user's own
@@ -33,6 +35,18 @@ def training_page(request):
         "runs": request.user.training_runs.all()[:10] if request.user.is_authenticated else [],
     }
     return render(request, "agents/training.html", context)
+
+
+@staff_member_required
+def episodes_page(request):
+    """Staff: success rate and mean steps by model and maze per day, from the episode log
+    (the same numbers as GET /api/episodes)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    rows = selectors.episode_stats(bucket="day", since=timezone.now() - timedelta(days=30))
+    return render(request, "agents/episodes.html", {"rows": rows[:500]})
 
 
 def experiments_page(request):

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "jobs",
     "agents",
     "leaderboard",
+    "notifications",  # e-mail about jobs and phases: hears jobs' signals, reads phases
     "fleet",
     "site_wide",  # probes, /api/, /api/me, bootstrap: above every app
     "django_prometheus",
@@ -281,6 +282,12 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("LB_UPLOAD_MAX_FILES", 2000)
 
 # --- Jobs, scoring, dependencies and rate limits (config/settings_jobs.py) ---
 from config.settings_jobs import *  # noqa: E402,F401,F403
+
+# --- Notifications (docs/notifications.md) -----------------------------------
+# The address links in e-mails start with, and how long the first event waits for
+# others before its digest goes (one e-mail per user per window).
+LB_SITE_URL = env_str("LB_SITE_URL", "http://127.0.0.1:8000")
+LB_NOTIFY_BATCH_S = env_int("LB_NOTIFY_BATCH_S", 60)
 
 # --- Auth: OIDC, django-allauth, e-mail (config/settings_signin.py) -----------
 from config.settings_signin import *  # noqa: E402,F401,F403

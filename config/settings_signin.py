@@ -78,3 +78,8 @@ if EMAIL_URL:
     EMAIL_HOST_PASSWORD = _url.unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme in {"smtp+tls", "submission"}
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "leaders-board@localhost")
+else:
+    # No mail server configured: notifications (notifications/) print to the log rather than try
+    # localhost:25; sign-up verification stays off (above), as without any EMAIL_URL.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "leaders-board@localhost")

@@ -45,6 +45,7 @@ pages = [
     path("entries/<int:pk>/final", views.entry_final, name="entry-final"),
     path("me/", views.my_page, name="me"),
     path("health", site_views.HealthAliasView.as_view(), name="health"),  # alias of /health/ready
+    path("api/health", site_views.HealthAliasView.as_view(), name="api-health"),  # the maze seed's §15.2 path
     path("health/ready", site_views.HealthView.as_view(), name="health-ready"),
     path("health/live", site_views.LiveView.as_view(), name="health-live"),
     path("admin/", admin.site.urls),
@@ -64,6 +65,7 @@ urlpatterns = (
         path("", include("accounts.urls")),
         path("", include("jobs.urls")),
         path("", include("agents.urls")),
+        path("", include("notifications.urls")),
         path("", include("fleet.urls")),
     ]
 )

@@ -9,3 +9,7 @@ from django.dispatch import Signal
 # Arguments: ``job`` (the Job), ``output_dir`` (Path of what the submission
 # wrote; it may be gone when staff re-record a job).
 job_completed = Signal()
+
+# Sent once a job has failed (the conditional update to ``failed`` took), never for a cancel.
+# Arguments: ``job_id``, ``reason`` (the job's error text), ``kind`` (``submission`` or ``platform``).
+job_failed = Signal()

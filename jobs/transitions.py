@@ -6,6 +6,7 @@ jobs/sweeper.py."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.db.models import F, Q
@@ -13,6 +14,9 @@ from django.utils import timezone
 
 from jobs.models import ACTIVE_STATUSES, Job, JobPhase, JobStatus
 from jobs.services import _enqueue_after_commit
+from jobs.signals import job_failed
+
+logger = logging.getLogger(__name__)
 
 
 def job_claim(*, job_id: str, worker: str) -> bool:
@@ -54,7 +58,7 @@ def job_fail(*, job_id: str, reason: str, kind: str, worker: str | None = None, 
     filters = Q(pk=job_id, status__in=ACTIVE_STATUSES)
     if worker is not None:
         filters &= Q(worker=worker, status=JobStatus.RUNNING)
-    return bool(
+    failed = bool(
         Job.objects.filter(filters).update(
             status=JobStatus.FAILED,
             phase=JobPhase.DONE,
@@ -64,6 +68,11 @@ def job_fail(*, job_id: str, reason: str, kind: str, worker: str | None = None, 
             needs_recording=needs_recording,
         )
     )
+    if failed:  # news goes up by signal (notifications); a listener's error never undoes the failure
+        for receiver, error in job_failed.send_robust(sender=Job, job_id=job_id, reason=reason, kind=kind):
+            if isinstance(error, Exception):
+                logger.error("job_failed receiver %r raised: %r", receiver, error)
+    return failed
 
 
 def job_release(*, job_id: str, worker: str | None, reason: str, resource_class: str | None = None) -> bool:

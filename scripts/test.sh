@@ -39,6 +39,6 @@ env -u DATABASE_URL -u REDIS_URL "${pytest[@]}" "${same_in_both_passes[@]/#/--ig
   tests/core tests/accounts tests/submissions tests/jobs/test_api.py tests/jobs/test_pipeline.py \
   tests/jobs/test_enqueue_statement.py tests/jobs/test_enqueue_round_trips.py tests/jobs/test_enqueue_check.py \
   tests/jobs/test_job_indexes.py \
-  tests/leaderboard tests/fleet tests/site_wide \
+  tests/leaderboard tests/fleet tests/site_wide tests/notifications \
   tests/e2e -k "not redis"
 echo "=== pass 2 took $SECONDS s ==="

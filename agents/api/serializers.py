@@ -126,3 +126,22 @@ class ExperimentDetailSerializer(serializers.Serializer):
     name = serializers.CharField()
     ui_url = serializers.CharField()
     runs = ExperimentRunSerializer(many=True)
+
+
+class EpisodeStatsQuerySerializer(serializers.Serializer):
+    bucket = serializers.ChoiceField(choices=["hour", "day", "week"], default="day")
+    days = serializers.IntegerField(min_value=1, max_value=366, default=30, help_text="How far back to read.")
+    model = serializers.IntegerField(required=False, min_value=1)
+    maze = serializers.CharField(required=False, max_length=64)
+
+
+class EpisodeStatsSerializer(serializers.Serializer):
+    period = serializers.DateTimeField()
+    model_id = serializers.IntegerField(allow_null=True)
+    model = serializers.CharField()
+    maze_id = serializers.CharField()
+    episodes = serializers.IntegerField()
+    successes = serializers.IntegerField()
+    success_rate = serializers.FloatField()
+    mean_steps = serializers.FloatField()
+    mean_reward = serializers.FloatField()

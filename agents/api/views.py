@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -179,3 +182,28 @@ class ExperimentDetailView(APIView):
     @extend_schema(responses=s.ExperimentDetailSerializer)
     def get(self, request, pk: str):
         return Response(experiments.experiment_detail(pk, user=request.user))
+
+
+class EpisodeStatsView(GenericAPIView):
+    """Staff: the viewer's episode log, aggregated: success rate and mean steps by model and maze per
+    hour, day or week (``?bucket=``), over the last ``?days=`` (30), optionally one ``?model=``/``?maze=``."""
+
+    permission_classes = [IsAdminUser]
+    pagination_class = ListPages
+    serializer_class = s.EpisodeStatsSerializer
+
+    @extend_schema(
+        operation_id="api_episodes_stats",
+        responses=s.EpisodeStatsSerializer(many=True),
+        parameters=[s.EpisodeStatsQuerySerializer],
+    )
+    def get(self, request):
+        query = _valid(s.EpisodeStatsQuerySerializer, request.query_params)
+        rows = selectors.episode_stats(
+            bucket=query["bucket"],
+            since=timezone.now() - timedelta(days=query["days"]),
+            model_id=query.get("model"),
+            maze_id=query.get("maze"),
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.EpisodeStatsSerializer(page, many=True).data)

@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 const LOG_ROWS = 200;
 
 const state = {
-  grid: null, start: null, goal: null, position: null, arrows: [], visited: new Set(),
+  grid: null, start: null, goal: null, position: null, arrows: [], visited: new Set(), values: null, heatmap: false,
   step: 0, maxSteps: 200, cumulative: 0, done: false, success: false, playing: false,
   frames: 0, stepFrames: 0, stepTimes: [], episodes: 0, latencies: [], modelId: null, mazeId: null, errors: [],
 };
@@ -31,6 +31,7 @@ function redraw() { drawMaze(canvas, state); }
 function onEpisode(frame) {
   Object.assign(state, {
     grid: frame.grid, start: frame.start, goal: frame.goal, position: frame.position, arrows: frame.arrows,
+    values: frame.values || null,
     visited: new Set([frame.position.join(",")]), step: 0, maxSteps: frame.max_steps, cumulative: 0,
     done: false, success: false, modelId: frame.model.id, mazeId: frame.maze_id,
   });
@@ -44,6 +45,7 @@ function onEpisode(frame) {
   chart.clear();
   chart.add(0, 0, 0);
   $("message").textContent = `Model ${frame.model.name} v${frame.model.version} on maze ${frame.maze_id}`;
+  showLegend();
   redraw();
 }
 
@@ -85,6 +87,15 @@ function onFrame(frame) {
   else if (frame.type === "error") { state.errors.push(frame.error); $("message").textContent = `Error: ${frame.detail}`; }
 }
 
+function showLegend() {
+  const on = state.heatmap && state.values;
+  $("heat-legend").hidden = !on;
+  if (on) {
+    $("heat-min").textContent = state.values.min.toFixed(2);
+    $("heat-max").textContent = state.values.max.toFixed(2);
+  }
+}
+
 function send(message) {
   if (!socket.send(message)) $("message").textContent = "Not connected; retrying…";
 }
@@ -103,6 +114,29 @@ $("default-speed").addEventListener("change", () => {
 });
 $("maze-select").addEventListener("change", () => { state.mazeId = $("maze-select").value; send({ type: "maze", value: state.mazeId }); });
 $("model").addEventListener("change", () => send({ type: "model", value: $("model").value ? Number($("model").value) : null }));
+$("heatmap").addEventListener("change", () => { state.heatmap = $("heatmap").checked; showLegend(); redraw(); });
+state.heatmap = $("heatmap").checked;
+
+// Staff: make the chosen policy everyone's default (POST /api/models/active), then replay it here.
+const activate = $("activate");
+if (activate) {
+  activate.addEventListener("click", async () => {
+    const csrf = (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || "";
+    const response = await fetch("/api/models/active", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(csrf) },
+      body: JSON.stringify({ id: Number($("active-model").value) }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) { $("activate-status").textContent = `Refused: ${body.detail || response.status}`; return; }
+    $("activate-status").textContent = `Active: ${body.name} v${body.version}`;
+    $("active-option").textContent = `Active model (${body.name} v${body.version})`;
+    state.activeId = body.id;
+    $("model").value = "";
+    send({ type: "model", value: null });
+  });
+}
+
 for (const tab of document.querySelectorAll("[data-tab]")) {
   tab.addEventListener("click", () => {
     for (const other of document.querySelectorAll("[data-tab]")) {

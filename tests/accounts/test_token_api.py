@@ -40,12 +40,12 @@ def test_someone_elses_token_cannot_be_revoked(as_bob, alice):
     assert token.revoked_at is None
 
 
-def test_expired_token_is_refused_with_token_expired(as_alice, alice):
+def test_expired_token_is_refused_as_invalid_token(as_alice, alice):
     raw = as_alice.post("/api/tokens", {"name": "short", "expires_in_days": 1}, format="json").json()["token"]
     ApiToken.objects.filter(name="short").update(expires_at=timezone.now() - timedelta(seconds=1))
     response = _bearer(raw).get("/api/me")
     assert response.status_code == 401
-    assert response.json()["error"] == "token_expired" and "expired" in response.json()["detail"]
+    assert response.json()["error"] == "invalid_token" and "expired" in response.json()["detail"]
 
 
 def test_expiry_in_the_past_is_a_400(as_alice):

@@ -61,7 +61,7 @@ def test_a_deleted_token_is_refused_at_once(alice):
     assert _me(client)[0] == 200
     ApiToken.objects.get(user=alice).delete()
     status, body, _ = _me(client)
-    assert status == 401 and body["detail"] == "Invalid token."
+    assert status == 401 and body["error"] == "invalid_token" and body["detail"].startswith("Invalid token")
 
 
 @pytest.mark.parametrize("ttl", [0])

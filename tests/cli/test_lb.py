@@ -108,9 +108,9 @@ def test_bad_token_is_one_line_and_exit_2(stack, tmp_path):
     archive.write_bytes(zip_bytes(toy_files()))
     _one_line_error(
         lb(stack, "submit", str(archive), "-b", "toy", "-m", "x", token="lb_000000000000_" + "x" * 30),
-        "authentication_failed",
+        "invalid_token",
     )
-    _one_line_error(lb(stack, "jobs", token="lb_000000000000_" + "x" * 30), "authentication_failed")
+    _one_line_error(lb(stack, "jobs", token="lb_000000000000_" + "x" * 30), "invalid_token")
 
 
 def test_missing_benchmark_is_one_line_and_exit_2(stack, tmp_path):

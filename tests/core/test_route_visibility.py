@@ -59,6 +59,12 @@ class Rule:
 MINE = ("alice",)  # a user's own list: staff see theirs there (and everyone's in admin)
 
 
+def _unsubscribe(world) -> str:
+    from notifications.services import unsubscribe_token
+
+    return unsubscribe_token(world["alice"])
+
+
 def _w(fmt: str) -> Callable[[dict], str]:
     return lambda world: fmt.format(**world)
 
@@ -104,6 +110,7 @@ RULES: dict[str, Rule] = {
     "entry-final": Rule("self", _w("/entries/{entry}/final"), method="post", form=True),
     "me": Rule("auth", "/me/", marker=_w("{method}"), must_see=MINE),
     "health": Rule("public", "/health"),
+    "api-health": Rule("public", "/api/health"),
     "health-ready": Rule("public", "/health/ready"),
     "health-live": Rule("public", "/health/live"),
     "tokens": Rule("auth", "/tokens/", marker=_w("{token_prefix}"), must_see=MINE),
@@ -119,7 +126,12 @@ RULES: dict[str, Rule] = {
     "agents-model-publish": Rule("owner", _w("/agents/models/{model}/publish"), method="post", form=True),
     "agents-training": Rule("public", "/agents/training/", marker=_w("{training}"), must_see=MINE),
     "agents-experiments": Rule("public", "/agents/experiments/"),
+    "agents-episodes": Rule("staff", "/agents/episodes/"),
+    "api-episodes": Rule("staff", "/api/episodes"),
     "fleet": Rule("staff", "/fleet/"),
+    "notification-settings": Rule("auth", "/me/notifications/"),
+    # The signed link works signed out (its GET only shows the button; the signature is the authority).
+    "notification-unsubscribe": Rule("public", lambda world: f"/notifications/unsubscribe/{_unsubscribe(world)}/"),
     "metrics": Rule("staff", "/metrics"),
     # --- third-party route families, one rule each, tried on their front page
     "accounts/*": Rule("public", "/accounts/login/"),  # django-allauth: sign-in, sign-up, e-mail, OIDC

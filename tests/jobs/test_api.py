@@ -128,7 +128,7 @@ def test_no_token_is_401_and_bad_token_is_401(anonymous, submission_id):
     assert anonymous.get("/api/jobs").status_code == 401
     anonymous.credentials(HTTP_AUTHORIZATION="Bearer lb_000000000000_" + "x" * 30)
     response = anonymous.get("/api/jobs")
-    assert response.status_code == 401 and response.json()["error"] == "authentication_failed"
+    assert response.status_code == 401 and response.json()["error"] == "invalid_token"
 
 
 def test_results_before_completion_is_409(as_alice, submission_id):
