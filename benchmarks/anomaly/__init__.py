@@ -16,7 +16,7 @@ def benchmarks(
     *,
     mvtec_root: str | None = None,
     categories: list[str] | None = None,
-    synthetic_size: str = "small",
+    synthetic_size: str = "standard",
     seed: Seed = 0,
     primary_metric: str = "image_auc",
     synthetic_categories: list[str] | None = None,
