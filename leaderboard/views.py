@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from core.errors import DomainError, NotFound
-from leaderboard import selectors
+from leaderboard import selectors, units
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
 
@@ -25,6 +25,11 @@ def board_page(request, slug: str):
     except (registry.UnknownBenchmark, NotFound):
         raise Http404(f"Unknown benchmark or phase {slug}") from None
     metrics = list(board.benchmark.metrics)
+    order = request.GET.get("order") or ""
+    try:  # a column heading's link sorts by that metric (server side: no script needed)
+        board.rows = units.order_rows(board.rows, metrics, order)
+    except DomainError:
+        order = ""
     return render(
         request,
         "leaderboard/board.html",
@@ -33,7 +38,9 @@ def board_page(request, slug: str):
             "benchmark": board.benchmark,
             "metrics": metrics,
             "mlflow_ui": settings.MLFLOW_UI_URL,
-            "rows": [(row, [row.metrics.get(m.name) for m in metrics]) for row in board.rows],
+            "rows": [(row, [(m, row.metrics.get(m.name)) for m in metrics]) for row in board.rows],
+            "order": order,
+            "primary": board.benchmark.metric(board.benchmark.primary_metric),
         },
     )
 

@@ -17,13 +17,13 @@ from benchmarks.base import Benchmark, Metric, RunInfo, Score, Seed, resolve_see
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 QUALITY_METRICS = ("image_auc", "image_f1", "pixel_auc", "pixel_f1", "pixel_pro")
 METRICS = (
-    Metric("image_auc", True, "Image AUROC"),
-    Metric("image_f1", True, "Image F1-max"),
-    Metric("pixel_auc", True, "Pixel AUROC"),
-    Metric("pixel_f1", True, "Pixel F1-max"),
-    Metric("pixel_pro", True, "AU-PRO@0.3"),
-    Metric("inference_time_ms", False, "ms / image", ranked=False),
-    Metric("vram_mb", False, "peak VRAM MB", ranked=False),
+    Metric("image_auc", True, "Image AUROC", unit="%", precision=1),
+    Metric("image_f1", True, "Image F1-max", unit="%", precision=1),
+    Metric("pixel_auc", True, "Pixel AUROC", unit="%", precision=1),
+    Metric("pixel_f1", True, "Pixel F1-max", unit="%", precision=1),
+    Metric("pixel_pro", True, "AU-PRO@0.3", unit="%", precision=1),
+    Metric("inference_time_ms", False, "Time / image", ranked=False, unit="ms", precision=1),
+    Metric("vram_mb", False, "Peak VRAM", ranked=False, unit="MB", precision=0),
 )
 RESAMPLABLE = ("image_auc", "pixel_auc")
 

@@ -48,11 +48,12 @@ class MazeBenchmark(Benchmark):
         "Submit an ONNX policy; it is run on hidden mazes."
     )
     metrics = (
-        Metric("success_rate", True, "Success rate"),
-        Metric("mean_reward", True, "Mean reward"),
-        Metric("mean_steps", False, "Mean steps (successes)"),
-        Metric("path_efficiency", True, "Path efficiency"),
-        Metric("inference_time_ms", False, "Step p95 (ms)", ranked=False),
+        Metric("success_rate", True, "Success rate", unit="%", precision=1),
+        Metric("mean_reward", True, "Mean reward", precision=2),
+        Metric("mean_steps", False, "Mean steps (successes)", unit="steps", precision=1),
+        Metric("path_efficiency", True, "Path efficiency", unit="%", precision=1),
+        # A policy step takes well under a millisecond: two decimals keep it from reading 0.0.
+        Metric("inference_time_ms", False, "Step p95", ranked=False, unit="ms", precision=2),
     )
     primary_metric = "success_rate"
     version = "1"

@@ -269,27 +269,49 @@ def publish(
     )
 
 
+def _metric_format(info: dict):
+    """Print a stored value as the board page does: in the metric's unit, at its precision."""
+    scale, digits = float(info.get("scale", 1.0)), int(info.get("precision", 4))
+
+    def show(value) -> str:
+        return f"{value * scale:.{digits}f}" if isinstance(value, (int, float)) else "—"
+
+    return show
+
+
+def _heading(info: dict) -> str:
+    label = info.get("label") or info["name"]
+    return f"{label} ({info['unit']})" if info.get("unit") else label
+
+
 @app.command()
-def board(slug: str, csv: bool = typer.Option(False, "--csv", help="The board as CSV, as the API serves it.")):
-    """A benchmark's leaderboard."""
+def board(
+    slug: str,
+    csv: bool = typer.Option(False, "--csv", help="The board as CSV, as the API serves it."),
+    order: str | None = typer.Option(None, "--order", help="Sort by this metric, in its direction."),
+):
+    """A benchmark's leaderboard: every metric in its unit and precision."""
     api = _api()
+    params = {"benchmark": slug, **({"order": order} if order else {})}
     if csv:
-        sys.stdout.write(
-            _run(lambda: api.request("GET", "/api/leaderboard", params={"benchmark": slug, "format": "csv"}).text)
-        )
+        sys.stdout.write(_run(lambda: api.request("GET", "/api/leaderboard", params={**params, "format": "csv"}).text))
         return
-    data = _run(lambda: api.get("/api/leaderboard", params={"benchmark": slug}))
-    table = Table("rank", "user", "method", data.get("primary_metric", "score"), "95% interval", box=None)
+    data = _run(lambda: api.get("/api/leaderboard", params=params))
     primary = data.get("primary_metric")
+    infos = data.get("metric_info") or [{"name": name} for name in data.get("metrics") or [primary]]
+    primary_info = next((i for i in infos if i["name"] == primary), {"name": primary})
+    ci_unit = f" ({primary_info['unit']})" if primary_info.get("unit") else ""
+    table = Table("rank", "user", "method", *(_heading(i) for i in infos), f"95% interval{ci_unit}", box=None)
+    show_ci = _metric_format(primary_info)
     for row in data["rows"]:
         ci = row.get("ci") or [None, None]
-        value = row["metrics"].get(primary)
+        approx = "≈" if row.get("approx") else ""
         table.add_row(
-            str(row["rank"]),
+            approx + str(row["rank"]),
             row["user"],
             row["method"],
-            f"{value:.4f}" if isinstance(value, (int, float)) else "—",
-            f"{ci[0]:.4f} – {ci[1]:.4f}" if ci[0] is not None else "—",
+            *(_metric_format(i)(row["metrics"].get(i["name"])) for i in infos),
+            f"{show_ci(ci[0])} – {show_ci(ci[1])}" if ci[0] is not None else "—",
         )
     out.print(table)
 

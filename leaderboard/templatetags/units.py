@@ -1,0 +1,19 @@
+"""Template filters that print a metric as it declares: ``{{ value|in_unit:metric }}``."""
+
+from django import template
+
+from benchmarks.base import Metric
+
+register = template.Library()
+
+
+@register.filter
+def in_unit(value, metric: Metric) -> str:
+    """A stored value in the metric's unit at its precision ("96.2"); "—" when missing."""
+    return metric.format(value)
+
+
+@register.filter
+def heading(metric: Metric) -> str:
+    """The metric's label with its unit: "Image AUROC (%)"."""
+    return metric.heading
