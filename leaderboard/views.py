@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from core.errors import DomainError, NotFound
+from jobs.scoring.slices import job_slices
 from leaderboard import selectors, units
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
@@ -68,10 +69,21 @@ def entry_page(request, pk: int):
         if phase.leads_to_reveal:
             finals = selectors.finals_summary(user=request.user, phase=phase)
             finals["this_entry"] = next((m for m in finals["marks"] if m["entry"] == entry.pk), None)
+    latest = jobs[0] if jobs else None
+    # Per-slice results of the latest job: the private part under the same rule as its metrics above.
+    slices = None
+    if latest is not None:
+        private_ok = request.user.is_staff or latest.pk in revealed
+        slices = {
+            "public": job_slices(latest, "public"),
+            "private": job_slices(latest, "private") if private_ok else None,
+            "metric": benchmark.metric(benchmark.primary_metric),
+        }
     return render(
         request,
         "leaderboard/entry.html",
         {
+            "slices": slices,
             "entry": entry,
             "benchmark": benchmark,
             "metrics": metrics,

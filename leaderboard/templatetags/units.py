@@ -17,3 +17,9 @@ def in_unit(value, metric: Metric) -> str:
 def heading(metric: Metric) -> str:
     """The metric's label with its unit: "Image AUROC (%)"."""
     return metric.heading
+
+
+@register.filter
+def slice_named(slices, wanted: dict) -> dict:
+    """The slice of ``slices`` with the same group and name as ``wanted`` (the private row of a public one)."""
+    return next((s for s in slices or [] if (s["group"], s["name"]) == (wanted["group"], wanted["name"])), {})
