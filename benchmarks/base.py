@@ -157,6 +157,9 @@ class Benchmark(abc.ABC):
     example_dirs: ClassVar[tuple[Path, ...]] = ()
     # A sub-dataset (e.g. an MVTec category), recorded with each run; "" for none.
     category: str = ""
+    # A suite this benchmark belongs to (e.g. the anomaly categories): its suite board ranks methods that
+    # have an entry on every member by the mean primary metric. "" for none.
+    suite: str = ""
     # A completed job's output holds ``policy.onnx``, an agent policy the platform's model
     # registry keeps (agents/ asks this, never the slug).
     produces_policy: ClassVar[bool] = False

@@ -52,6 +52,7 @@ class AnomalyBenchmark(Benchmark):
         seed: Seed = 0,
         description: str = "",
         primary_metric: str = "image_auc",
+        suite: str = "",
     ) -> None:
         if primary_metric not in RESAMPLABLE:
             raise ValueError(f"primary_metric must be one of {RESAMPLABLE}")
@@ -59,6 +60,7 @@ class AnomalyBenchmark(Benchmark):
         self.title = title
         self.description = description
         self.category = category
+        self.suite = suite
         self.primary_metric = primary_metric
         self._load = load
         self._source = dict(source)

@@ -23,3 +23,8 @@ def heading(metric: Metric) -> str:
 def slice_named(slices, wanted: dict) -> dict:
     """The slice of ``slices`` with the same group and name as ``wanted`` (the private row of a public one)."""
     return next((s for s in slices or [] if (s["group"], s["name"]) == (wanted["group"], wanted["name"])), {})
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)

@@ -68,6 +68,7 @@ RULES: dict[str, Rule] = {
     "api-root": Rule("public", "/api/"),
     "api-benchmarks": Rule("public", "/api/benchmarks"),
     "api-leaderboard": Rule("public", "/api/leaderboard?benchmark=toy", marker=_w("{method}"), must_see=()),
+    "api-suite": Rule("public", "/api/suites/toy-suite", marker=_w("{method}"), must_see=()),
     "api-me": Rule("auth", "/api/me"),
     "api-entry-final": Rule("self", _w("/api/entries/{entry}/final"), method="post", body={}),
     "api-submissions": Rule("auth", "/api/submissions", marker=_w("{submission}"), must_see=MINE),
@@ -100,6 +101,7 @@ RULES: dict[str, Rule] = {
     # --- pages
     "index": Rule("public", "/"),
     "board": Rule("public", "/leaderboard/toy/", marker=_w("{method}"), must_see=()),
+    "suite": Rule("public", "/suites/toy-suite/", marker=_w("{method}"), must_see=()),
     "entry": Rule("owner", _w("/entries/{entry}/")),
     "entry-final": Rule("self", _w("/entries/{entry}/final"), method="post", form=True),
     "me": Rule("auth", "/me/", marker=_w("{method}"), must_see=MINE),

@@ -31,23 +31,32 @@ class SlicedToy(ToyBenchmark):
         return [Slice("parity", "even", np.flatnonzero(odd == 0)), Slice("parity", "odd", np.flatnonzero(odd == 1))]
 
 
-def register() -> None:
-    registry.register(SlicedToy())
+def member(slug: str, suite: str) -> SlicedToy:
+    """Another benchmark like ``toy-sliced``, named ``slug``, in ``suite``."""
+    benchmark = SlicedToy()
+    benchmark.slug, benchmark.suite = slug, suite
+    return benchmark
 
 
-def unregister() -> None:
-    registry.unregister(SLUG)
+def register(*benchmarks: SlicedToy) -> None:
+    for benchmark in benchmarks or (SlicedToy(),):
+        registry.register(benchmark)
 
 
-def sliced_job(user, method: str, public: list[float], private: list[float], *, config: str = "", **fields) -> Job:
+def unregister(*slugs: str) -> None:
+    for slug in slugs or (SLUG,):
+        registry.unregister(slug)
+
+
+def sliced_job(user, method: str, public: list[float], private: list[float], *, slug: str = SLUG, **fields) -> Job:
     """A completed job whose per-item values are ``public`` / ``private`` (items alternate even, odd)."""
     submission = Submission.objects.create(
-        owner=user, benchmark=SLUG, method=method, sha256="0" * 64, size_bytes=1, archive="x.tar.gz", **fields
+        owner=user, benchmark=slug, method=method, sha256="0" * 64, size_bytes=1, archive="x.tar.gz", **fields
     )
     job = Job.objects.create(
         submission=submission,
         owner=user,
-        benchmark=SLUG,
+        benchmark=slug,
         resource_class="small",
         status="completed",
         finished_at=timezone.now(),
@@ -66,6 +75,6 @@ def sliced_job(user, method: str, public: list[float], private: list[float], *, 
         private_items=part(private),
     )
     Job.objects.filter(pk=job.pk).update(**intervals.score_fields(SlicedToy(), score, job_id=job.pk))
-    entry_ensure(benchmark=SLUG, owner_id=user.pk, method=method)
+    entry_ensure(benchmark=slug, owner_id=user.pk, method=method)
     job.refresh_from_db()
     return job
