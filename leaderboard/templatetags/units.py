@@ -28,3 +28,12 @@ def slice_named(slices, wanted: dict) -> dict:
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.filter
+def percent(share) -> str:
+    """A share of resamples (0..1) as "97%"; "—" when missing."""
+    try:
+        return f"{100 * float(share):.0f}%"
+    except (TypeError, ValueError):
+        return "—"
