@@ -316,5 +316,58 @@ def board(
     out.print(table)
 
 
+def _compare_rows(part: dict, infos: dict, primary: str) -> Table:
+    table = Table("metric", "a", "b", "a − b", "95% interval (paired)", "a better in", box=None)
+    for row in part["metrics"] + [
+        {**s, "metric": primary, "slice": f"{s['group']}: {s['name']}"} for s in part["slices"]
+    ]:
+        info = infos.get(row["metric"], {"name": row["metric"]})
+        show = _metric_format(info)
+        ci = row.get("ci")
+        share = row.get("a_better_share")
+        table.add_row(
+            row.get("slice") or _heading(info),
+            show(row.get("a")),
+            show(row.get("b")),
+            show(row.get("difference")),
+            f"{show(ci[0])} – {show(ci[1])}{'' if row.get('differs') else '  ≈'}" if ci else "—",
+            f"{100 * share:.0f}%" if isinstance(share, (int, float)) else "—",
+        )
+    return table
+
+
+@app.command()
+def compare(
+    a: str = typer.Argument(..., help="A completed job."),
+    b: str = typer.Argument(..., help="Another completed job of the same benchmark."),
+    as_json: bool = typer.Option(False, "--json", help="The API's JSON, unchanged."),
+):
+    """Two jobs side by side: paired bootstrap difference per metric and slice, config and file differences."""
+    data = _run(lambda: _api().get("/api/compare", params={"a": a, "b": b}))
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    infos = {info["name"]: info for info in data.get("metric_info") or []}
+    for side in ("a", "b"):
+        who = data[side]
+        out.print(f"{side}: {who['method']} by {who['user']}  job {who['job']}", markup=False)
+    for part in ("public", "private"):
+        if data.get(part) is None:
+            out.print(f"{part} part: not shown (published by the reveal)", markup=False)
+            continue
+        out.print(f"{part} part:", markup=False)
+        out.print(_compare_rows(data[part], infos, data["primary_metric"]))
+    out.print("config diff:" if data["config"] else "config: same", markup=False)
+    for row in data["config"]:
+        out.print(f"  {row['key']}: {row['a']!r} → {row['b']!r}", markup=False)
+    manifest = data["manifest"]
+    for kind in ("added", "removed"):
+        for entry in manifest[kind]:
+            out.print(f"  {kind} {entry['path']}", markup=False)
+    for entry in manifest["changed"]:
+        out.print(f"  changed {entry['path']}  {entry['a_sha256'][:12]} → {entry['b_sha256'][:12]}", markup=False)
+    out.print(f"  {manifest['unchanged']} files unchanged", markup=False)
+
+
 if __name__ == "__main__":
     app()
