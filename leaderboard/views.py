@@ -11,13 +11,17 @@ from django.views.decorators.http import require_POST
 from benchmarks import registry
 from core.errors import DomainError, NotFound
 from jobs.scoring.slices import job_slices
-from leaderboard import selectors, units
+from leaderboard import selectors, suites, units
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
 
 
 def index(request):
-    return render(request, "leaderboard/index.html", {"benchmarks": selectors.benchmark_summaries()})
+    return render(
+        request,
+        "leaderboard/index.html",
+        {"benchmarks": selectors.benchmark_summaries(), "suites": suites.suite_names()},
+    )
 
 
 def board_page(request, slug: str):

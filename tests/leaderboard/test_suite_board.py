@@ -85,6 +85,11 @@ def test_a_hidden_member_board_hides_the_suite(anonymous, trio):
     assert "sharp" not in anonymous.get("/suites/trio/").content.decode()
 
 
+def test_index_and_member_boards_link_the_suite(anonymous, trio):
+    assert 'href="/suites/trio/"' in anonymous.get("/").content.decode()
+    assert 'id="suite-link"' in anonymous.get("/leaderboard/trio-a/").content.decode()
+
+
 def test_unknown_suite_is_404(anonymous, db):
     assert anonymous.get("/api/suites/nope").status_code == 404
     assert anonymous.get("/suites/nope/").status_code == 404
