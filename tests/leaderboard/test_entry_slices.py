@@ -54,3 +54,9 @@ def test_private_slices_appear_once_the_job_is_revealed_as_final(anonymous, alic
     assert "87.5" not in anonymous.get(f"/entries/{entry.pk}/").content.decode()  # marked, not yet revealed
     Phase.objects.filter(pk=phase.pk).update(revealed_at=now)
     assert "87.5" in anonymous.get(f"/entries/{entry.pk}/").content.decode()
+
+
+def test_job_page_shows_the_public_slices_beside_its_pictures(anonymous, job):
+    page = anonymous.get(f"/jobs/{job.pk}/").content.decode()
+    assert 'id="slices-table"' in page and ">odd<" in page and ">25.0<" in page
+    assert "87.5" not in page  # the private part's slices stay on the entry page, after the reveal
