@@ -5,7 +5,8 @@
   hidden items, so the difference's 95% interval and the share of resamples where a beats b (in the
   metric's direction) come from one set of draws. The same per slice.
 * Config diff: the submissions' config params (as read at upload), key by key.
-* Manifest diff: files added, removed or changed (by sha256) from a's submission to b's.
+* Manifest diff: files added, removed or changed (by sha256) from a's submission to b's; the hashes
+  themselves only to staff and to the owner of both jobs.
 * Who sees what: both jobs must be visible to the viewer (``jobs.selectors.jobs_visible_to``); the private
   part of a job only as its entry page shows it: to staff, or once a reveal published it (a final job of a
   revealed phase). Private numbers of the pair appear only when both may be shown.
@@ -178,5 +179,20 @@ def compare_jobs(*, user: AbstractBaseUser, a: str, b: str) -> dict:
         "public": _part(benchmark, job_a, job_b, "public"),
         "private": _part(benchmark, job_a, job_b, "private") if private else None,
         "config": config_diff(job_a.submission.config or {}, job_b.submission.config or {}),
-        "manifest": manifest_diff(job_a.submission.files, job_b.submission.files),
+        "manifest": _shown_manifest(
+            manifest_diff(job_a.submission.files, job_b.submission.files),
+            full=user.is_staff or (user.is_authenticated and job_a.owner_id == job_b.owner_id == user.pk),
+        ),
+    }
+
+
+def _shown_manifest(diff: dict, *, full: bool) -> dict:
+    """Someone else's file hashes stay theirs: other viewers get the paths and what changed, no sha256."""
+    if full:
+        return diff
+    return {
+        "added": [{"path": f["path"], "size": f.get("size")} for f in diff["added"]],
+        "removed": [{"path": f["path"], "size": f.get("size")} for f in diff["removed"]],
+        "changed": [{"path": f["path"]} for f in diff["changed"]],
+        "unchanged": diff["unchanged"],
     }

@@ -365,7 +365,8 @@ def compare(
         for entry in manifest[kind]:
             out.print(f"  {kind} {entry['path']}", markup=False)
     for entry in manifest["changed"]:
-        out.print(f"  changed {entry['path']}  {entry['a_sha256'][:12]} → {entry['b_sha256'][:12]}", markup=False)
+        hashes = f"  {entry['a_sha256'][:12]} → {entry['b_sha256'][:12]}" if "a_sha256" in entry else ""
+        out.print(f"  changed {entry['path']}{hashes}", markup=False)
     out.print(f"  {manifest['unchanged']} files unchanged", markup=False)
 
 

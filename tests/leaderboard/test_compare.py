@@ -61,8 +61,10 @@ def test_paired_difference_with_interval_and_share_per_metric_and_slice(anonymou
     assert slices["even"]["b"] == 1.0 and slices["even"]["a_better_share"] < 0.5  # b is as good or better there
 
 
-def test_config_and_manifest_diff(anonymous, pair):
-    data = compare(anonymous, *pair).json()
+def test_config_and_manifest_diff(anonymous, as_staff, pair):
+    public_view = compare(anonymous, *pair).json()["manifest"]
+    assert public_view["changed"] == [{"path": "main.py"}] and "sha256" not in str(public_view)  # others' hashes
+    data = compare(as_staff, *pair).json()
     assert data["config"] == [{"key": "gone", "a": "x", "b": None}, {"key": "lr", "a": 0.1, "b": 0.01}]
     manifest = data["manifest"]
     assert [f["path"] for f in manifest["added"]] == ["new.py"]
