@@ -43,6 +43,11 @@ class ScoringError(Exception):
     """The submission's output does not follow the benchmark's output contract."""
 
 
+# Units a metric may declare, and how a stored value becomes a shown one: "%" values are stored as
+# fractions (0..1) and shown times 100. Stored values never change; only what is printed does.
+UNIT_SCALE: dict[str, float] = {"": 1.0, "%": 100.0, "ms": 1.0, "MB": 1.0, "steps": 1.0}
+
+
 @dataclass(frozen=True)
 class Metric:
     name: str
@@ -51,10 +56,65 @@ class Metric:
     # Metrics that describe cost rather than quality (time, memory) are shown
     # but never used for ranking.
     ranked: bool = True
+    # How it is printed (board page, CSV, `lb board`): the unit (a key of UNIT_SCALE) and the
+    # number of decimals in that unit (a percentage with one decimal, MB as an integer...).
+    unit: str = ""
+    precision: int = 4
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNIT_SCALE:
+            raise ValueError(f"metric {self.name}: unit must be one of {sorted(UNIT_SCALE)}")
 
     @property
     def display(self) -> str:
         return self.label or self.name
+
+    @property
+    def heading(self) -> str:
+        """The label with its unit, e.g. "Image AUROC (%)"."""
+        return f"{self.display} ({self.unit})" if self.unit else self.display
+
+    def scaled(self, value: object) -> float | None:
+        """A stored value in the declared unit (None for missing, NaN or infinite)."""
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+        if not np.isfinite(number) or isinstance(value, bool):
+            return None
+        return number * UNIT_SCALE[self.unit]
+
+    def format(self, value: object, *, with_unit: bool = False) -> str:
+        """A stored value as shown: in the unit, at the declared precision; "—" when missing."""
+        number = self.scaled(value)
+        if number is None:
+            return "—"
+        text = f"{number:.{self.precision}f}"
+        return f"{text} {self.unit}" if with_unit and self.unit else text
+
+    def describe(self) -> dict:
+        """What a client needs to print the metric as the page does (JSON)."""
+        return {
+            "name": self.name,
+            "label": self.display,
+            "unit": self.unit,
+            "scale": UNIT_SCALE[self.unit],
+            "precision": self.precision,
+            "higher_is_better": self.higher_is_better,
+            "ranked": self.ranked,
+        }
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A named subset of a part's hidden test items (e.g. one defect type, a path-length bin).
+
+    ``rows`` index the part's per-item arrays; the platform computes the primary metric on
+    ``{k: v[rows]}`` and resamples those items alone for its interval."""
+
+    group: str  # e.g. "defect type"
+    name: str  # e.g. "scratch"
+    rows: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -97,6 +157,9 @@ class Benchmark(abc.ABC):
     example_dirs: ClassVar[tuple[Path, ...]] = ()
     # A sub-dataset (e.g. an MVTec category), recorded with each run; "" for none.
     category: str = ""
+    # A suite this benchmark belongs to (e.g. the anomaly categories): its suite board ranks methods that
+    # have an entry on every member by the mean primary metric. "" for none.
+    suite: str = ""
     # A completed job's output holds ``policy.onnx``, an agent policy the platform's model
     # registry keeps (agents/ asks this, never the slug).
     produces_policy: ClassVar[bool] = False
@@ -140,6 +203,13 @@ class Benchmark(abc.ABC):
         run_info: RunInfo = RunInfo(),
     ) -> Score:
         """Score a submission's output against the hidden ground truth."""
+
+    def slices(self, items: Mapping[str, np.ndarray], notes: Mapping[str, str]) -> list[Slice]:
+        """The slices of one part's per-item arrays (``Score.items``), with the job's ``Score.notes``.
+
+        Default: none. A benchmark that declares slices records what it needs to find them in its
+        per-item arrays (numeric only) and, for names, in its notes."""
+        return []
 
     def resample_primary(self, items: Mapping[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         """Primary metric on resamples of the test items.

@@ -6,7 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.upload_gate import UploadGateView
 from jobs.api import views as jobs_api
-from leaderboard import views
+from leaderboard import analysis_views, views
+from leaderboard.api import compare_views as compare_api
+from leaderboard.api import suite_views as suite_api
 from leaderboard.api import views as board_api
 from site_wide import views as site_views
 from site_wide.api_root import ApiRootView
@@ -24,6 +26,8 @@ api = [
     path("api/", ApiRootView.as_view(), name="api-root"),
     path("api/benchmarks", board_api.BenchmarkListView.as_view(), name="api-benchmarks"),
     path("api/leaderboard", board_api.LeaderboardView.as_view(), name="api-leaderboard"),
+    path("api/suites/<slug:suite>", suite_api.SuiteBoardView.as_view(), name="api-suite"),
+    path("api/compare", compare_api.CompareView.as_view(), name="api-compare"),
     path("api/me", site_views.MeView.as_view(), name="api-me"),
     path("api/entries/<int:pk>/final", board_api.EntryFinalView.as_view(), name="api-entry-final"),
     path("api/submissions", submissions_api.SubmissionListCreateView.as_view(), name="api-submissions"),
@@ -41,6 +45,9 @@ api = [
 pages = [
     path("", views.index, name="index"),
     path("leaderboard/<slug:slug>/", views.board_page, name="board"),
+    path("suites/<slug:suite>/", analysis_views.suite_page, name="suite"),
+    path("compare/", analysis_views.compare_pick, name="compare-pick"),
+    path("compare/<str:a>/<str:b>/", analysis_views.compare_page, name="compare"),
     path("entries/<int:pk>/", views.entry_page, name="entry"),
     path("entries/<int:pk>/final", views.entry_final, name="entry-final"),
     path("me/", views.my_page, name="me"),

@@ -150,8 +150,19 @@ def job_page(request, pk):
             "cancellable": mine and not job.is_terminal,
             "viewer_url": _replay_url(job),
             "final_choice": pages.final_choice(user=request.user, job=job),
+            # The public part's slice table beside the pictures (the private part stays on the entry page).
+            "slices": _slices(job, benchmark),
         },
     )
+
+
+def _slices(job, benchmark) -> dict | None:
+    if benchmark is None or job.status != JobStatus.COMPLETED:
+        return None
+    from jobs.scoring.slices import job_slices
+
+    found = job_slices(job, "public")
+    return {"public": found, "private": None, "metric": benchmark.metric(benchmark.primary_metric)} if found else None
 
 
 def _replay_url(job) -> str:

@@ -84,6 +84,7 @@ class Board:
             "primary_metric": self.benchmark.primary_metric,
             "higher_is_better": self.benchmark.higher_is_better,
             "metrics": [m.name for m in self.benchmark.metrics],
+            "metric_info": [m.describe() for m in self.benchmark.metrics],  # units and precision (issue 31)
             "ranked_on": self.ranked_part,
             "phase": self.phase_info,
             "board_hidden": self.hidden,

@@ -10,13 +10,18 @@ from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from core.errors import DomainError, NotFound
-from leaderboard import selectors
+from jobs.scoring.slices import job_slices
+from leaderboard import selectors, suites, units
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
 
 
 def index(request):
-    return render(request, "leaderboard/index.html", {"benchmarks": selectors.benchmark_summaries()})
+    return render(
+        request,
+        "leaderboard/index.html",
+        {"benchmarks": selectors.benchmark_summaries(), "suites": suites.suite_names()},
+    )
 
 
 def board_page(request, slug: str):
@@ -25,6 +30,11 @@ def board_page(request, slug: str):
     except (registry.UnknownBenchmark, NotFound):
         raise Http404(f"Unknown benchmark or phase {slug}") from None
     metrics = list(board.benchmark.metrics)
+    order = request.GET.get("order") or ""
+    try:  # a column heading's link sorts by that metric (server side: no script needed)
+        board.rows = units.order_rows(board.rows, metrics, order)
+    except DomainError:
+        order = ""
     return render(
         request,
         "leaderboard/board.html",
@@ -33,7 +43,9 @@ def board_page(request, slug: str):
             "benchmark": board.benchmark,
             "metrics": metrics,
             "mlflow_ui": settings.MLFLOW_UI_URL,
-            "rows": [(row, [row.metrics.get(m.name) for m in metrics]) for row in board.rows],
+            "rows": [(row, [(m, row.metrics.get(m.name)) for m in metrics]) for row in board.rows],
+            "order": order,
+            "primary": board.benchmark.metric(board.benchmark.primary_metric),
         },
     )
 
@@ -61,10 +73,21 @@ def entry_page(request, pk: int):
         if phase.leads_to_reveal:
             finals = selectors.finals_summary(user=request.user, phase=phase)
             finals["this_entry"] = next((m for m in finals["marks"] if m["entry"] == entry.pk), None)
+    latest = jobs[0] if jobs else None
+    # Per-slice results of the latest job: the private part under the same rule as its metrics above.
+    slices = None
+    if latest is not None:
+        private_ok = request.user.is_staff or latest.pk in revealed
+        slices = {
+            "public": job_slices(latest, "public"),
+            "private": job_slices(latest, "private") if private_ok else None,
+            "metric": benchmark.metric(benchmark.primary_metric),
+        }
     return render(
         request,
         "leaderboard/entry.html",
         {
+            "slices": slices,
             "entry": entry,
             "benchmark": benchmark,
             "metrics": metrics,

@@ -18,6 +18,9 @@ class Submission(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     size_bytes = models.BigIntegerField()
     files = models.JSONField(default=list)  # [{"path", "size", "sha256"}]
+    # The config file's params as read at upload (flattened, bounded: submissions.config_params); {} for
+    # configs that are not YAML mappings and for submissions from before it was kept. Compared by /compare/.
+    config = models.JSONField(default=dict, blank=True)
     archive = models.FileField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -85,12 +85,13 @@ def submission_create(
         for required, role in ((entrypoint, "entrypoint"), (config_file, "config_file")):
             if required not in bundle.paths():
                 raise InvalidInput(f"{role} {required!r} is not in the upload.", code=f"missing_{role}")
-        _check_config(
+        config = _check_config(
             bundle, upload_name if upload is not None else ".tar.gz", config_file, root if upload is not None else None
         )
         return _store(
             bundle,
             suffix,
+            config=config,
             owner=owner,
             benchmark=benchmark,
             method=method,
@@ -101,9 +102,10 @@ def submission_create(
         bundle.file.close()
 
 
-def _check_config(bundle: archive.Bundle, archive_name: str, config_file: str, root: str | None) -> None:
+def _check_config(bundle: archive.Bundle, archive_name: str, config_file: str, root: str | None) -> dict:
     """The config file under submissions.config_params's rules (its keys become MLflow params):
-    refused here, at upload, rather than after a job has been scored."""
+    refused here, at upload, rather than after a job has been scored. Returns its params (kept with the
+    submission for comparisons: bounded by the same rules)."""
     size = next(record.size for record in bundle.files if record.path == config_file)
     if size > config_params.MAX_CONFIG_BYTES:
         raise InvalidInput(
@@ -121,7 +123,7 @@ def _check_config(bundle: archive.Bundle, archive_name: str, config_file: str, r
     finally:
         bundle.file.seek(0)
     try:
-        config_params.read_params(data, strict=True)
+        return config_params.read_params(data, strict=True)
     except config_params.ConfigProblem as problem:
         raise InvalidInput(f"config_file {config_file!r}: {problem}", code=problem.code) from None
 

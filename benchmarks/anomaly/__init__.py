@@ -16,7 +16,7 @@ def benchmarks(
     *,
     mvtec_root: str | None = None,
     categories: list[str] | None = None,
-    synthetic_size: str = "small",
+    synthetic_size: str = "standard",
     seed: Seed = 0,
     primary_metric: str = "image_auc",
     synthetic_categories: list[str] | None = None,
@@ -68,6 +68,7 @@ def benchmarks(
                     "built from scikit-image's bundled photographs)."
                 ),
                 primary_metric=primary_metric,
+                suite="anomaly-synthetic",
             )
         )
     if mvtec_root:
@@ -86,6 +87,7 @@ def benchmarks(
                         f"MVTec AD category {name} (CC BY-NC-SA 4.0: non-commercial use, attribution, share-alike)."
                     ),
                     primary_metric=primary_metric,
+                    suite="mvtec",
                 )
             )
     return found

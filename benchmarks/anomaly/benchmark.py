@@ -12,18 +12,18 @@ import numpy as np
 from benchmarks.anomaly import artifacts, contract, resample
 from benchmarks.anomaly.dataset import Category, GroundTruth, is_prepared, load_ground_truth, write_category
 from benchmarks.anomaly.metrics import image_metrics, pixel_metrics, rank_image_scores, rank_pixel_scores
-from benchmarks.base import Benchmark, Metric, RunInfo, Score, Seed, resolve_seed
+from benchmarks.base import Benchmark, Metric, RunInfo, Score, Seed, Slice, resolve_seed
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 QUALITY_METRICS = ("image_auc", "image_f1", "pixel_auc", "pixel_f1", "pixel_pro")
 METRICS = (
-    Metric("image_auc", True, "Image AUROC"),
-    Metric("image_f1", True, "Image F1-max"),
-    Metric("pixel_auc", True, "Pixel AUROC"),
-    Metric("pixel_f1", True, "Pixel F1-max"),
-    Metric("pixel_pro", True, "AU-PRO@0.3"),
-    Metric("inference_time_ms", False, "ms / image", ranked=False),
-    Metric("vram_mb", False, "peak VRAM MB", ranked=False),
+    Metric("image_auc", True, "Image AUROC", unit="%", precision=1),
+    Metric("image_f1", True, "Image F1-max", unit="%", precision=1),
+    Metric("pixel_auc", True, "Pixel AUROC", unit="%", precision=1),
+    Metric("pixel_f1", True, "Pixel F1-max", unit="%", precision=1),
+    Metric("pixel_pro", True, "AU-PRO@0.3", unit="%", precision=1),
+    Metric("inference_time_ms", False, "Time / image", ranked=False, unit="ms", precision=1),
+    Metric("vram_mb", False, "Peak VRAM", ranked=False, unit="MB", precision=0),
 )
 RESAMPLABLE = ("image_auc", "pixel_auc")
 
@@ -52,6 +52,7 @@ class AnomalyBenchmark(Benchmark):
         seed: Seed = 0,
         description: str = "",
         primary_metric: str = "image_auc",
+        suite: str = "",
     ) -> None:
         if primary_metric not in RESAMPLABLE:
             raise ValueError(f"primary_metric must be one of {RESAMPLABLE}")
@@ -59,6 +60,7 @@ class AnomalyBenchmark(Benchmark):
         self.title = title
         self.description = description
         self.category = category
+        self.suite = suite
         self.primary_metric = primary_metric
         self._load = load
         self._source = dict(source)
@@ -97,11 +99,16 @@ class AnomalyBenchmark(Benchmark):
         artifact_dir.mkdir(parents=True, exist_ok=True)
 
         results = {}
+        # Slices: each item's defect type as a number (0: good), the names in notes (items are numeric only).
+        kinds = ["good", *sorted({d for d in truth.defects if d != "good"})]
+        codes = np.array([kinds.index(d) for d in truth.defects], dtype=np.int16)
         for part in ("public", "private"):
             results[part] = self._evaluate(truth, predictions, truth.parts == part)
+            results[part]["items"]["defect"] = codes[truth.parts == part]
         public_metrics = {**results["public"]["metrics"], **cost}
         private_metrics = {**results["private"]["metrics"], **cost}
         notes["evaluation_resolution"] = "each mask's own; maps resized bilinear (half-pixel centres)"
+        notes["defect_types"] = json.dumps(kinds)
 
         public = truth.parts == "public"
         paths = artifacts.plot_curves(
@@ -158,6 +165,27 @@ class AnomalyBenchmark(Benchmark):
             vram = 0.0
             notes["vram_mb_source"] = "cpu run: 0"
         return {"inference_time_ms": float(inference_ms), "vram_mb": vram}, notes
+
+    def slices(self, items: Mapping[str, np.ndarray], notes: Mapping[str, str]) -> list[Slice]:
+        """One slice per defect type: its images with the good ones (image AUROC needs both; a pixel primary
+        uses the type's own images), and "all defects" (the good against every defect)."""
+        if "defect" not in items:  # scored before slices were recorded
+            return []
+        try:
+            kinds = json.loads(notes.get("defect_types") or "[]")
+        except ValueError:
+            return []
+        codes = np.asarray(items["defect"])
+        pixel = "neg_hist" in items
+        found = []
+        for code, kind in enumerate(kinds):
+            if code == 0 or not np.any(codes == code):
+                continue
+            rows = np.flatnonzero(codes == code) if pixel else np.flatnonzero((codes == 0) | (codes == code))
+            found.append(Slice("defect type", str(kind), rows))
+        if not pixel:
+            found.append(Slice("good vs defect", "good vs all defects", np.arange(codes.size)))
+        return found
 
     def resample_primary(self, items: Mapping[str, np.ndarray], counts: np.ndarray) -> np.ndarray:
         if "neg_hist" in items:

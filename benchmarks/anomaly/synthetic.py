@@ -34,6 +34,8 @@ class SizeSpec:
 SIZES: dict[str, SizeSpec] = {
     "tiny": SizeSpec(image_size=64, n_train=8, n_test_good=6, n_test_defect=6),
     "small": SizeSpec(image_size=128, n_train=32, n_test_good=12, n_test_defect=18),
+    # The default: 150 test images per part (public/private), 25 of each defect type.
+    "standard": SizeSpec(image_size=128, n_train=48, n_test_good=120, n_test_defect=180),
     "medium": SizeSpec(image_size=256, n_train=100, n_test_good=30, n_test_defect=60),
     "mvtec": SizeSpec(image_size=512, n_train=240, n_test_good=40, n_test_defect=90),
 }

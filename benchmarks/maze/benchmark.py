@@ -22,13 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.base import Benchmark, Metric, RunInfo, Score, Seed, resolve_seed
+from benchmarks.base import Benchmark, Metric, RunInfo, Score, Seed, Slice, resolve_seed
 from benchmarks.maze.engine import MAX_STEPS, OBS_ENCODING_VERSION
 from benchmarks.maze.mazes import generate_maze_set, load_maze_set, save_maze_set
 from benchmarks.maze.policy import load_policy, read_sampling
 
 TRAIN_FILE, EVAL_FILE, SPLIT_FILE = "train_mazes.json", "eval_mazes.json", "split.json"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Shortest-path length bins (steps, inclusive) of the per-slice success table; the last is open-ended.
+# Hidden 10×10 "hard" mazes have paths of about 18–46 steps (quartiles 26, 30, 36).
+PATH_BINS = ((1, 24), (25, 29), (30, 35), (36, 10**6))  # about a quarter of the hidden mazes each
 PUBLIC_README = f"""Maze-navigation benchmark: public data.
 
 train_mazes.json  training mazes (schema leaders-board/maze-set/v1, see docs/benchmarks/maze.md).
@@ -48,11 +51,12 @@ class MazeBenchmark(Benchmark):
         "Submit an ONNX policy; it is run on hidden mazes."
     )
     metrics = (
-        Metric("success_rate", True, "Success rate"),
-        Metric("mean_reward", True, "Mean reward"),
-        Metric("mean_steps", False, "Mean steps (successes)"),
-        Metric("path_efficiency", True, "Path efficiency"),
-        Metric("inference_time_ms", False, "Step p95 (ms)", ranked=False),
+        Metric("success_rate", True, "Success rate", unit="%", precision=1),
+        Metric("mean_reward", True, "Mean reward", precision=2),
+        Metric("mean_steps", False, "Mean steps (successes)", unit="steps", precision=1),
+        Metric("path_efficiency", True, "Path efficiency", unit="%", precision=1),
+        # A policy step takes well under a millisecond: two decimals keep it from reading 0.0.
+        Metric("inference_time_ms", False, "Step p95", ranked=False, unit="ms", precision=2),
     )
     primary_metric = "success_rate"
     version = "1"
@@ -167,8 +171,9 @@ class MazeBenchmark(Benchmark):
             metrics=metrics,
             private_metrics=private_metrics,
             artifacts=artifacts,
-            items={"value": public_values},
-            private_items={"value": private_values},
+            # path_length: each maze's shortest path, what slices() bins (the value is the per-maze success).
+            items={"value": public_values, "path_length": self._path_lengths(mazes, public_rows)},
+            private_items={"value": private_values, "path_length": self._path_lengths(mazes, private_rows)},
             notes={
                 "inference_time_ms": f"p95 of {len(run.timing_ms)} single-observation onnxruntime "
                 "calls (CPU, 1 thread) timed by the scorer",
@@ -178,6 +183,23 @@ class MazeBenchmark(Benchmark):
                 "obs_encoding_version": OBS_ENCODING_VERSION,
             },
         )
+
+    @staticmethod
+    def _path_lengths(mazes, rows: np.ndarray) -> np.ndarray:
+        return np.array([mazes[int(r)].shortest_path_length for r in rows], dtype=np.int32)
+
+    def slices(self, items, notes) -> list[Slice]:
+        """Success by the hidden maze's shortest-path length, in bins (PATH_BINS)."""
+        if "path_length" not in items:  # scored before slices were recorded
+            return []
+        lengths = np.asarray(items["path_length"])
+        found = []
+        for low, high in PATH_BINS:
+            rows = np.flatnonzero((lengths >= low) & (lengths <= high))
+            if rows.size:
+                name = f"{low}–{high}" if high < 10**6 else f"{low}+"
+                found.append(Slice("shortest path (steps)", name, rows))
+        return found
 
     def _artifacts(self, artifact_dir: Path, run, mazes, public_rows, public_values) -> list[Path]:
         """Pictures from the public part only (the private part stays unseen)."""

@@ -101,6 +101,17 @@ class JobResultSerializer(serializers.Serializer):
     def get_primary_ci(self, job) -> list[float | None] | None:
         return [job.primary_ci_low, job.primary_ci_high] if job.primary_ci_low is not None else None
 
+    slices = serializers.SerializerMethodField(
+        help_text="The primary metric on each slice the benchmark declares (anomaly: defect type; maze: "
+        "shortest-path length), public part, with its 95% bootstrap interval: [{group, name, n, metric, value, ci}]."
+    )
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_slices(self, job) -> list[dict]:
+        from jobs.scoring.slices import job_slices
+
+        return job_slices(job, "public")
+
     def _urls(self, job) -> tuple[str, str]:
         from jobs.tracking import run_urls
 

@@ -7,6 +7,8 @@ import io
 
 from rest_framework.renderers import BaseRenderer
 
+from leaderboard import units
+
 # OWASP "CSV injection": a cell a spreadsheet would read as a formula starts with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NESTED = ("metrics", "ci", "public_metrics")
@@ -62,6 +64,19 @@ def board_records(board: dict) -> list[dict]:
     return records
 
 
+def column_metrics(board: dict, columns: list[str]) -> dict:
+    """Which metric each metric column prints: its own, ``public_<name>``'s, the primary's for the interval."""
+    metrics = units.metrics_of(board)
+    found = {}
+    for column in columns:
+        name = column.removeprefix("public_")
+        if name in metrics:
+            found[column] = metrics[name]
+        elif column in ("ci_low", "ci_high") and board.get("primary_metric") in metrics:
+            found[column] = metrics[board["primary_metric"]]
+    return found
+
+
 class BoardCSVRenderer(BaseRenderer):
     media_type = "text/csv"
     format = "csv"
@@ -71,7 +86,9 @@ class BoardCSVRenderer(BaseRenderer):
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         columns = board_columns(data)
-        writer.writerow(columns)
+        # Metric columns carry their unit in the header and their value in it, at the declared precision.
+        units_of = column_metrics(data, columns)
+        writer.writerow([units.csv_heading(units_of.get(column), column) for column in columns])
         for record in board_records(data):
-            writer.writerow([cell(record.get(column)) for column in columns])
+            writer.writerow([cell(units.csv_value(units_of.get(column), record.get(column))) for column in columns])
         return buffer.getvalue().encode(self.charset)

@@ -64,11 +64,25 @@ class PhaseSerializer(serializers.Serializer):
     seconds_left = serializers.IntegerField(allow_null=True, help_text="Until the start (upcoming) or end (running).")
 
 
+class MetricInfoSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField(help_text='"", "%", "ms", "MB" or "steps".')
+    scale = serializers.FloatField(help_text="Shown value = stored value × scale (100 for %).")
+    precision = serializers.IntegerField(help_text="Decimals shown, in the unit.")
+    higher_is_better = serializers.BooleanField()
+    ranked = serializers.BooleanField()
+
+
 class BoardSerializer(serializers.Serializer):
     benchmark = serializers.CharField()
     primary_metric = serializers.CharField()
     higher_is_better = serializers.BooleanField()
     metrics = serializers.ListField(child=serializers.CharField())
+    metric_info = MetricInfoSerializer(many=True, help_text="Each metric's unit and precision, in `metrics` order.")
+    order = serializers.CharField(
+        required=False, help_text="With ?order=: the metric the rows are sorted by (rank stays the board's)."
+    )
     ranked_on = serializers.ChoiceField(choices=["public", "private"])
     phase = PhaseSerializer()
     board_hidden = serializers.BooleanField()

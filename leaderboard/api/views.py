@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from benchmarks import registry
 from core.errors import InvalidInput, NotFound
 from core.pagination import ListPages
-from leaderboard import board_cache
+from leaderboard import board_cache, units
 from leaderboard.api.renderers import BoardCSVRenderer
 from leaderboard.api.serializers import BenchmarkSerializer, BoardSerializer, FinalMarkSerializer, FinalsSerializer
 from leaderboard.finals import final_mark, final_unmark
@@ -43,6 +43,12 @@ class LeaderboardView(APIView):
                 description="After a reveal: the phase's public "
                 "ranking of every entry instead of the private ranking of final entries.",
             ),
+            OpenApiParameter(
+                "order",
+                str,
+                description="A metric name: rows sorted by it, in its direction (missing values last); "
+                "each row keeps its board rank.",
+            ),
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
         responses={(200, "application/json"): BoardSerializer, (200, "text/csv"): str},
@@ -58,6 +64,10 @@ class LeaderboardView(APIView):
             )
         except registry.UnknownBenchmark:
             raise NotFound(f"Unknown benchmark {slug!r}.") from None
+        order = request.query_params.get("order")
+        if order:
+            rows = units.order_rows(data["rows"], registry.get(slug).metrics, order)
+            data = {**data, "rows": rows, "order": order}
         headers = {}
         if request.accepted_renderer.format == "csv":
             headers["Content-Disposition"] = f'attachment; filename="{slug}-leaderboard.csv"'

@@ -74,6 +74,9 @@ RULES: dict[str, Rule] = {
     "api-root": Rule("public", "/api/"),
     "api-benchmarks": Rule("public", "/api/benchmarks"),
     "api-leaderboard": Rule("public", "/api/leaderboard?benchmark=toy", marker=_w("{method}"), must_see=()),
+    "api-suite": Rule("public", "/api/suites/toy-suite", marker=_w("{method}"), must_see=()),
+    # Comparing shows what job visibility allows: the world's job is on a hidden board, so its owner's and staff's.
+    "api-compare": Rule("owner", _w("/api/compare?a={job}&b={job}"), marker=_w("{method}")),
     "api-me": Rule("auth", "/api/me"),
     "api-entry-final": Rule("self", _w("/api/entries/{entry}/final"), method="post", body={}),
     "api-submissions": Rule("auth", "/api/submissions", marker=_w("{submission}"), must_see=MINE),
@@ -106,6 +109,9 @@ RULES: dict[str, Rule] = {
     # --- pages
     "index": Rule("public", "/"),
     "board": Rule("public", "/leaderboard/toy/", marker=_w("{method}"), must_see=()),
+    "suite": Rule("public", "/suites/toy-suite/", marker=_w("{method}"), must_see=()),
+    "compare-pick": Rule("public", _w("/compare/?job={job}&job={pending}")),  # a redirect to "compare"
+    "compare": Rule("owner", _w("/compare/{job}/{job}/"), marker=_w("{method}")),
     "entry": Rule("owner", _w("/entries/{entry}/")),
     "entry-final": Rule("self", _w("/entries/{entry}/final"), method="post", form=True),
     "me": Rule("auth", "/me/", marker=_w("{method}"), must_see=MINE),

@@ -27,6 +27,7 @@ class ToyBenchmark(Benchmark):
     primary_metric = "accuracy"
     version = "1"
     seeds = {"split": 7}
+    suite = "toy-suite"  # a suite of one member: its board's routes exist in every test world
 
     def prepare(self, public_dir: Path, hidden_dir: Path) -> None:
         numbers = list(range(100, 100 + N_ITEMS))
