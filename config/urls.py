@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.upload_gate import UploadGateView
 from jobs.api import views as jobs_api
-from leaderboard import views
+from leaderboard import owner_views, views
+from leaderboard.api import entry_views as board_entry_api
 from leaderboard.api import views as board_api
 from site_wide import views as site_views
 from site_wide.api_root import ApiRootView
@@ -25,6 +26,7 @@ api = [
     path("api/benchmarks", board_api.BenchmarkListView.as_view(), name="api-benchmarks"),
     path("api/leaderboard", board_api.LeaderboardView.as_view(), name="api-leaderboard"),
     path("api/me", site_views.MeView.as_view(), name="api-me"),
+    path("api/entries/<int:pk>", board_entry_api.EntryView.as_view(), name="api-entry"),
     path("api/entries/<int:pk>/final", board_api.EntryFinalView.as_view(), name="api-entry-final"),
     path("api/submissions", submissions_api.SubmissionListCreateView.as_view(), name="api-submissions"),
     path("api/upload-gate", UploadGateView.as_view(), name="api-upload-gate"),  # nginx's auth_request
@@ -43,6 +45,8 @@ pages = [
     path("leaderboard/<slug:slug>/", views.board_page, name="board"),
     path("entries/<int:pk>/", views.entry_page, name="entry"),
     path("entries/<int:pk>/final", views.entry_final, name="entry-final"),
+    path("entries/<int:pk>/card", owner_views.entry_card, name="entry-card"),
+    path("entries/<int:pk>/listing", owner_views.entry_listing, name="entry-listing"),
     path("me/", views.my_page, name="me"),
     path("health", site_views.HealthAliasView.as_view(), name="health"),  # alias of /health/ready
     path("health/ready", site_views.HealthView.as_view(), name="health-ready"),

@@ -13,6 +13,8 @@ ERROR_FIELDS = {
     "missing_entrypoint": "entrypoint",
     "missing_config_file": "config_file",
     "bad_resource_class": "resource_class",
+    "bad_url": None,
+    "description_too_long": "description",
     "unknown_benchmark": None,
     "rate_limited": None,
     "too_many_active_jobs": None,
@@ -25,6 +27,12 @@ class SubmitForm(forms.Form):
     entrypoint = forms.CharField(max_length=255, initial="main.py")
     config_file = forms.CharField(max_length=255, initial="config.yaml")
     resource_class = forms.ChoiceField(choices=())
+    description = forms.CharField(
+        required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Method card: Markdown, shown on the entry page (raw HTML is shown as text).",
+    )  # fmt: skip
+    paper_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    code_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

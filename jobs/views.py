@@ -89,6 +89,9 @@ def _submit(request, form: SubmitForm, slug: str):
             upload=archive,
             upload_name=archive.name if archive else "",
             files=request.FILES.getlist("files"),
+            description=data.get("description", ""),
+            paper_url=data.get("paper_url", ""),
+            code_url=data.get("code_url", ""),
         )
         job, _ = job_enqueue(
             owner=request.user, submission_id=submission.pk, resource_class=form.cleaned_data["resource_class"]

@@ -23,6 +23,12 @@ class Entry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_at = models.DateTimeField(null=True, blank=True)
+    # The owner's choice: an unlisted entry is off the public board but still counts for finals.
+    unlisted = models.BooleanField(default=False)
+    # The method card (Markdown description rendered through nh3; the URLs are http(s) only).
+    description = models.TextField(blank=True, default="")
+    paper_url = models.URLField(max_length=500, blank=True, default="")
+    code_url = models.URLField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

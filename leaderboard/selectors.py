@@ -18,6 +18,7 @@ from jobs.scoring import datasets, intervals
 from jobs.selectors import phase_jobs
 from jobs.tracking import compare_url, run_urls
 from leaderboard import ranking
+from leaderboard.entry_cards import card_of, listed
 from leaderboard.models import Entry, FinalMark
 from phases import selectors as phases
 from phases.models import Phase, PhaseState
@@ -45,6 +46,8 @@ class BoardRow:
     rank_change: int | None = None  # public_rank - rank: positive moved up
     movement: str | None = None  # "▲3", "▼1" or "="
     public_metrics: dict | None = None
+    # The entry's method card (leaderboard.entry_cards): the Markdown description and the two URLs.
+    card: dict | None = None
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -179,9 +182,7 @@ def board(
             .order_by("finished_at")
         )
     jobs = [
-        job
-        for job in pool
-        if include_hidden or not getattr(entries.get((job.owner_id, job.submission.method)), "hidden", False)
+        job for job in pool if include_hidden or listed(entries.get((job.owner_id, job.submission.method)), revealed)
     ]
     if not revealed:
         jobs = _current_data_first(jobs, result.dataset_version)
@@ -215,6 +216,7 @@ def board(
             mlflow_run_url=ui_url,
             baseline=bool(entry and entry.baseline),
             ci=[low, high] if low is not None else None,
+            card=card_of(entry),
             **_dataset_of(job, result.dataset_version),
         )
         samples = _resampled(benchmark, job, part)
@@ -433,7 +435,7 @@ def entries_visible_to(user: AbstractBaseUser) -> QuerySet[Entry]:
     entries = Entry.objects.all()
     if user.is_staff:
         return entries
-    shown = Q(hidden=False) & ~Q(benchmark__in=hidden_boards())
+    shown = Q(hidden=False, unlisted=False) & ~Q(benchmark__in=hidden_boards())
     return entries.filter(shown | Q(owner_id=user.pk)) if user.is_authenticated else entries.filter(shown)
 
 
@@ -445,6 +447,7 @@ def public_jobs(queryset: QuerySet[Job]) -> QuerySet[Job]:
         owner_id=OuterRef("owner_id"),
         method=OuterRef("submission__method"),
         hidden=False,
+        unlisted=False,
     )
     return queryset.filter(Exists(listed), status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
 
@@ -454,4 +457,6 @@ def entry_is_public(*, benchmark: str, owner_id: int, method: str) -> bool:
     not hidden, and the current phase does not hide its board until it ends."""
     if not board_shown(benchmark):
         return False
-    return Entry.objects.filter(benchmark=benchmark, owner_id=owner_id, method=method, hidden=False).exists()
+    return Entry.objects.filter(
+        benchmark=benchmark, owner_id=owner_id, method=method, hidden=False, unlisted=False
+    ).exists()

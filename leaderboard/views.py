@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from core.errors import DomainError, NotFound
 from leaderboard import selectors
+from leaderboard.entry_cards import card_html
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
 
@@ -72,6 +74,8 @@ def entry_page(request, pk: int):
             "show_private": show_private,
             "latest": jobs[0] if jobs else None,
             "finals": finals,
+            "card_html": mark_safe(card_html(entry)),  # noqa: S308  (markdown-it without HTML, then nh3)
+            "is_owner": request.user.is_authenticated and request.user.pk == entry.owner_id,
         },
     )
 

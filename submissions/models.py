@@ -20,6 +20,10 @@ class Submission(models.Model):
     files = models.JSONField(default=list)  # [{"path", "size", "sha256"}]
     archive = models.FileField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The method card given at upload; copied onto the board entry when its job completes.
+    description = models.TextField(blank=True, default="")
+    paper_url = models.URLField(max_length=500, blank=True, default="")
+    code_url = models.URLField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

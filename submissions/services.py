@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from benchmarks import registry
 from core.db import insert_row
 from core.errors import InvalidInput
+from core.method_card import method_card
 from phases import selectors as phases
 from submissions import archive, config_params
 from submissions.models import Submission
@@ -58,6 +59,9 @@ def submission_create(
     upload: IO[bytes] | None = None,
     upload_name: str = "",
     files: Sequence = (),
+    description: str = "",
+    paper_url: str = "",
+    code_url: str = "",
 ) -> Submission:
     try:
         registry.get(benchmark)
@@ -70,6 +74,7 @@ def submission_create(
         raise InvalidInput("method must be a name of 1 to 100 characters.", code="bad_method")
     if not method.isprintable():  # it becomes an MLflow tag and run name
         raise InvalidInput("method must not contain control characters.", code="bad_method")
+    card = method_card(description=description, paper_url=paper_url, code_url=code_url)  # InvalidInput if bad
     entrypoint = _check_entrypoint(entrypoint or "main.py")
     config_file = archive.normalise_path(config_file or "config.yaml")
 
@@ -97,6 +102,9 @@ def submission_create(
             method=method,
             entrypoint=entrypoint,
             config_file=config_file,
+            description=card.description,
+            paper_url=card.paper_url,
+            code_url=card.code_url,
         )
     finally:
         bundle.file.close()

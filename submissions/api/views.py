@@ -42,6 +42,9 @@ class SubmissionListCreateView(GenericAPIView):
             upload=archive,
             upload_name=archive.name if archive else "",
             files=request.FILES.getlist("files"),
+            description=data["description"],
+            paper_url=data["paper_url"],
+            code_url=data["code_url"],
         )
         return Response(submission_data(submission), status=status.HTTP_201_CREATED)
 
