@@ -349,6 +349,7 @@ LB_RATELIMIT_ENABLE = env_bool("LB_RATELIMIT_ENABLE", True)
 LB_RATE_SUBMISSIONS_HOUR = env_str("LB_RATE_SUBMISSIONS_HOUR", "60/h")
 LB_RATE_SUBMISSIONS_DAY = env_str("LB_RATE_SUBMISSIONS_DAY", "300/d")
 LB_RATE_JOBS_HOUR = env_str("LB_RATE_JOBS_HOUR", "120/h")
+LB_RATE_DOWNLOADS_HOUR = env_str("LB_RATE_DOWNLOADS_HOUR", "60/h")  # submitted archives and finals zips
 LB_RATE_ANON = env_str("LB_RATE_ANON", "600/m")
 
 # --- Auth: OIDC, django-allauth, e-mail (config/settings_signin.py) -----------

@@ -5,8 +5,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.upload_gate import UploadGateView
+from jobs.api import download_views as job_download_api
 from jobs.api import views as jobs_api
 from leaderboard import owner_views, views
+from leaderboard.api import download_views as board_download_api
 from leaderboard.api import entry_views as board_entry_api
 from leaderboard.api import views as board_api
 from site_wide import views as site_views
@@ -24,6 +26,7 @@ _SWAGGER_CSP = csp_update(
 api = [
     path("api/", ApiRootView.as_view(), name="api-root"),
     path("api/benchmarks", board_api.BenchmarkListView.as_view(), name="api-benchmarks"),
+    path("api/benchmarks/<slug:slug>/finals.zip", board_download_api.FinalsZipView.as_view(), name="api-finals-zip"),
     path("api/leaderboard", board_api.LeaderboardView.as_view(), name="api-leaderboard"),
     path("api/me", site_views.MeView.as_view(), name="api-me"),
     path("api/entries/<int:pk>", board_entry_api.EntryView.as_view(), name="api-entry"),
@@ -35,6 +38,7 @@ api = [
     path("api/jobs/<str:pk>/status", jobs_api.JobStatusView.as_view(), name="api-job-status"),
     path("api/jobs/<str:pk>/logs", jobs_api.JobLogsView.as_view(), name="api-job-logs"),
     path("api/jobs/<str:pk>/results", jobs_api.JobResultsView.as_view(), name="api-job-results"),
+    path("api/jobs/<str:pk>/archive", job_download_api.JobArchiveView.as_view(), name="api-job-archive"),
     path("api/jobs/<str:pk>/cancel", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", _SWAGGER_CSP(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),

@@ -69,6 +69,8 @@ RULES: dict[str, Rule] = {
     "api-benchmarks": Rule("public", "/api/benchmarks"),
     "api-leaderboard": Rule("public", "/api/leaderboard?benchmark=toy", marker=_w("{method}"), must_see=()),
     "api-me": Rule("auth", "/api/me"),
+    "api-job-archive": Rule("owner", _w("/api/jobs/{job}/archive")),
+    "api-finals-zip": Rule("staff", "/api/benchmarks/toy/finals.zip"),
     "api-entry": Rule("owner", _w("/api/entries/{entry}")),
     "api-entry-final": Rule("self", _w("/api/entries/{entry}/final"), method="post", body={}),
     "api-submissions": Rule("auth", "/api/submissions", marker=_w("{submission}"), must_see=MINE),
@@ -195,6 +197,8 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
     """alice's private world on a running phase that hides its board: a completed job (with an MLflow
     run holding a picture), its entry, the unpublished policy it registered, a pending job, a training
     run and a second token."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
     from mlflow.tracking import MlflowClient
 
     from accounts.services import token_issue
@@ -218,8 +222,9 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
         board_visible=False,
     )
     method = f"secret-{uuid.uuid4().hex[:8]}"
+    stored = default_storage.save(f"routes-{uuid.uuid4().hex[:8]}.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
     submission = Submission.objects.create(
-        owner=alice, benchmark="toy", method=method, sha256="0" * 64, size_bytes=1, archive="x.zip"
+        owner=alice, benchmark="toy", method=method, sha256="0" * 64, size_bytes=1, archive=stored
     )
     client = MlflowClient(tracking_uri=tracking)
     experiment = client.create_experiment(f"routes-{uuid.uuid4().hex[:8]}")
