@@ -70,6 +70,7 @@ urlpatterns = (
     + pages
     + [
         path("", include("accounts.urls")),
+        path("", include("teams.urls")),
         path("", include("jobs.urls")),
         path("", include("agents.urls")),
         path("", include("fleet.urls")),
