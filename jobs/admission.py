@@ -29,12 +29,13 @@ class PhaseUsage:
     active: int
 
 
-def usage(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> PhaseUsage:
-    """One query: the owner's jobs that count today, in the whole phase, and those still active."""
+def usage(phase: Phase, *, owner: AbstractBaseUser, now: datetime, team_id: int | None = None) -> PhaseUsage:
+    """One query: the owner's jobs that count today, in the whole phase, and those still active.
+    The owner is the team when ``team_id`` is given (a team's jobs count for the team, whoever made them)."""
     counted = counts_against_quota()
     row = (
         phase_jobs(phase)
-        .filter(owner=owner)
+        .filter(**({"team_id": team_id} if team_id is not None else {"owner": owner}))
         .aggregate(
             today=Count("pk", filter=counted & Q(created_at__gte=phases.day_start(phase, now))),
             total=Count("pk", filter=counted),
@@ -44,16 +45,19 @@ def usage(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> PhaseUsage
     return PhaseUsage(today=row["today"], total=row["total"], active=row["active"])
 
 
-def admit_job(*, owner: AbstractBaseUser, benchmark: str) -> Phase:
+def admit_job(*, owner: AbstractBaseUser, benchmark: str, team_id: int | None = None) -> Phase:
     """Refuse a job outside a running phase (409) or past one of the phase's limits (429 or 409).
 
     Call it under the owner's enqueue lock: the counts it reads must include a racing request's job.
+    In a phase with limits a person submits for one side only (themselves, or one team): joining a
+    team mid-phase, or switching teams, would otherwise buy a fresh set of limits.
     """
     now = timezone.now()
     phase = phases.running_phase(benchmark, now=now)
     if not phase.has_limits:
         return phase
-    used = usage(phase, owner=owner, now=now)
+    _check_one_side(phase, owner=owner, team_id=team_id)
+    used = usage(phase, owner=owner, now=now, team_id=team_id)
     if phase.max_concurrent is not None and used.active >= phase.max_concurrent:
         raise LimitExceeded(
             f"{used.active} of your jobs in phase {phase.name!r} are pending or running; the phase "
@@ -77,6 +81,18 @@ def admit_job(*, owner: AbstractBaseUser, benchmark: str) -> Phase:
             extra={"limit": phase.max_per_day, "resets_at": resets.isoformat()},
         )
     return phase
+
+
+def _check_one_side(phase: Phase, *, owner: AbstractBaseUser, team_id: int | None) -> None:
+    other_side = phase_jobs(phase).filter(owner=owner)
+    other_side = other_side.exclude(team__isnull=True) if team_id is None else other_side.exclude(team_id=team_id)
+    if other_side.exists():
+        made_for = "yourself" if team_id is not None and not other_side.exclude(team__isnull=True).exists() else None
+        raise Conflict(
+            f"In phase {phase.name!r} you have already submitted for {made_for or 'another team'}; a person "
+            "submits for one side per phase (themselves or one team), so that changing teams cannot reset limits.",
+            code="phase_team_locked",
+        )
 
 
 def limits_of(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> list[dict]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core.db import insert_row
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from jobs import admission, enqueue_sql, selectors
+from jobs import admission, enqueue_sql, selectors, team_quota
 from jobs import queue as job_queue
 from jobs.models import ACTIVE_STATUSES, Job, JobPhase, JobStatus
 from phases import selectors as phases
@@ -102,16 +102,24 @@ def job_enqueue(
         max_attempts=settings.LB_MAX_ATTEMPTS,
         queued_at=timezone.now(),
     )
+    # A team's submission counts against the team's limits (jobs.team_quota): never the one statement.
+    job.team_id = team_quota.team_of_submission(submission_id)
     try:
-        if enqueue_sql.available() and _enqueued_in_one_statement(job, owner=owner):
+        if job.team_id is None and enqueue_sql.available() and _enqueued_in_one_statement(job, owner=owner):
             return job, True
         # The owner's lock, one statement reading the submission and both limits, the
         # phase rules, the insert; then the commit and, after it, the queue push.
         with transaction.atomic():
-            check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
+            if job.team_id is None:
+                check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
+            else:
+                check = team_quota.team_enqueue_check_locked(
+                    owner=owner, submission_id=submission_id, team_id=job.team_id
+                )
             if check.benchmark is None:
                 raise NotFound(f"No submission {submission_id} visible to you.")
-            admission.admit_job(owner=owner, benchmark=check.benchmark)  # phase dates and per-phase limits
+            # phase dates and per-phase limits, counted for the team when the job is a team's
+            admission.admit_job(owner=owner, benchmark=check.benchmark, team_id=job.team_id)
             _check_limits(check)
             job.benchmark = check.benchmark
             insert_row(job)  # save(force_insert=True), prepared: the ORM's compile was a fifth of the request
@@ -182,6 +190,7 @@ def job_rerun(*, job: Job, actor: AbstractBaseUser) -> Job:
     new = Job.objects.create(
         submission_id=job.submission_id,
         owner_id=job.owner_id,
+        team_id=job.team_id,
         benchmark=job.benchmark,
         resource_class=job.resource_class,
         max_attempts=settings.LB_MAX_ATTEMPTS,

@@ -25,6 +25,7 @@ from submissions.api.serializers import SubmissionCreateSerializer
 from submissions.services import submission_create
 from submissions.throttles import throttle_uploads
 from submissions.upload import read_form
+from teams.selectors import is_member
 
 PAGE_SIZE = 20
 
@@ -48,17 +49,17 @@ def _parse_keeping_paths(request) -> None:
 def submit_page(request, slug: str):
     benchmark = _benchmark_or_404(slug)
     if request.method != "POST":
-        return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": SubmitForm()})
+        return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": SubmitForm(user=request.user)})
     try:
         _parse_keeping_paths(request)
     except DomainError as exc:  # too large: refused while streaming
-        form = SubmitForm()
+        form = SubmitForm(user=request.user)
         form.add_domain_error(exc.code, exc.detail)
         return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": form}, status=exc.status_code)
     refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
     if refused is not None:
         return refused
-    form = SubmitForm(request.POST, request.FILES)
+    form = SubmitForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         job = _submit(request, form, benchmark.slug)
         if job is not None:
@@ -92,6 +93,7 @@ def _submit(request, form: SubmitForm, slug: str):
             description=data.get("description", ""),
             paper_url=data.get("paper_url", ""),
             code_url=data.get("code_url", ""),
+            team_id=int(form.cleaned_data["team"]) if form.cleaned_data.get("team") else None,
         )
         job, _ = job_enqueue(
             owner=request.user, submission_id=submission.pk, resource_class=form.cleaned_data["resource_class"]
@@ -132,6 +134,8 @@ def _job_for_page(request, pk):
         raise Http404("No such job")
     if request.user.is_authenticated and (request.user.is_staff or job.owner_id == request.user.pk):
         return job, True
+    if job.team_id is not None and is_member(user=request.user, team_id=job.team_id):
+        return job, True  # a teammate's job is the team's
     if selectors.job_visible_to(user=request.user, job=job):  # a shown board lists it (docs/security.md)
         return job, False
     raise Http404("No such job")

@@ -14,6 +14,7 @@ from core.errors import NotFound
 from core.method_card import MethodCard
 from leaderboard.board_cache import board_changed
 from leaderboard.models import Entry
+from teams.selectors import is_member
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +22,15 @@ logger = logging.getLogger(__name__)
 def owned_entry(*, user: AbstractBaseUser, entry_id: int) -> Entry:
     """An entry the user owns; any other answers 404 (never 403: ids are not an oracle)."""
     entry = Entry.objects.filter(pk=entry_id).first() if user.is_authenticated else None
-    if entry is None or not _owns(user, entry):
+    if entry is None or not may_edit(user, entry):
         raise NotFound(f"No entry {entry_id} of yours.")
     return entry
 
 
-def _owns(user: AbstractBaseUser, entry: Entry) -> bool:
+def may_edit(user: AbstractBaseUser, entry: Entry) -> bool:
+    """The user's own entry, or an entry of a team they are in (every member edits the team's card)."""
+    if entry.team_id is not None:
+        return is_member(user=user, team_id=entry.team_id)
     return entry.owner_id == user.pk
 
 

@@ -16,6 +16,8 @@ class Entry(models.Model):
     benchmark = models.SlugField(max_length=64)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entries")
     method = models.CharField(max_length=100)
+    # A team's entry (keyed by team and method; ``owner`` is the member whose job made it).
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     baseline = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True, default="")
@@ -33,10 +35,21 @@ class Entry(models.Model):
 
     class Meta:
         verbose_name_plural = "entries"
-        constraints = [models.UniqueConstraint(fields=["benchmark", "owner", "method"], name="unique_entry_per_method")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["benchmark", "owner", "method"],
+                condition=models.Q(team__isnull=True),
+                name="unique_entry_per_method",
+            ),
+            models.UniqueConstraint(
+                fields=["benchmark", "team", "method"],
+                condition=models.Q(team__isnull=False),
+                name="unique_team_entry_per_method",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.method} by {self.owner} on {self.benchmark}"
+        return f"{self.method} by {self.team or self.owner} on {self.benchmark}"
 
 
 class EntryAudit(models.Model):

@@ -13,6 +13,7 @@ from benchmarks import registry
 from core.errors import DomainError, NotFound
 from leaderboard import selectors
 from leaderboard.entry_cards import card_html
+from leaderboard.entry_owner import may_edit
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
 
@@ -58,10 +59,11 @@ def entry_page(request, pk: int):
         for job in jobs
     ]
     finals = None
-    if request.user.is_authenticated and request.user.pk == entry.owner_id:
+    is_owner = request.user.is_authenticated and may_edit(request.user, entry)  # the team's: every member
+    if is_owner:
         phase = phases.current_phase(entry.benchmark)
         if phase.leads_to_reveal:
-            finals = selectors.finals_summary(user=request.user, phase=phase)
+            finals = selectors.finals_summary(user=request.user, phase=phase, team_id=entry.team_id)
             finals["this_entry"] = next((m for m in finals["marks"] if m["entry"] == entry.pk), None)
     return render(
         request,
@@ -75,7 +77,7 @@ def entry_page(request, pk: int):
             "latest": jobs[0] if jobs else None,
             "finals": finals,
             "card_html": mark_safe(card_html(entry)),  # noqa: S308  (markdown-it without HTML, then nh3)
-            "is_owner": request.user.is_authenticated and request.user.pk == entry.owner_id,
+            "is_owner": is_owner,
         },
     )
 

@@ -12,6 +12,8 @@ class Submission(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions")
     benchmark = models.SlugField(max_length=64, db_index=True)
+    # Made for a team the owner is in (null: as oneself); its jobs count for the team (teams/).
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     method = models.CharField(max_length=100)
     entrypoint = models.CharField(max_length=255, default="main.py")
     config_file = models.CharField(max_length=255, default="config.yaml")

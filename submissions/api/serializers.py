@@ -19,6 +19,9 @@ class SubmissionCreateSerializer(serializers.Serializer):
     )  # fmt: skip
     paper_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     code_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    team = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Submit as this team of yours (its id)."
+    )
 
 
 SUBMISSION_CREATE_FORM = SubmissionCreateSerializer()  # validates every upload (core.validation)
@@ -47,6 +50,7 @@ class SubmissionSerializer(serializers.Serializer):
     files = FileEntrySerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     description = serializers.CharField(read_only=True)
+    team = serializers.IntegerField(source="team_id", read_only=True, allow_null=True)
     paper_url = serializers.CharField(read_only=True)
     code_url = serializers.CharField(read_only=True)
 

@@ -45,6 +45,7 @@ class SubmissionListCreateView(GenericAPIView):
             description=data["description"],
             paper_url=data["paper_url"],
             code_url=data["code_url"],
+            team_id=data["team"],
         )
         return Response(submission_data(submission), status=status.HTTP_201_CREATED)
 
