@@ -82,9 +82,11 @@ def submit(
     ),
     paper: str = typer.Option("", "--paper", help="The method card's paper URL (http or https)."),
     code: str = typer.Option("", "--code", help="The method card's code URL (http or https)."),
+    team: str | None = typer.Option(None, "--team", "-t", help="Submit as this team of yours (its name or id)."),
 ):
     """Upload PATH and queue a job for it."""
     api = _api()
+    team_id = _team_id(api, team) if team else None
     card = {"description": _read_description(description_file), "paper_url": paper, "code_url": code}
     archive = bundle.zip_folder(path) if path.is_dir() else path
     if archive.is_file() and not archive.name.endswith(ARCHIVES):
@@ -113,6 +115,7 @@ def submit(
                         "entrypoint": entrypoint,
                         "config_file": config_file,
                         **{key: value for key, value in card.items() if value},
+                        **({"team": str(team_id)} if team_id is not None else {}),
                     },
                     files={"archive": (archive.name if not path.is_dir() else f"{path.name}.zip", reader)},
                 )
@@ -225,6 +228,16 @@ def _print_finals(summary: dict) -> None:
         shown = f"{score:.4f}" if isinstance(score, (int, float)) else "—"
         how = "  (by default)" if mark.get("by_default") else ""
         out.print(f"  entry {mark['entry']}  {mark['method']}  job {mark['job']}  public {shown}{how}", markup=False)
+
+
+def _team_id(api: Api, team: str) -> int:
+    """A team of yours by id or by name (names are unique, compared without case)."""
+    teams = _run(lambda: api.get("/api/teams"))["results"]
+    found = next((t for t in teams if str(t["id"]) == team or t["name"].lower() == team.lower()), None)
+    if found is None:
+        names = ", ".join(t["name"] for t in teams) or "none"
+        _fail(ApiError("not_in_team", f"You are in no team {team!r} (yours: {names})."))
+    return found["id"]
 
 
 def _read_description(path: Path | None) -> str:

@@ -56,3 +56,18 @@ def test_submit_with_a_card_download_and_unlist(live_server, tmp_path, alice, bo
     entry = Entry.objects.get()
     assert entry.unlisted and entry.paper_url == "https://arxiv.org/abs/1"
     assert lb(live_server, tmp_path, bob, "entry", str(job.pk), "--unlist").exit_code == 2
+
+
+def test_submit_as_a_team(live_server, tmp_path, alice, bob, prepared_toy, settings):
+    from jobs.models import Job
+    from teams.services import team_create
+
+    settings.LB_RATELIMIT_ENABLE = False
+    team = team_create(user=alice, name="Lab Nine")
+    archive = tmp_path / "sub.zip"
+    archive.write_bytes(zip_bytes(toy_files()))
+    submitted = lb(live_server, tmp_path, alice, "submit", str(archive), "-b", "toy", "-m", "m", "--team", "lab nine")
+    assert submitted.exit_code == 0, submitted.output
+    assert Job.objects.get().team_id == team.pk
+    refused = lb(live_server, tmp_path, bob, "submit", str(archive), "-b", "toy", "-m", "m", "--team", "Lab Nine")
+    assert refused.exit_code == 2 and "error: not_in_team:" in refused.output
