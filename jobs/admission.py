@@ -27,22 +27,25 @@ class PhaseUsage:
     today: int
     total: int
     active: int
+    elsewhere: int = 0  # the owner's jobs in the phase made for another side (alone, or another team)
 
 
 def usage(phase: Phase, *, owner: AbstractBaseUser, now: datetime, team_id: int | None = None) -> PhaseUsage:
     """One query: the owner's jobs that count today, in the whole phase, and those still active.
     The owner is the team when ``team_id`` is given (a team's jobs count for the team, whoever made them)."""
     counted = counts_against_quota()
-    row = (
-        phase_jobs(phase)
-        .filter(**({"team_id": team_id} if team_id is not None else {"owner": owner}))
-        .aggregate(
-            today=Count("pk", filter=counted & Q(created_at__gte=phases.day_start(phase, now))),
-            total=Count("pk", filter=counted),
-            active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
-        )
+    if team_id is None:
+        jobs, side, elsewhere = phase_jobs(phase).filter(owner=owner), Q(), Q(team__isnull=False)
+    else:
+        jobs = phase_jobs(phase).filter(Q(team_id=team_id) | Q(owner=owner))
+        side, elsewhere = Q(team_id=team_id), Q(owner=owner) & ~Q(team_id=team_id)
+    row = jobs.aggregate(
+        today=Count("pk", filter=side & counted & Q(created_at__gte=phases.day_start(phase, now))),
+        total=Count("pk", filter=side & counted),
+        active=Count("pk", filter=side & Q(status__in=ACTIVE_STATUSES)),
+        elsewhere=Count("pk", filter=elsewhere),
     )
-    return PhaseUsage(today=row["today"], total=row["total"], active=row["active"])
+    return PhaseUsage(today=row["today"], total=row["total"], active=row["active"], elsewhere=row["elsewhere"])
 
 
 def admit_job(*, owner: AbstractBaseUser, benchmark: str, team_id: int | None = None) -> Phase:
@@ -56,8 +59,13 @@ def admit_job(*, owner: AbstractBaseUser, benchmark: str, team_id: int | None = 
     phase = phases.running_phase(benchmark, now=now)
     if not phase.has_limits:
         return phase
-    _check_one_side(phase, owner=owner, team_id=team_id)
     used = usage(phase, owner=owner, now=now, team_id=team_id)
+    if used.elsewhere:
+        raise Conflict(
+            f"In phase {phase.name!r} you have already submitted for another side (yourself or another team); "
+            "a person submits for one side per phase, so that changing teams cannot reset its limits.",
+            code="phase_team_locked",
+        )
     if phase.max_concurrent is not None and used.active >= phase.max_concurrent:
         raise LimitExceeded(
             f"{used.active} of your jobs in phase {phase.name!r} are pending or running; the phase "
@@ -81,18 +89,6 @@ def admit_job(*, owner: AbstractBaseUser, benchmark: str, team_id: int | None = 
             extra={"limit": phase.max_per_day, "resets_at": resets.isoformat()},
         )
     return phase
-
-
-def _check_one_side(phase: Phase, *, owner: AbstractBaseUser, team_id: int | None) -> None:
-    other_side = phase_jobs(phase).filter(owner=owner)
-    other_side = other_side.exclude(team__isnull=True) if team_id is None else other_side.exclude(team_id=team_id)
-    if other_side.exists():
-        made_for = "yourself" if team_id is not None and not other_side.exclude(team__isnull=True).exists() else None
-        raise Conflict(
-            f"In phase {phase.name!r} you have already submitted for {made_for or 'another team'}; a person "
-            "submits for one side per phase (themselves or one team), so that changing teams cannot reset limits.",
-            code="phase_team_locked",
-        )
 
 
 def limits_of(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> list[dict]:

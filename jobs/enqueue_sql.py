@@ -137,7 +137,8 @@ def enqueue_check_sql(*, visible_to_all: bool) -> str:
     """The submission's benchmark and the owner's two limit counts, as one row (no lock, no write)."""
     jobs, submissions = Job._meta.db_table, Submission._meta.db_table
     statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    mine = "" if visible_to_all else " AND s.owner_id = %s"
+    # Personal submissions only: a team's counts by team (jobs.team_quota), so it reads as "none" here.
+    mine = " AND s.team_id IS NULL" + ("" if visible_to_all else " AND s.owner_id = %s")
     # One scan of the owner's jobs that can count: the active ones and the rate window's
     # (indexes owner+status and owner+created_at), not their whole history. Aggregates
     # without GROUP BY give one row even when there is none.
@@ -174,7 +175,7 @@ def _sqlite_insert_sql(*, visible_to_all: bool, open_count: int | None) -> str:
     columns = ", ".join(f'"{field.column}"' for field in fields)
     values = ", ".join("s.benchmark" if field.name == "benchmark" else "%s" for field in fields)
     statuses = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    mine = "" if visible_to_all else " AND s.owner_id = %s"
+    mine = " AND s.team_id IS NULL" + ("" if visible_to_all else " AND s.owner_id = %s")  # not a team's
     is_open = "" if open_count is None else f" AND s.benchmark IN ({', '.join(['%s'] * open_count) or 'NULL'})"
     return (
         f'INSERT INTO "{jobs}" ({columns}) SELECT {values} FROM "{submissions}" s '

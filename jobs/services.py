@@ -102,17 +102,18 @@ def job_enqueue(
         max_attempts=settings.LB_MAX_ATTEMPTS,
         queued_at=timezone.now(),
     )
-    # A team's submission counts against the team's limits (jobs.team_quota): never the one statement.
-    job.team_id = team_quota.team_of_submission(submission_id)
     try:
-        if job.team_id is None and enqueue_sql.available() and _enqueued_in_one_statement(job, owner=owner):
+        if enqueue_sql.available() and _enqueued_in_one_statement(job, owner=owner):
             return job, True
         # The owner's lock, one statement reading the submission and both limits, the
         # phase rules, the insert; then the commit and, after it, the queue push.
         with transaction.atomic():
+            check = None
             if job.team_id is None:
                 check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
-            else:
+                if check.benchmark is None:  # not the owner's, or a team's: a team's counts by team
+                    job.team_id = team_quota.team_of_submission(submission_id)
+            if job.team_id is not None:  # a team's submission (jobs.team_quota)
                 check = team_quota.team_enqueue_check_locked(
                     owner=owner, submission_id=submission_id, team_id=job.team_id
                 )
@@ -152,7 +153,10 @@ def _enqueued_in_one_statement(job: Job, *, owner: AbstractBaseUser) -> bool:
     if outcome.inserted:
         _enqueue_after_commit(job.id, job.resource_class)
         return True
-    if outcome.benchmark is None:
+    if outcome.benchmark is None:  # not the owner's, or a team's (the statement takes personal ones only)
+        job.team_id = team_quota.team_of_submission(job.submission_id)
+        if job.team_id is not None:
+            return False  # counted by team, in the transaction (jobs.team_quota)
         raise NotFound(f"No submission {job.submission_id} visible to you.")
     if outcome.benchmark in open_benchmarks:  # so a limit refused it
         _check_limits(
