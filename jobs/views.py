@@ -167,6 +167,8 @@ def job_page(request, pk):
             "cancellable": mine and not job.is_terminal,
             "viewer_url": _replay_url(job),
             "final_choice": pages.final_choice(user=request.user, job=job),
+            # the entry page holds the owner's method card and the unlist toggle
+            "entry_id": pages.entry_of(job) if mine and job.status == JobStatus.COMPLETED else None,
         },
     )
 

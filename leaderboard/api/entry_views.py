@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +20,9 @@ class EntrySerializer(serializers.Serializer):
     benchmark = serializers.CharField()
     method = serializers.CharField()
     user = serializers.CharField(source="owner.username")
+    team = serializers.CharField(
+        source="team.name", allow_null=True, default=None, help_text="A team's entry: its name."
+    )
     baseline = serializers.BooleanField()
     unlisted = serializers.BooleanField(help_text="The owner's choice: off the public board, still counts for finals.")
     description = serializers.CharField(help_text="Markdown; render it safely (raw HTML is not markup).")
@@ -34,6 +38,9 @@ class EntryUpdateSerializer(serializers.Serializer):
 
 
 class EntryView(APIView):
+    # GET follows the board (entries_visible_to: anyone sees a shown entry); PATCH is the owner's (404 else).
+    permission_classes = [AllowAny]
+
     @extend_schema(responses={200: EntrySerializer}, operation_id="entries_retrieve")
     def get(self, request, pk: int):
         entry = selectors.entries_visible_to(request.user).select_related("owner").filter(pk=pk).first()

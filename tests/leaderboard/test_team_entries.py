@@ -72,3 +72,15 @@ def test_one_members_final_mark_holds_for_both(make_phase, team, alice, bob):
     assert finals_summary(user=bob, phase=phase, team_id=team.pk)["marks"] == []
     # the personal side is apart: alice's own marks are not the team's
     assert finals_summary(user=alice, phase=phase)["remaining"] == 1
+
+
+def test_every_member_edits_the_team_entry_and_no_one_else(team, alice, bob, as_bob, anonymous):
+    from tests.conftest import _user_with_token, client_for
+
+    _completed(alice, "ours", 0.8, team)
+    entry = Entry.objects.get(team=team)
+    response = as_bob.patch(f"/api/entries/{entry.pk}", {"paper_url": "https://arxiv.org/abs/2"}, format="json")
+    assert response.status_code == 200 and response.json()["team"] == "Pair"
+    carol = client_for(_user_with_token("carol"))
+    assert carol.patch(f"/api/entries/{entry.pk}", {"unlisted": True}, format="json").status_code == 404
+    assert anonymous.get(f"/api/entries/{entry.pk}").json()["user"] == "alice"
