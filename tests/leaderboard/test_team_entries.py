@@ -84,3 +84,20 @@ def test_every_member_edits_the_team_entry_and_no_one_else(team, alice, bob, as_
     carol = client_for(_user_with_token("carol"))
     assert carol.patch(f"/api/entries/{entry.pk}", {"unlisted": True}, format="json").status_code == 404
     assert anonymous.get(f"/api/entries/{entry.pk}").json()["user"] == "alice"
+
+
+def test_a_team_that_marks_nothing_is_ranked_once_at_the_reveal(make_phase, team, alice, bob, anonymous):
+    from datetime import timedelta
+
+    import time_machine
+
+    from leaderboard.finals import phases_reveal_due
+
+    phase = make_phase()
+    _completed(alice, "a", 0.6, team)
+    _completed(bob, "b", 0.9, team)  # the team's best public entry
+    _completed(bob, "solo", 0.7)  # bob alone is another side, with his own default
+    with time_machine.travel(phase.ends_at + timedelta(minutes=1), tick=False):
+        assert phases_reveal_due() == 1
+    rows = anonymous.get("/api/leaderboard", {"benchmark": "toy"}).json()["rows"]
+    assert sorted((row["user"], row["method"]) for row in rows) == [("Pair", "b"), ("bob", "solo")]
