@@ -58,14 +58,13 @@ def admit_job(*, owner: AbstractBaseUser, benchmark: str, team_id: int | None = 
     now = timezone.now()
     phase = phases.running_phase(benchmark, now=now)
     if not phase.has_limits:
+        # No phase limit to reset, but a team's own quota: one team per person in a configured phase.
+        if team_id is not None and not phase.is_implicit and _elsewhere(phase, owner=owner, team_id=team_id):
+            raise _one_side(phase)
         return phase
     used = usage(phase, owner=owner, now=now, team_id=team_id)
     if used.elsewhere:
-        raise Conflict(
-            f"In phase {phase.name!r} you have already submitted for another side (yourself or another team); "
-            "a person submits for one side per phase, so that changing teams cannot reset its limits.",
-            code="phase_team_locked",
-        )
+        raise _one_side(phase)
     if phase.max_concurrent is not None and used.active >= phase.max_concurrent:
         raise LimitExceeded(
             f"{used.active} of your jobs in phase {phase.name!r} are pending or running; the phase "
@@ -89,6 +88,19 @@ def admit_job(*, owner: AbstractBaseUser, benchmark: str, team_id: int | None = 
             extra={"limit": phase.max_per_day, "resets_at": resets.isoformat()},
         )
     return phase
+
+
+def _elsewhere(phase: Phase, *, owner: AbstractBaseUser, team_id: int) -> bool:
+    """Whether the owner has jobs in the phase made for another side (alone, or another team)."""
+    return phase_jobs(phase).filter(Q(owner=owner) & ~Q(team_id=team_id)).exists()
+
+
+def _one_side(phase: Phase) -> Conflict:
+    return Conflict(
+        f"In phase {phase.name!r} you have already submitted for another side (yourself or another team); "
+        "a person submits for one side per phase, so that changing teams cannot reset its limits.",
+        code="phase_team_locked",
+    )
 
 
 def limits_of(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> list[dict]:

@@ -88,3 +88,15 @@ def test_a_second_team_cannot_reset_a_phase_limit(team, alice, as_alice, prepare
     assert refused.status_code == 409 and refused.json()["error"] == "phase_team_locked"
     alone = _submit(as_alice, None, method="other")  # nor does submitting alone
     assert alone.status_code == 409 and alone.json()["error"] == "phase_team_locked"
+
+
+def test_one_team_per_person_in_a_configured_phase_even_without_limits(team, alice, as_alice, prepared_toy, settings):
+    settings.LB_MAX_ACTIVE_JOBS_PER_USER = 10
+    now = timezone.now()
+    Phase.objects.create(
+        benchmark="toy", name="Open", starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1)
+    )
+    assert _submit(as_alice, team).status_code == 201
+    refused = _submit(as_alice, team_create(user=alice, name="Farm"), method="other")  # a second team's quota
+    assert refused.status_code == 409 and refused.json()["error"] == "phase_team_locked"
+    assert _submit(as_alice, team, method="again").status_code == 201  # the first team is still hers
