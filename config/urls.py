@@ -5,9 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.upload_gate import UploadGateView
+from jobs.api import download_views as job_download_api
 from jobs.api import views as jobs_api
-from leaderboard import analysis_views, views
+from leaderboard import analysis_views, owner_views, views
 from leaderboard.api import compare_views as compare_api
+from leaderboard.api import download_views as board_download_api
+from leaderboard.api import entry_views as board_entry_api
 from leaderboard.api import suite_views as suite_api
 from leaderboard.api import views as board_api
 from site_wide import views as site_views
@@ -25,10 +28,12 @@ _SWAGGER_CSP = csp_update(
 api = [
     path("api/", ApiRootView.as_view(), name="api-root"),
     path("api/benchmarks", board_api.BenchmarkListView.as_view(), name="api-benchmarks"),
+    path("api/benchmarks/<slug:slug>/finals.zip", board_download_api.FinalsZipView.as_view(), name="api-finals-zip"),
     path("api/leaderboard", board_api.LeaderboardView.as_view(), name="api-leaderboard"),
     path("api/suites/<slug:suite>", suite_api.SuiteBoardView.as_view(), name="api-suite"),
     path("api/compare", compare_api.CompareView.as_view(), name="api-compare"),
     path("api/me", site_views.MeView.as_view(), name="api-me"),
+    path("api/entries/<int:pk>", board_entry_api.EntryView.as_view(), name="api-entry"),
     path("api/entries/<int:pk>/final", board_api.EntryFinalView.as_view(), name="api-entry-final"),
     path("api/submissions", submissions_api.SubmissionListCreateView.as_view(), name="api-submissions"),
     path("api/upload-gate", UploadGateView.as_view(), name="api-upload-gate"),  # nginx's auth_request
@@ -37,6 +42,7 @@ api = [
     path("api/jobs/<str:pk>/status", jobs_api.JobStatusView.as_view(), name="api-job-status"),
     path("api/jobs/<str:pk>/logs", jobs_api.JobLogsView.as_view(), name="api-job-logs"),
     path("api/jobs/<str:pk>/results", jobs_api.JobResultsView.as_view(), name="api-job-results"),
+    path("api/jobs/<str:pk>/archive", job_download_api.JobArchiveView.as_view(), name="api-job-archive"),
     path("api/jobs/<str:pk>/cancel", jobs_api.JobCancelView.as_view(), name="api-job-cancel"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", _SWAGGER_CSP(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
@@ -50,6 +56,8 @@ pages = [
     path("compare/<str:a>/<str:b>/", analysis_views.compare_page, name="compare"),
     path("entries/<int:pk>/", views.entry_page, name="entry"),
     path("entries/<int:pk>/final", views.entry_final, name="entry-final"),
+    path("entries/<int:pk>/card", owner_views.entry_card, name="entry-card"),
+    path("entries/<int:pk>/listing", owner_views.entry_listing, name="entry-listing"),
     path("me/", views.my_page, name="me"),
     path("health", site_views.HealthAliasView.as_view(), name="health"),  # alias of /health/ready
     path("api/health", site_views.HealthAliasView.as_view(), name="api-health"),  # the maze seed's §15.2 path
@@ -70,6 +78,7 @@ urlpatterns = (
     + pages
     + [
         path("", include("accounts.urls")),
+        path("", include("teams.urls")),
         path("", include("jobs.urls")),
         path("", include("agents.urls")),
         path("", include("notifications.urls")),

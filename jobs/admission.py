@@ -27,33 +27,44 @@ class PhaseUsage:
     today: int
     total: int
     active: int
+    elsewhere: int = 0  # the owner's jobs in the phase made for another side (alone, or another team)
 
 
-def usage(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> PhaseUsage:
-    """One query: the owner's jobs that count today, in the whole phase, and those still active."""
+def usage(phase: Phase, *, owner: AbstractBaseUser, now: datetime, team_id: int | None = None) -> PhaseUsage:
+    """One query: the owner's jobs that count today, in the whole phase, and those still active.
+    The owner is the team when ``team_id`` is given (a team's jobs count for the team, whoever made them)."""
     counted = selectors.counts_against_quota()  # the one definition, looked up when called
-    row = (
-        selectors.phase_jobs(phase)
-        .filter(owner=owner)
-        .aggregate(
-            today=Count("pk", filter=counted & Q(created_at__gte=phases.day_start(phase, now))),
-            total=Count("pk", filter=counted),
-            active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
-        )
+    if team_id is None:
+        jobs, side, elsewhere = selectors.phase_jobs(phase).filter(owner=owner), Q(), Q(team__isnull=False)
+    else:
+        jobs = selectors.phase_jobs(phase).filter(Q(team_id=team_id) | Q(owner=owner))
+        side, elsewhere = Q(team_id=team_id), Q(owner=owner) & ~Q(team_id=team_id)
+    row = jobs.aggregate(
+        today=Count("pk", filter=side & counted & Q(created_at__gte=phases.day_start(phase, now))),
+        total=Count("pk", filter=side & counted),
+        active=Count("pk", filter=side & Q(status__in=ACTIVE_STATUSES)),
+        elsewhere=Count("pk", filter=elsewhere),
     )
-    return PhaseUsage(today=row["today"], total=row["total"], active=row["active"])
+    return PhaseUsage(today=row["today"], total=row["total"], active=row["active"], elsewhere=row["elsewhere"])
 
 
-def admit_job(*, owner: AbstractBaseUser, benchmark: str) -> Phase:
+def admit_job(*, owner: AbstractBaseUser, benchmark: str, team_id: int | None = None) -> Phase:
     """Refuse a job outside a running phase (409) or past one of the phase's limits (429 or 409).
 
     Call it under the owner's enqueue lock: the counts it reads must include a racing request's job.
+    In a phase with limits a person submits for one side only (themselves, or one team): joining a
+    team mid-phase, or switching teams, would otherwise buy a fresh set of limits.
     """
     now = timezone.now()
     phase = phases.running_phase(benchmark, now=now)
     if not phase.has_limits:
+        # No phase limit to reset, but a team's own quota: one team per person in a configured phase.
+        if team_id is not None and not phase.is_implicit and _elsewhere(phase, owner=owner, team_id=team_id):
+            raise _one_side(phase)
         return phase
-    used = usage(phase, owner=owner, now=now)
+    used = usage(phase, owner=owner, now=now, team_id=team_id)
+    if used.elsewhere:
+        raise _one_side(phase)
     if phase.max_concurrent is not None and used.active >= phase.max_concurrent:
         raise LimitExceeded(
             f"{used.active} of your jobs in phase {phase.name!r} are pending or running; the phase "
@@ -77,6 +88,19 @@ def admit_job(*, owner: AbstractBaseUser, benchmark: str) -> Phase:
             extra={"limit": phase.max_per_day, "resets_at": resets.isoformat()},
         )
     return phase
+
+
+def _elsewhere(phase: Phase, *, owner: AbstractBaseUser, team_id: int) -> bool:
+    """Whether the owner has jobs in the phase made for another side (alone, or another team)."""
+    return selectors.phase_jobs(phase).filter(Q(owner=owner) & ~Q(team_id=team_id)).exists()
+
+
+def _one_side(phase: Phase) -> Conflict:
+    return Conflict(
+        f"In phase {phase.name!r} you have already submitted for another side (yourself or another team); "
+        "a person submits for one side per phase, so that changing teams cannot reset its limits.",
+        code="phase_team_locked",
+    )
 
 
 def limits_of(phase: Phase, *, owner: AbstractBaseUser, now: datetime) -> list[dict]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from teams.selectors import teams_of
+
 # Domain error codes of submission_create / job_enqueue, by the field they are about.
 ERROR_FIELDS = {
     "bad_method": "method",
@@ -13,6 +15,9 @@ ERROR_FIELDS = {
     "missing_entrypoint": "entrypoint",
     "missing_config_file": "config_file",
     "bad_resource_class": "resource_class",
+    "bad_url": None,
+    "not_in_team": "team",
+    "description_too_long": "description",
     "unknown_benchmark": None,
     "rate_limited": None,
     "too_many_active_jobs": None,
@@ -25,9 +30,18 @@ class SubmitForm(forms.Form):
     entrypoint = forms.CharField(max_length=255, initial="main.py")
     config_file = forms.CharField(max_length=255, initial="config.yaml")
     resource_class = forms.ChoiceField(choices=())
+    team = forms.ChoiceField(choices=(), required=False, help_text="Submit as yourself or as one of your teams.")
+    description = forms.CharField(
+        required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Method card: Markdown, shown on the entry page (raw HTML is shown as text).",
+    )  # fmt: skip
+    paper_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    code_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        teams = teams_of(user).values_list("pk", "name") if user is not None else []
+        self.fields["team"].choices = [("", "myself"), *((str(pk), f"team {name}") for pk, name in teams)]
         self.fields["resource_class"].choices = [
             (name, f"{name} ({spec.get('timeout_s', '?')} s, {spec.get('memory_mb', '?')} MB)")
             for name, spec in sorted(settings.LB_RESOURCE_CLASSES.items())

@@ -46,6 +46,9 @@ class Job(models.Model):
     # with them and serve the same lookups; every index is one more B-tree an enqueue writes.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs", db_index=False)
     benchmark = models.SlugField(max_length=64, db_index=False)
+    # The team the job was made for (its submission's): a team's jobs count against the team's
+    # limits and stay the team's when a member leaves or joins another (jobs.team_quota).
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     resource_class = models.CharField(max_length=32)
 
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True)

@@ -21,13 +21,16 @@ from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
 from phases.models import Phase
 from submissions.models import Submission
 from submissions.selectors import submission_for  # noqa: F401  (jobs' services read it here)
+from teams.selectors import is_member, team_ids_of
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _visible(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
-    """Owner and staff only: the API's jobs, logs, results and the live socket."""
-    return visible(queryset, user)
+    """Owner, the owner's team and staff only: the API's jobs, logs, results and the live socket."""
+    if user.is_staff or not user.is_authenticated:
+        return visible(queryset, user)
+    return queryset.filter(Q(owner_id=user.pk) | Q(team_id__in=team_ids_of(user)))
 
 
 # --- Who sees a job's public face (its page, pictures, MLflow run, policy replay) -----------------
@@ -55,11 +58,13 @@ def jobs_visible_to(*, user: AbstractBaseUser, queryset: QuerySet | None = None)
     public = public_jobs(queryset)
     if not user.is_authenticated:
         return public
-    return queryset.filter(Q(owner_id=user.pk) | Q(pk__in=public.values("pk")))
+    return queryset.filter(Q(owner_id=user.pk) | Q(team_id__in=team_ids_of(user)) | Q(pk__in=public.values("pk")))
 
 
 def job_visible_to(*, user: AbstractBaseUser, job: Job) -> bool:
     if user.is_staff or (user.is_authenticated and job.owner_id == user.pk):
+        return True
+    if job.team_id is not None and is_member(user=user, team_id=job.team_id):
         return True
     return public_jobs(Job.objects.filter(pk=job.pk)).exists()
 
@@ -106,6 +111,9 @@ def job_status_for(*, user: AbstractBaseUser, job_id) -> Job:
     params = [Job._meta.pk.get_db_prep_value(pk, connection), *([] if user.is_staff else [user.pk])]
     for job in Job.objects.raw(_status_sql(mine=not user.is_staff), params):
         return job
+    team_job = Job.objects.only(*STATUS_FIELDS).filter(pk=pk, team_id__in=team_ids_of(user)).first()
+    if team_job is not None:  # a teammate's job: off the hot path (only after the owner's read missed)
+        return team_job
     raise NotFound(f"No job {job_id} visible to you.")
 
 
@@ -212,8 +220,11 @@ def enqueue_check_locked(*, owner: AbstractBaseUser, submission_id) -> EnqueueCh
     limit, window = job_rate_limit()
     since = timezone.now() - window
     lock_owner(owner)
+    # A personal submission only: a team's is counted by team (jobs.team_quota), and reads as None here.
     benchmark = (
-        visible(Submission.objects.filter(pk=submission_uuid), owner).values_list("benchmark", flat=True).first()
+        visible(Submission.objects.filter(pk=submission_uuid, team__isnull=True), owner)
+        .values_list("benchmark", flat=True)
+        .first()
     )
     active, used = enqueue_counts(owner=owner, since=since)
     return EnqueueCheck(

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
-from jobs import admission, selectors
+from jobs import admission, selectors, team_quota
 from jobs import queue as job_queue
 from jobs.models import ACTIVE_STATUSES, Job, JobPhase, JobStatus
 
@@ -105,10 +105,19 @@ def job_enqueue(
         # the commit and, after it, the queue push. One path, in the ORM: the quota rule is
         # selectors.counts_against_quota alone (docs/performance.md has what it costs).
         with transaction.atomic():
-            check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
+            check = None
+            if job.team_id is None:
+                check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
+                if check.benchmark is None:  # not the owner's, or a team's: a team's counts by team
+                    job.team_id = team_quota.team_of_submission(submission_id)
+            if job.team_id is not None:  # a team's submission (jobs.team_quota)
+                check = team_quota.team_enqueue_check_locked(
+                    owner=owner, submission_id=submission_id, team_id=job.team_id
+                )
             if check.benchmark is None:
                 raise NotFound(f"No submission {submission_id} visible to you.")
-            admission.admit_job(owner=owner, benchmark=check.benchmark)  # phase dates and per-phase limits
+            # phase dates and per-phase limits, counted for the team when the job is a team's
+            admission.admit_job(owner=owner, benchmark=check.benchmark, team_id=job.team_id)
             _check_limits(check)
             job.benchmark = check.benchmark
             job.save(force_insert=True)
@@ -147,6 +156,7 @@ def job_rerun(*, job: Job, actor: AbstractBaseUser) -> Job:
     new = Job.objects.create(
         submission_id=job.submission_id,
         owner_id=job.owner_id,
+        team_id=job.team_id,
         benchmark=job.benchmark,
         resource_class=job.resource_class,
         max_attempts=settings.LB_MAX_ATTEMPTS,

@@ -23,6 +23,7 @@ from submissions.api.serializers import SubmissionCreateSerializer
 from submissions.services import submission_create
 from submissions.throttles import throttle_uploads
 from submissions.upload import upload_refusal
+from teams.selectors import is_member
 
 PAGE_SIZE = 20
 
@@ -38,17 +39,17 @@ def _benchmark_or_404(slug: str):
 def submit_page(request, slug: str):
     benchmark = _benchmark_or_404(slug)
     if request.method != "POST":
-        return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": SubmitForm()})
+        return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": SubmitForm(user=request.user)})
     # Django parses the body (CsrfViewMiddleware may already have); the upload handlers
     # stop it at the size limit and say so (submissions/upload.py).
     data, files = request.POST, request.FILES
     refused = upload_refusal(request)
     if refused is not None:
-        form = SubmitForm(data)  # the fields sent before the file that was too large
+        form = SubmitForm(data, user=request.user)  # the fields sent before the file that was too large
         form.is_valid()
         form.add_domain_error(refused.code, refused.detail)
         return render(request, "jobs/submit.html", {"benchmark": benchmark, "form": form}, status=refused.status_code)
-    form = SubmitForm(data, files)
+    form = SubmitForm(data, files, user=request.user)
     if form.is_valid():
         job = _submit(request, form, benchmark.slug)
         if job is not None:
@@ -79,6 +80,10 @@ def _submit(request, form: SubmitForm, slug: str):
             upload=archive,
             upload_name=archive.name if archive else "",
             files=request.FILES.getlist("files"),
+            description=data.get("description", ""),
+            paper_url=data.get("paper_url", ""),
+            code_url=data.get("code_url", ""),
+            team_id=int(form.cleaned_data["team"]) if form.cleaned_data.get("team") else None,
         )
         job, _ = job_enqueue(
             owner=request.user, submission_id=submission.pk, resource_class=form.cleaned_data["resource_class"]
@@ -119,6 +124,8 @@ def _job_for_page(request, pk):
         raise Http404("No such job")
     if request.user.is_authenticated and (request.user.is_staff or job.owner_id == request.user.pk):
         return job, True
+    if job.team_id is not None and is_member(user=request.user, team_id=job.team_id):
+        return job, True  # a teammate's job is the team's
     if selectors.job_visible_to(user=request.user, job=job):  # a shown board lists it (docs/security.md)
         return job, False
     raise Http404("No such job")
@@ -152,6 +159,8 @@ def job_page(request, pk):
             "final_choice": pages.final_choice(user=request.user, job=job),
             # The public part's slice table beside the pictures (the private part stays on the entry page).
             "slices": _slices(job, benchmark),
+            # the entry page holds the owner's method card and the unlist toggle
+            "entry_id": pages.entry_of(job) if mine and job.status == JobStatus.COMPLETED else None,
         },
     )
 

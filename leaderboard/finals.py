@@ -24,9 +24,12 @@ from jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from jobs.selectors import phase_jobs
 from leaderboard import ranking
 from leaderboard.board_cache import board_changed
+from leaderboard.entry_keys import entry_key, job_key, jobs_of_entry
 from leaderboard.models import Entry, FinalMark
 from phases import selectors as phases
 from phases.models import Phase, PhaseAudit, PhaseState, RankedPart
+from teams import selectors as teams
+from teams.models import Team
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +46,12 @@ def best_public(jobs, primary_metric: str, higher_is_better: bool) -> Job | None
 
 
 def _own_entry(user: AbstractBaseUser, entry_id: int) -> Entry:
-    entry = Entry.objects.filter(pk=entry_id, owner=user).first()
-    if entry is None:
+    """The user's own entry, or an entry of one of their teams (any member marks for the team)."""
+    entry = Entry.objects.filter(pk=entry_id).first()
+    if entry is None or not (
+        (entry.team_id is None and entry.owner_id == user.pk)
+        or (entry.team_id is not None and teams.is_member(user=user, team_id=entry.team_id))
+    ):
         raise NotFound(f"No entry {entry_id} of yours.")
     return entry
 
@@ -58,8 +65,10 @@ def _phase_for_marks(entry: Entry) -> Phase:
     return phase
 
 
-def _marks(phase: Phase, user: AbstractBaseUser):
-    return FinalMark.objects.filter(benchmark=phase.benchmark, phase=phase.pk, owner=user)
+def _marks(phase: Phase, user: AbstractBaseUser, entry: Entry):
+    from leaderboard.selectors import marks_of_side
+
+    return marks_of_side(phase, user=user, team_id=entry.team_id)
 
 
 @transaction.atomic
@@ -71,9 +80,12 @@ def final_mark(*, user: AbstractBaseUser, entry_id: int, job_id: str | None = No
     phase = _phase_for_marks(entry)
     if entry.hidden:
         raise Conflict("This entry is hidden from the board by staff; it cannot be final.", code="entry_hidden")
-    # Serialise this user's marks so two requests cannot both take the last slot.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
-    jobs = phase_jobs(phase).filter(owner=user, submission__method=entry.method, status=JobStatus.COMPLETED)
+    # Serialise this side's marks (the user's, or the team's) so two requests cannot both take the last slot.
+    if entry.team_id is not None:
+        Team.objects.select_for_update().filter(pk=entry.team_id).values_list("pk").first()
+    else:
+        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+    jobs = phase_jobs(phase).filter(jobs_of_entry(entry), status=JobStatus.COMPLETED)
     benchmark = registry.get(entry.benchmark)
     if job_id:
         try:
@@ -88,7 +100,7 @@ def final_mark(*, user: AbstractBaseUser, entry_id: int, job_id: str | None = No
         job = best_public(jobs, benchmark.primary_metric, benchmark.higher_is_better)
         if job is None:
             raise Conflict(f"This entry has no completed job in phase {phase.name!r} yet.", code="nothing_completed")
-    marks = _marks(phase, user)
+    marks = _marks(phase, user, entry)
     if marks.filter(entry=entry).update(job=job, by_default=False, marked_at=timezone.now()) == 0:
         marked = list(marks.select_related("entry"))
         if len(marked) >= phase.final_max:
@@ -99,7 +111,7 @@ def final_mark(*, user: AbstractBaseUser, entry_id: int, job_id: str | None = No
             )
         FinalMark.objects.create(benchmark=entry.benchmark, phase_id=phase.pk, owner=user, entry=entry, job=job)
     board_changed(entry.benchmark)
-    return finals_summary(user=user, phase=phase)
+    return finals_summary(user=user, phase=phase, team_id=entry.team_id)
 
 
 @transaction.atomic
@@ -108,9 +120,9 @@ def final_unmark(*, user: AbstractBaseUser, entry_id: int) -> dict:
 
     entry = _own_entry(user, entry_id)
     phase = _phase_for_marks(entry)
-    _marks(phase, user).filter(entry=entry).delete()
+    _marks(phase, user, entry).filter(entry=entry).delete()
     board_changed(entry.benchmark)
-    return finals_summary(user=user, phase=phase)
+    return finals_summary(user=user, phase=phase, team_id=entry.team_id)
 
 
 @dataclass(frozen=True)
@@ -180,24 +192,24 @@ def phase_close(*, slug: str, actor: AbstractBaseUser | None, now: datetime | No
 
 
 def _default_marks(phase: Phase, existing: list[FinalMark]) -> list[FinalMark]:
-    """Users with no visible mark get their best public entry (the job the public board showed)."""
+    """Sides (users, teams) with no visible mark get their best public entry (the job the public board showed)."""
     benchmark = registry.get(phase.benchmark)
-    hidden = set(Entry.objects.filter(benchmark=phase.benchmark, hidden=True).values_list("owner_id", "method"))
-    covered = {mark.owner_id for mark in existing if not mark.entry.hidden}
-    by_owner: dict[int, list[Job]] = {}
+    entries = {entry_key(e): e for e in Entry.objects.filter(benchmark=phase.benchmark)}
+    covered = {entry_key(mark.entry)[:2] for mark in existing if not mark.entry.hidden}
+    by_side: dict[tuple, list[Job]] = {}
     jobs = phase_jobs(phase).filter(status=JobStatus.COMPLETED).select_related("submission")
     for job in jobs:
-        if job.owner_id not in covered and (job.owner_id, job.submission.method) not in hidden:
-            by_owner.setdefault(job.owner_id, []).append(job)
-    entries = {(e.owner_id, e.method): e for e in Entry.objects.filter(benchmark=phase.benchmark)}
+        entry = entries.get(job_key(job))
+        if job_key(job)[:2] not in covered and not (entry is not None and entry.hidden):
+            by_side.setdefault(job_key(job)[:2], []).append(job)
     marks = []
-    for owner_id, owned in by_owner.items():
+    for owned in by_side.values():
         job = best_public(owned, benchmark.primary_metric, benchmark.higher_is_better)
-        entry = entries.get((owner_id, job.submission.method))
+        entry = entries.get(job_key(job))
         if entry is not None:
             marks.append(
                 FinalMark(
-                    benchmark=phase.benchmark, phase=phase, owner_id=owner_id, entry=entry, job=job, by_default=True
+                    benchmark=phase.benchmark, phase=phase, owner_id=job.owner_id, entry=entry, job=job, by_default=True
                 )
             )
     return marks

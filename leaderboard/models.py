@@ -16,6 +16,8 @@ class Entry(models.Model):
     benchmark = models.SlugField(max_length=64)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="entries")
     method = models.CharField(max_length=100)
+    # A team's entry (keyed by team and method; ``owner`` is the member whose job made it).
+    team = models.ForeignKey("teams.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     baseline = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True, default="")
@@ -23,14 +25,31 @@ class Entry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     hidden_at = models.DateTimeField(null=True, blank=True)
+    # The owner's choice: an unlisted entry is off the public board but still counts for finals.
+    unlisted = models.BooleanField(default=False)
+    # The method card (Markdown description rendered through nh3; the URLs are http(s) only).
+    description = models.TextField(blank=True, default="")
+    paper_url = models.URLField(max_length=500, blank=True, default="")
+    code_url = models.URLField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name_plural = "entries"
-        constraints = [models.UniqueConstraint(fields=["benchmark", "owner", "method"], name="unique_entry_per_method")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["benchmark", "owner", "method"],
+                condition=models.Q(team__isnull=True),
+                name="unique_entry_per_method",
+            ),
+            models.UniqueConstraint(
+                fields=["benchmark", "team", "method"],
+                condition=models.Q(team__isnull=False),
+                name="unique_team_entry_per_method",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.method} by {self.owner} on {self.benchmark}"
+        return f"{self.method} by {self.team or self.owner} on {self.benchmark}"
 
 
 class EntryAudit(models.Model):

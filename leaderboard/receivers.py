@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from leaderboard.board_cache import board_changed
+from leaderboard.entry_owner import card_from_submission
 from leaderboard.selectors import entry_is_public, is_closed
 from leaderboard.services import entry_ensure
 
@@ -16,7 +17,10 @@ logger = logging.getLogger(__name__)
 def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs) -> None:
     """A completed job puts its method on the board; once the benchmark's private
     part is public, the job's MLflow run gets its private metrics too."""
-    entry_ensure(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+    entry = entry_ensure(
+        benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method, team_id=job.team_id
+    )
+    card_from_submission(entry, job.submission)
     board_changed(job.benchmark)
     private = {f"private_{k}": v for k, v in (job.private_metrics or {}).items() if v is not None}
     if job.run_id and private and is_closed(job.benchmark):
@@ -27,7 +31,9 @@ def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs
 
 def job_is_public(job) -> bool:
     """The job pages' question: is this completed job's entry on a public board?"""
-    return entry_is_public(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+    return entry_is_public(
+        benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method, team_id=job.team_id
+    )
 
 
 class JobBoard:

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from benchmarks import registry
@@ -18,9 +18,12 @@ from jobs.scoring import datasets, intervals
 from jobs.selectors import phase_jobs
 from jobs.tracking import compare_url, run_urls
 from leaderboard import ranking
+from leaderboard.entry_cards import card_of, listed
+from leaderboard.entry_keys import display_name, entry_key, entry_of_job, job_key, jobs_of_entry, with_listed_entry
 from leaderboard.models import Entry, FinalMark
 from phases import selectors as phases
 from phases.models import Phase, PhaseState
+from teams.selectors import is_member, team_ids_of
 
 
 @dataclass
@@ -45,6 +48,8 @@ class BoardRow:
     rank_change: int | None = None  # public_rank - rank: positive moved up
     movement: str | None = None  # "▲3", "▼1" or "="
     public_metrics: dict | None = None
+    # The entry's method card (leaderboard.entry_cards): the Markdown description and the two URLs.
+    card: dict | None = None
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -98,8 +103,8 @@ def is_closed(slug: str) -> bool:
     return phases.current_phase(slug).revealed_at is not None
 
 
-def _entries(slug: str) -> dict[tuple[int, str], Entry]:
-    return {(e.owner_id, e.method): e for e in Entry.objects.filter(benchmark=slug)}
+def _entries(slug: str) -> dict[tuple, Entry]:
+    return {entry_key(e): e for e in Entry.objects.filter(benchmark=slug)}
 
 
 def _candidates(jobs: list[Job], part: str, benchmark: Benchmark, key) -> list[ranking.Candidate]:
@@ -135,9 +140,7 @@ def _ranked_rows(board_jobs: list[Job], revealed: bool, benchmark: Benchmark) ->
     hib = benchmark.higher_is_better
     if revealed:  # each final job is its own line: nobody's line is a maximum over noisy private scores
         return ranking.rank(_candidates(board_jobs, "private", benchmark, key=lambda job: job.pk), hib)
-    best = ranking.best_per_entry(
-        _candidates(board_jobs, "public", benchmark, key=lambda job: (job.owner_id, job.submission.method)), hib
-    )
+    best = ranking.best_per_entry(_candidates(board_jobs, "public", benchmark, key=job_key), hib)
     return ranking.rank(best, hib)
 
 
@@ -170,20 +173,19 @@ def board(
     revealed = result.revealed
     if revealed:
         pool = [
-            mark.job for mark in FinalMark.objects.filter(phase=phase).select_related("job__owner", "job__submission")
+            mark.job
+            for mark in FinalMark.objects.filter(phase=phase).select_related(
+                "job__owner", "job__team", "job__submission"
+            )
         ]
     else:
         pool = list(
             phase_jobs(phase)
             .filter(status=JobStatus.COMPLETED)
-            .select_related("owner", "submission")
+            .select_related("owner", "team", "submission")
             .order_by("finished_at")
         )
-    jobs = [
-        job
-        for job in pool
-        if include_hidden or not getattr(entries.get((job.owner_id, job.submission.method)), "hidden", False)
-    ]
+    jobs = [job for job in pool if include_hidden or listed(entries.get(job_key(job)), revealed)]
     if not revealed:
         jobs = _current_data_first(jobs, result.dataset_version)
     public_ranks = {}
@@ -196,7 +198,7 @@ def board(
     previous_samples = None
     for rank, candidate in _ranked_rows(jobs, revealed, benchmark):
         job: Job = candidate.payload
-        entry = entries.get((job.owner_id, job.submission.method))
+        entry = entries.get(job_key(job))
         metrics = job.private_metrics if revealed else job.metrics
         low, high = (job.private_ci_low, job.private_ci_high) if revealed else (job.primary_ci_low, job.primary_ci_high)
         ui_url, _ = run_urls(
@@ -207,7 +209,7 @@ def board(
         )
         row = BoardRow(
             rank=rank,
-            user=job.owner.username,
+            user=display_name(job),
             method=job.submission.method,
             job=str(job.pk),
             entry=entry.pk if entry else None,
@@ -216,6 +218,7 @@ def board(
             mlflow_run_url=ui_url,
             baseline=bool(entry and entry.baseline),
             ci=[low, high] if low is not None else None,
+            card=card_of(entry),
             **_dataset_of(job, result.dataset_version),
         )
         samples = _resampled(benchmark, job, part)
@@ -244,16 +247,11 @@ def _current_data_first(jobs: list[Job], current: str | None) -> list[Job]:
     stale numbers, better or worse); an entry with none keeps its last numbers, marked stale."""
     if current is None:
         return jobs
-    fresh = {
-        (job.owner_id, job.submission.method)
-        for job in jobs
-        if (job.reproducibility or {}).get("dataset_version") == current
-    }
+    fresh = {job_key(job) for job in jobs if (job.reproducibility or {}).get("dataset_version") == current}
     return [
         job
         for job in jobs
-        if (job.reproducibility or {}).get("dataset_version") == current
-        or (job.owner_id, job.submission.method) not in fresh
+        if (job.reproducibility or {}).get("dataset_version") == current or job_key(job) not in fresh
     ]
 
 
@@ -313,9 +311,7 @@ def revealed_final_jobs(entry: Entry) -> set:
 
 def entry_jobs(entry: Entry) -> list[Job]:
     return list(
-        Job.objects.filter(
-            benchmark=entry.benchmark, owner=entry.owner, submission__method=entry.method, status=JobStatus.COMPLETED
-        )
+        Job.objects.filter(jobs_of_entry(entry), status=JobStatus.COMPLETED)
         .select_related("submission")
         .order_by("-finished_at")
     )
@@ -328,13 +324,13 @@ FINAL_RULE = (
 )
 
 
-def finals_summary(*, user: AbstractBaseUser, phase: Phase) -> dict:
-    """What the user has marked final in the phase and how many marks remain."""
+def finals_summary(*, user: AbstractBaseUser, phase: Phase, team_id: int | None = None) -> dict:
+    """What the user (or their team ``team_id``: its marks are every member's) has marked final in the
+    phase and how many marks remain."""
     metric = registry.get(phase.benchmark).primary_metric
-    marks = list(
-        FinalMark.objects.filter(benchmark=phase.benchmark, phase=phase.pk, owner=user).select_related("entry", "job")
-    )
+    marks = list(marks_of_side(phase, user=user, team_id=team_id).select_related("entry", "job"))
     return {
+        "team": team_id,
         "benchmark": phase.benchmark,
         "phase": phase.name,
         "phase_id": phase.pk,
@@ -356,6 +352,14 @@ def finals_summary(*, user: AbstractBaseUser, phase: Phase) -> dict:
     }
 
 
+def marks_of_side(phase: Phase, *, user: AbstractBaseUser, team_id: int | None) -> QuerySet[FinalMark]:
+    """The final marks that count against one side's ``final_max``: a team's, or the user's own."""
+    marks = FinalMark.objects.filter(benchmark=phase.benchmark, phase=phase.pk)
+    if team_id is not None:
+        return marks.filter(entry__team_id=team_id)
+    return marks.filter(owner=user, entry__team__isnull=True)
+
+
 def finals_of(user: AbstractBaseUser) -> list[dict]:
     """``/api/me``'s final marks: every benchmark the user has entries on whose phase leads to a reveal."""
     now = timezone.now()
@@ -374,7 +378,7 @@ def finals_of(user: AbstractBaseUser) -> list[dict]:
 def entry_id_for_job(job: Job) -> int | None:
     """The board entry a job counts towards (its owner's method on its benchmark); None until it has one."""
     return (
-        Entry.objects.filter(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
+        entry_of_job(benchmark=job.benchmark, owner_id=job.owner_id, team_id=job.team_id, method=job.submission.method)
         .values_list("pk", flat=True)
         .first()
     )
@@ -383,7 +387,9 @@ def entry_id_for_job(job: Job) -> int | None:
 def job_final_choice(*, user: AbstractBaseUser, job: Job) -> dict | None:
     """The job page's "Mark as final" control: the owner's marks in the running private phase, with the
     entry this job counts towards and whether this very job is the one marked. None where no mark can be made."""
-    if not user.is_authenticated or job.owner_id != user.pk or job.status != JobStatus.COMPLETED:
+    if not user.is_authenticated or job.status != JobStatus.COMPLETED:
+        return None
+    if job.owner_id != user.pk and not (job.team_id is not None and is_member(user=user, team_id=job.team_id)):
         return None
     try:
         registry.get(job.benchmark)
@@ -395,7 +401,7 @@ def job_final_choice(*, user: AbstractBaseUser, job: Job) -> dict | None:
     entry_id = entry_id_for_job(job)
     if entry_id is None:
         return None
-    summary = finals_summary(user=user, phase=phase)
+    summary = finals_summary(user=user, phase=phase, team_id=job.team_id)
     mark = next((m for m in summary["marks"] if m["entry"] == entry_id), None)
     return {
         **summary,
@@ -434,25 +440,23 @@ def entries_visible_to(user: AbstractBaseUser) -> QuerySet[Entry]:
     entries = Entry.objects.all()
     if user.is_staff:
         return entries
-    shown = Q(hidden=False) & ~Q(benchmark__in=hidden_boards())
-    return entries.filter(shown | Q(owner_id=user.pk)) if user.is_authenticated else entries.filter(shown)
+    shown = Q(hidden=False, unlisted=False) & ~Q(benchmark__in=hidden_boards())
+    if not user.is_authenticated:
+        return entries.filter(shown)
+    return entries.filter(shown | Q(owner_id=user.pk, team__isnull=True) | Q(team_id__in=team_ids_of(user)))
 
 
 def public_jobs(queryset: QuerySet[Job]) -> QuerySet[Job]:
     """The completed jobs of ``queryset`` whose entry a shown board lists (the set form of
     :func:`entry_is_public`)."""
-    listed = Entry.objects.filter(
-        benchmark=OuterRef("benchmark"),
-        owner_id=OuterRef("owner_id"),
-        method=OuterRef("submission__method"),
-        hidden=False,
-    )
-    return queryset.filter(Exists(listed), status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
+    listed = with_listed_entry(queryset, hidden=False, unlisted=False)
+    return listed.filter(status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
 
 
-def entry_is_public(*, benchmark: str, owner_id: int, method: str) -> bool:
+def entry_is_public(*, benchmark: str, owner_id: int, method: str, team_id: int | None = None) -> bool:
     """Whether the board shows this user's method (its completed jobs' pages are public): the entry is
     not hidden, and the current phase does not hide its board until it ends."""
     if not board_shown(benchmark):
         return False
-    return Entry.objects.filter(benchmark=benchmark, owner_id=owner_id, method=method, hidden=False).exists()
+    entry = entry_of_job(benchmark=benchmark, owner_id=owner_id, team_id=team_id, method=method)
+    return entry.filter(hidden=False, unlisted=False).exists()

@@ -15,8 +15,14 @@ from leaderboard.models import Entry, EntryAudit
 logger = logging.getLogger(__name__)
 
 
-def entry_ensure(*, benchmark: str, owner_id: int, method: str) -> Entry:
-    entry, _ = Entry.objects.get_or_create(benchmark=benchmark, owner_id=owner_id, method=method)
+def entry_ensure(*, benchmark: str, owner_id: int, method: str, team_id: int | None = None) -> Entry:
+    """The entry a completed job counts towards: (team, method) for a team's job, else (user, method)."""
+    if team_id is not None:
+        entry, _ = Entry.objects.get_or_create(
+            benchmark=benchmark, team_id=team_id, method=method, defaults={"owner_id": owner_id}
+        )
+    else:
+        entry, _ = Entry.objects.get_or_create(benchmark=benchmark, owner_id=owner_id, team=None, method=method)
     return entry
 
 

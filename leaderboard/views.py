@@ -6,12 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from core.errors import DomainError, NotFound
 from jobs.scoring.slices import job_slices
 from leaderboard import selectors, suites, units
+from leaderboard.entry_cards import card_html
+from leaderboard.entry_owner import may_edit
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
 
@@ -68,10 +71,11 @@ def entry_page(request, pk: int):
         for job in jobs
     ]
     finals = None
-    if request.user.is_authenticated and request.user.pk == entry.owner_id:
+    is_owner = request.user.is_authenticated and may_edit(request.user, entry)  # the team's: every member
+    if is_owner:
         phase = phases.current_phase(entry.benchmark)
         if phase.leads_to_reveal:
-            finals = selectors.finals_summary(user=request.user, phase=phase)
+            finals = selectors.finals_summary(user=request.user, phase=phase, team_id=entry.team_id)
             finals["this_entry"] = next((m for m in finals["marks"] if m["entry"] == entry.pk), None)
     latest = jobs[0] if jobs else None
     # Per-slice results of the latest job: the private part under the same rule as its metrics above.
@@ -95,6 +99,8 @@ def entry_page(request, pk: int):
             "show_private": show_private,
             "latest": jobs[0] if jobs else None,
             "finals": finals,
+            "card_html": mark_safe(card_html(entry)),  # noqa: S308  (markdown-it without HTML, then nh3)
+            "is_owner": is_owner,
         },
     )
 

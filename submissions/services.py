@@ -12,10 +12,12 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 
 from benchmarks import registry
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
+from core.method_card import method_card
 from phases import selectors as phases
 from submissions import archive, config_params
 from submissions.models import Submission
+from teams import selectors as teams
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,10 @@ def submission_create(
     upload: IO[bytes] | None = None,
     upload_name: str = "",
     files: Sequence = (),
+    description: str = "",
+    paper_url: str = "",
+    code_url: str = "",
+    team_id: int | None = None,
 ) -> Submission:
     try:
         registry.get(benchmark)
@@ -64,11 +70,14 @@ def submission_create(
         known = ", ".join(b.slug for b in registry.all_benchmarks())
         raise InvalidInput(f"Unknown benchmark {benchmark!r}; known: {known}.", code="unknown_benchmark") from None
     phases.admit_upload(benchmark=benchmark)  # 409 outside a running phase
+    if team_id is not None and not teams.is_member(user=owner, team_id=team_id):
+        raise NotFound(f"No team {team_id} of yours.", code="not_in_team")
     method = (method or "").strip()
     if not method or len(method) > 100:
         raise InvalidInput("method must be a name of 1 to 100 characters.", code="bad_method")
     if not method.isprintable():  # it becomes an MLflow tag and run name
         raise InvalidInput("method must not contain control characters.", code="bad_method")
+    card = method_card(description=description, paper_url=paper_url, code_url=code_url)  # InvalidInput if bad
     entrypoint = _check_entrypoint(entrypoint or "main.py")
     config_file = archive.normalise_path(config_file or "config.yaml")
 
@@ -97,6 +106,10 @@ def submission_create(
             method=method,
             entrypoint=entrypoint,
             config_file=config_file,
+            description=card.description,
+            paper_url=card.paper_url,
+            code_url=card.code_url,
+            team_id=team_id,
         )
     finally:
         bundle.file.close()

@@ -77,9 +77,17 @@ def submit(
     config_file: str = typer.Option("config.yaml"),
     resource_class: str | None = typer.Option(None, "--resource-class", "-r"),
     wait: bool = typer.Option(False, "--wait", "-w", help="Follow the log; exit 0 only if the job completed."),
+    description_file: Path | None = typer.Option(
+        None, "--description-file", exists=True, dir_okay=False, help="The method card: a Markdown file."
+    ),
+    paper: str = typer.Option("", "--paper", help="The method card's paper URL (http or https)."),
+    code: str = typer.Option("", "--code", help="The method card's code URL (http or https)."),
+    team: str | None = typer.Option(None, "--team", "-t", help="Submit as this team of yours (its name or id)."),
 ):
     """Upload PATH and queue a job for it."""
     api = _api()
+    team_id = _team_id(api, team) if team else None
+    card = {"description": _read_description(description_file), "paper_url": paper, "code_url": code}
     archive = bundle.zip_folder(path) if path.is_dir() else path
     if archive.is_file() and not archive.name.endswith(ARCHIVES):
         _fail(ApiError("bad_archive", f"{archive.name}: expected a folder or {', '.join(ARCHIVES)}"))
@@ -106,6 +114,8 @@ def submit(
                         "method": method,
                         "entrypoint": entrypoint,
                         "config_file": config_file,
+                        **{key: value for key, value in card.items() if value},
+                        **({"team": str(team_id)} if team_id is not None else {}),
                     },
                     files={"archive": (archive.name if not path.is_dir() else f"{path.name}.zip", reader)},
                 )
@@ -218,6 +228,70 @@ def _print_finals(summary: dict) -> None:
         shown = f"{score:.4f}" if isinstance(score, (int, float)) else "—"
         how = "  (by default)" if mark.get("by_default") else ""
         out.print(f"  entry {mark['entry']}  {mark['method']}  job {mark['job']}  public {shown}{how}", markup=False)
+
+
+def _team_id(api: Api, team: str) -> int:
+    """A team of yours by id or by name (names are unique, compared without case)."""
+    teams = _run(lambda: api.get("/api/teams"))["results"]
+    found = next((t for t in teams if str(t["id"]) == team or t["name"].lower() == team.lower()), None)
+    if found is None:
+        names = ", ".join(t["name"] for t in teams) or "none"
+        _fail(ApiError("not_in_team", f"You are in no team {team!r} (yours: {names})."))
+    return found["id"]
+
+
+def _read_description(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(ApiError("bad_description", f"{path}: {exc}"))
+
+
+@app.command()
+def download(
+    job: str = typer.Argument(..., help="One of your jobs (staff: any job)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Where to write it (default: the server's name)."),
+):
+    """Download the archive submitted for JOB, byte for byte as it was stored."""
+    api = _api()
+    response = _run(lambda: api.request("GET", f"/api/jobs/{job}/archive"))
+    name = response.headers.get("content-disposition", "").partition('filename="')[2].rstrip('"')
+    target = output or Path(Path(name).name or f"{job}.zip")  # never a path the server sent
+    target.write_bytes(response.content)
+    out.print(f"{target} ({len(response.content)} bytes)", markup=False)
+
+
+@app.command()
+def entry(
+    job: str = typer.Argument(..., help="A completed job of yours; its board entry is changed."),
+    unlist: bool = typer.Option(False, "--unlist", help="Keep the entry off the public board (finals still count)."),
+    relist: bool = typer.Option(False, "--list", help="Put an unlisted entry back on the public board."),
+    description_file: Path | None = typer.Option(
+        None, "--description-file", exists=True, dir_okay=False, help="A new method card description (Markdown)."
+    ),
+    paper: str | None = typer.Option(None, "--paper", help="A new paper URL ('' clears it)."),
+    code: str | None = typer.Option(None, "--code", help="A new code URL ('' clears it)."),
+):
+    """Change the board entry of JOB: its listing and its method card."""
+    api = _api()
+    entry_id = _run(lambda: api.get(f"/api/jobs/{job}/results")).get("entry")
+    if entry_id is None:
+        _fail(ApiError("no_entry", f"Job {job} counts towards no board entry yet."))
+    body: dict = {}
+    if unlist or relist:
+        body["unlisted"] = unlist
+    if description_file is not None:
+        body["description"] = _read_description(description_file)
+    body.update({key: value for key, value in (("paper_url", paper), ("code_url", code)) if value is not None})
+    path = f"/api/entries/{entry_id}"
+    data = _run(lambda: api.request("PATCH", path, json=body).json()) if body else _run(lambda: api.get(path))
+    listing = "unlisted (off the public board)" if data["unlisted"] else "listed"
+    out.print(f"Entry {data['id']} ({data['method']} on {data['benchmark']}) is {listing}.", markup=False)
+    for key in ("paper_url", "code_url"):
+        if data[key]:
+            out.print(f"  {key}: {data[key]}", markup=False)
 
 
 @app.command()

@@ -11,7 +11,9 @@ from leaderboard import units
 
 # OWASP "CSV injection": a cell a spreadsheet would read as a formula starts with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NESTED = ("metrics", "ci", "public_metrics")
+_NESTED = ("metrics", "ci", "public_metrics", "card")
+# Of the method card, the CSV carries only the URLs: a free-text description has no place in a cell.
+_CARD_COLUMNS = ("paper_url", "code_url")
 
 
 def cell(value) -> str:
@@ -32,7 +34,13 @@ def board_columns(board: dict) -> list[str]:
     base = [key for key in (rows[0] if rows else _EMPTY_ROW) if key not in _NESTED]
     names = list(board.get("metrics") or [])
     revealed = bool(rows) and "public_metrics" in rows[0]
-    return base + ["ci_low", "ci_high"] + names + ([f"public_{name}" for name in names] if revealed else [])
+    return (
+        base
+        + list(_CARD_COLUMNS)
+        + ["ci_low", "ci_high"]
+        + names
+        + ([f"public_{name}" for name in names] if revealed else [])
+    )
 
 
 _EMPTY_ROW = [
@@ -58,6 +66,8 @@ def board_records(board: dict) -> list[dict]:
         record = {key: value for key, value in row.items() if key not in _NESTED}
         ci = row.get("ci") or [None, None]
         record.update({"ci_low": ci[0], "ci_high": ci[1]})
+        card = row.get("card") or {}
+        record.update({column: card.get(column, "") for column in _CARD_COLUMNS})
         record.update(row.get("metrics") or {})
         record.update({f"public_{k}": v for k, v in (row.get("public_metrics") or {}).items()})
         records.append(record)

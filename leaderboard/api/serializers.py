@@ -20,6 +20,12 @@ class BenchmarkSerializer(serializers.Serializer):
         return [metric.name for metric in benchmark.metrics]
 
 
+class MethodCardSerializer(serializers.Serializer):
+    description = serializers.CharField(allow_blank=True, help_text="Markdown (render it safely: raw HTML is text).")
+    paper_url = serializers.CharField(allow_blank=True)
+    code_url = serializers.CharField(allow_blank=True)
+
+
 class BoardRowSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     user = serializers.CharField()
@@ -45,6 +51,7 @@ class BoardRowSerializer(serializers.Serializer):
     rank_change = serializers.IntegerField(required=False, help_text="public_rank - rank (positive: moved up).")
     movement = serializers.CharField(required=False, help_text="The change as shown: ▲3, ▼1 or =.")
     public_metrics = serializers.DictField(child=serializers.FloatField(allow_null=True), required=False)
+    card = MethodCardSerializer(allow_null=True, help_text="The entry's method card; null when it has none.")
 
 
 class PhaseSerializer(serializers.Serializer):

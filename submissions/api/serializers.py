@@ -12,6 +12,16 @@ class SubmissionCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Loose files; each filename carries its relative path (e.g. src/model.py).",
     )
+    # The method card: shown on the entry page and linked from the board once a job completes.
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20_000, trim_whitespace=False,
+        help_text="Markdown (raw HTML is shown as text).",
+    )  # fmt: skip
+    paper_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    code_url = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    team = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Submit as this team of yours (its id)."
+    )
 
 
 SUBMISSION_CREATE_FORM = SubmissionCreateSerializer()  # validates every upload (core.validation)
@@ -39,6 +49,10 @@ class SubmissionSerializer(serializers.Serializer):
     size_bytes = serializers.IntegerField(read_only=True, min_value=0)
     files = FileEntrySerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    team = serializers.IntegerField(source="team_id", read_only=True, allow_null=True)
+    paper_url = serializers.CharField(read_only=True)
+    code_url = serializers.CharField(read_only=True)
 
 
 # One instance renders every response: a new Serializer per call deep-copies its declared

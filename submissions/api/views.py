@@ -41,6 +41,10 @@ class SubmissionListCreateView(GenericAPIView):
             upload=archive,
             upload_name=archive.name if archive else "",
             files=request.FILES.getlist("files"),
+            description=data["description"],
+            paper_url=data["paper_url"],
+            code_url=data["code_url"],
+            team_id=data["team"],
         )
         return Response(submission_data(submission), status=status.HTTP_201_CREATED)
 

@@ -13,7 +13,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Bottom to top, as README.md's Architecture diagram draws them (top to bottom there).
-LAYERS = ["accounts", "phases", "submissions", "jobs", "agents", "leaderboard", "notifications", "fleet", "site_wide"]
+LAYERS = [
+    "accounts",
+    "teams",
+    "phases",
+    "submissions",
+    "jobs",
+    "agents",
+    "leaderboard",
+    "notifications",
+    "fleet",
+    "site_wide",
+]
 APPS = [name for name in LAYERS if (ROOT / name).is_dir()]
 
 

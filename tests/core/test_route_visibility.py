@@ -78,6 +78,17 @@ RULES: dict[str, Rule] = {
     # Comparing shows what job visibility allows: the world's job is on a hidden board, so its owner's and staff's.
     "api-compare": Rule("owner", _w("/api/compare?a={job}&b={job}"), marker=_w("{method}")),
     "api-me": Rule("auth", "/api/me"),
+    "api-job-archive": Rule("owner", _w("/api/jobs/{job}/archive")),
+    "api-finals-zip": Rule("staff", "/api/benchmarks/toy/finals.zip"),
+    "api-teams": Rule("auth", "/api/teams", marker=_w("{team_name}"), must_see=MINE),
+    "api-team": Rule("owner", _w("/api/teams/{team}")),
+    "api-team-invite": Rule("self", _w("/api/teams/{team}/invitations"), method="post", body={"username": "bob"}),
+    "api-team-accept": Rule("self", _w("/api/teams/invitations/{invitation}/accept"), method="post", body={}),
+    "api-team-join": Rule(
+        "auth", "/api/teams/join", method="post", extra={"body_from": lambda world: {"token": world["open_token"]}}
+    ),
+    "api-team-leave": Rule("self", _w("/api/teams/{team_api_leave}/leave"), method="post", body={}),
+    "api-entry": Rule("owner", _w("/api/entries/{entry}")),
     "api-entry-final": Rule("self", _w("/api/entries/{entry}/final"), method="post", body={}),
     "api-submissions": Rule("auth", "/api/submissions", marker=_w("{submission}"), must_see=MINE),
     "api-submission": Rule("owner", _w("/api/submissions/{submission}")),
@@ -114,6 +125,14 @@ RULES: dict[str, Rule] = {
     "compare": Rule("owner", _w("/compare/{job}/{job}/"), marker=_w("{method}")),
     "entry": Rule("owner", _w("/entries/{entry}/")),
     "entry-final": Rule("self", _w("/entries/{entry}/final"), method="post", form=True),
+    "entry-card": Rule("self", _w("/entries/{entry}/card"), method="post", form=True),
+    "entry-listing": Rule("self", _w("/entries/{entry}/listing"), method="post", form=True),
+    "teams": Rule("auth", "/teams/", marker=_w("{team_name}"), must_see=MINE),
+    "team": Rule("owner", _w("/teams/{team}/")),
+    "team-invite": Rule("self", _w("/teams/{team}/invite"), method="post", form=True),
+    "team-leave": Rule("self", _w("/teams/{team_page_leave}/leave"), method="post", form=True),
+    "team-invitation-accept": Rule("self", _w("/teams/invitations/{invitation2}/accept"), method="post", form=True),
+    "team-join": Rule("auth", _w("/teams/join/{open_token}")),
     "me": Rule("auth", "/me/", marker=_w("{method}"), must_see=MINE),
     "health": Rule("public", "/health"),
     "api-health": Rule("public", "/api/health"),
@@ -210,6 +229,8 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
     """alice's private world on a running phase that hides its board: a completed job (with an MLflow
     run holding a picture), its entry, the unpublished policy it registered, a pending job, a training
     run and a second token."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
     from mlflow.tracking import MlflowClient
 
     from accounts.services import token_issue
@@ -220,6 +241,7 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
     from leaderboard.models import Entry
     from phases.models import Phase
     from submissions.models import Submission
+    from teams.services import team_create, team_invite
 
     settings.LB_MODELS_DIR = tmp_path / "models"
     settings.LB_MAX_ACTIVE_JOBS_PER_USER = 100
@@ -233,8 +255,9 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
         board_visible=False,
     )
     method = f"secret-{uuid.uuid4().hex[:8]}"
+    stored = default_storage.save(f"routes-{uuid.uuid4().hex[:8]}.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
     submission = Submission.objects.create(
-        owner=alice, benchmark="toy", method=method, sha256="0" * 64, size_bytes=1, archive="x.zip"
+        owner=alice, benchmark="toy", method=method, sha256="0" * 64, size_bytes=1, archive=stored
     )
     client = MlflowClient(tracking_uri=tracking)
     experiment = client.create_experiment(f"routes-{uuid.uuid4().hex[:8]}")
@@ -267,6 +290,15 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
         created_by=alice,
     )
     training = TrainingRun.objects.create(owner=alice, params={"algorithm": "ppo"})
+    team = team_create(user=alice, name=f"team-{uuid.uuid4().hex[:8]}")
+    invitation, invitation2 = (
+        team_invite(
+            actor=bob, team_id=team_create(user=bob, name=f"bobs{n}-{uuid.uuid4().hex[:8]}").pk, username="alice"
+        )
+        for n in (1, 2)
+    )
+    team_api_leave, team_page_leave = (team_create(user=alice, name=f"{team.name}-{n}") for n in (1, 2))
+    open_team = team_create(user=staff, name=f"open-{uuid.uuid4().hex[:8]}")
     spare, _ = token_issue(user=alice, name=f"spare-{uuid.uuid4().hex[:6]}")
     spare2, _ = token_issue(user=alice, name=f"spare-{uuid.uuid4().hex[:6]}")
     return {
@@ -278,6 +310,13 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
         "job": str(job.pk),
         "pending": str(pending.pk),
         "entry": entry.pk,
+        "team": team.pk,
+        "team_name": team.name,
+        "invitation": invitation.pk,
+        "invitation2": invitation2.pk,
+        "team_api_leave": team_api_leave.pk,
+        "team_page_leave": team_page_leave.pk,
+        "open_token": open_team.invite_token,
         "model": model.pk,
         "training": str(training.pk),
         "experiment": experiment,

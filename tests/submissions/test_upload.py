@@ -32,7 +32,12 @@ def test_zip_upload_is_stored_with_metadata(as_alice, alice):
         "size_bytes",
         "files",
         "created_at",
+        "description",  # the method card (docs/submissions.md)
+        "paper_url",
+        "code_url",
+        "team",  # null: submitted as oneself
     }
+    assert body["team"] is None and body["description"] == ""
     assert body["entrypoint"] == "main.py" and body["config_file"] == "config.yaml"
     assert {f["path"] for f in body["files"]} == {"main.py", "config.yaml", "src/model.py", "data/w.npy"}
     assert Submission.objects.get(pk=body["id"]).owner == alice

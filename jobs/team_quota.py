@@ -1,0 +1,62 @@
+"""The enqueue of a team's submission: its limits are counted by team, not by the member who enqueues.
+
+The "owner key" that usage is counted by is the team when the submission names one (``Job.team``,
+copied from ``Submission.team``), else the user. ``selectors.enqueue_check_locked`` reads personal
+submissions only; a team's runs here, in the same transaction, under the member's enqueue lock and
+then a row lock on the team (SQLite's IMMEDIATE transactions serialise writers anyway), so two
+members racing for the team's last slot see each other's jobs. The counts are the rules of
+``jobs.selectors`` (``counts_against_quota``, ``ACTIVE_STATUSES``, the rate window) with
+``team_id=`` in place of ``owner=``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.utils import timezone
+
+from core.errors import NotFound
+from jobs import selectors
+from jobs.models import ACTIVE_STATUSES, Job
+from jobs.selectors import EnqueueCheck, RateUsage, job_rate_limit
+from submissions.models import Submission
+from teams import selectors as teams
+from teams.models import Team
+
+
+def team_of_submission(submission_id) -> int | None:
+    """The team a submission was made for (one primary-key read), or None."""
+    return Submission.objects.filter(pk=submission_id).values_list("team_id", flat=True).first()
+
+
+def team_enqueue_check_locked(*, owner: AbstractBaseUser, submission_id, team_id: int) -> EnqueueCheck:
+    """Inside the enqueue transaction: take the owner's and then the team's lock, then read the
+    submission's benchmark and the team's two limit counts."""
+    selectors.lock_owner(owner)
+    if connection.features.has_select_for_update:
+        Team.objects.select_for_update().filter(pk=team_id).values_list("pk").first()
+    if not teams.is_member(user=owner, team_id=team_id):  # left the team since the upload
+        raise NotFound(f"No team {team_id} of yours.", code="not_in_team")
+    submissions = Submission.objects.filter(pk=submission_id, team_id=team_id)
+    if not owner.is_staff:
+        submissions = submissions.filter(owner=owner)
+    benchmark = submissions.values_list("benchmark", flat=True).first()
+    limit, window = job_rate_limit()
+    since = timezone.now() - window
+    active = Job.objects.filter(team_id=team_id, status__in=ACTIVE_STATUSES).count()
+    used = Job.objects.filter(selectors.counts_against_quota(), team_id=team_id, created_at__gte=since).count()
+    return EnqueueCheck(
+        benchmark=benchmark,
+        active=active,
+        rate=_team_rate(team_id=team_id, used=used, limit=limit, window=window, since=since),
+    )
+
+
+def _team_rate(*, team_id: int, used: int, limit: int, window: timedelta, since: datetime) -> RateUsage:
+    frees_at = None
+    if used >= limit:  # the (used - limit)-th oldest counted job must leave the window first
+        counted = Job.objects.filter(selectors.counts_against_quota(), team_id=team_id, created_at__gte=since)
+        frees_at = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit] + window
+    return RateUsage(limit=limit, window=window, used=used, frees_at=frees_at)
