@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "agents",
     "leaderboard",
     "fleet",
+    "remote_workers",  # the HTTPS API of GPU hosts that hold no secrets (docs/fleet.md)
     "site_wide",  # probes, /api/, /api/me, bootstrap: above every app
     "django_prometheus",
     "csp",
@@ -196,7 +197,10 @@ LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
         ),
     )
 )
-LB_POOLS = sorted({spec.get("pool", "default") for spec in LB_RESOURCE_CLASSES.values()} | {"default"})
+# The platform's scoring pool: outputs uploaded by remote workers (remote_workers/) are scored
+# there, next to the hidden data; a local worker serves it by default, like every pool.
+LB_SCORING_POOL = env_str("LB_SCORING_POOL", "scoring")
+LB_POOLS = sorted({spec.get("pool", "default") for spec in LB_RESOURCE_CLASSES.values()} | {"default", LB_SCORING_POOL})
 LB_WORKER_POOLS = env_list("LB_WORKER_POOLS", LB_POOLS)  # the pools this worker serves; default: all
 if REDIS_URL:
     HUEY = {
@@ -295,6 +299,10 @@ LB_WORKER_GPU = env_str("LB_WORKER_GPU", "")
 LB_MAX_ATTEMPTS = env_int("LB_MAX_ATTEMPTS", 3)
 LB_HEARTBEAT_S = env_float("LB_HEARTBEAT_S", 5.0)
 LB_HEARTBEAT_TIMEOUT_S = env_float("LB_HEARTBEAT_TIMEOUT_S", 60.0)
+# Remote workers (remote_workers/, docs/fleet.md): the longest a claim waits for a job (each
+# waiting claim holds one web worker), and how long the signed file URLs of a claim stay valid.
+LB_WORKER_CLAIM_WAIT_S = env_float("LB_WORKER_CLAIM_WAIT_S", 30.0)
+LB_WORKER_URL_TTL_S = env_int("LB_WORKER_URL_TTL_S", 900)
 LB_LIVE_POOLS_MEMO_S = env_float("LB_LIVE_POOLS_MEMO_S", 2.0)  # how old the live pools behind a waiting reason may be
 LB_PENDING_DEADLINE_S = env_float("LB_PENDING_DEADLINE_S", 6 * 3600.0)
 LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)

@@ -65,5 +65,6 @@ urlpatterns = (
         path("", include("jobs.urls")),
         path("", include("agents.urls")),
         path("", include("fleet.urls")),
+        path("", include("remote_workers.urls")),
     ]
 )

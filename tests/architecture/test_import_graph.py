@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Bottom to top, as README.md's Architecture diagram draws them (top to bottom there).
-LAYERS = ["accounts", "phases", "submissions", "jobs", "agents", "leaderboard", "fleet", "site_wide"]
+LAYERS = ["accounts", "phases", "submissions", "jobs", "agents", "leaderboard", "fleet", "remote_workers", "site_wide"]
 APPS = [name for name in LAYERS if (ROOT / name).is_dir()]
 
 
