@@ -101,9 +101,12 @@ def unpack_output(upload: IO[bytes], name: str, destination: Path, *, max_bytes:
         if total > max_bytes or len(written) >= max_files:
             raise submission_archive.UploadRejected("the output is over the resource class's limit.", code="too_large")
         target = destination / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # O_NOFOLLOW|O_EXCL: nothing that exists (a folder made for an earlier member) is written through.
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # O_NOFOLLOW|O_EXCL: nothing that exists (a folder made for an earlier member) is written through.
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except OSError as exc:  # "a/b" then "a": the archive names one path as a folder and a file
+            raise submission_archive.UploadRejected(f"{path}: {exc.strerror}", code="bad_path") from None
         with os.fdopen(fd, "wb") as sink:
             left = size
             while left > 0:
