@@ -36,7 +36,7 @@ def symlink(tar, name: str, target: str) -> None:
 
 
 CASES = {
-    "link": lambda tar: (symlink(tar, "predictions.json", "/etc/passwd")),
+    "link": lambda tar: symlink(tar, "predictions.json", "/etc/passwd"),
     "link-then-through": lambda tar: (symlink(tar, "d", "/tmp"), regular(tar, "d/escaped")),
     "dotdot": lambda tar: regular(tar, "../../escaped"),
     "absolute": lambda tar: regular(tar, "/tmp/escaped"),

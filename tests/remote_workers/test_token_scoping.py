@@ -56,7 +56,9 @@ def test_a_worker_fetches_only_its_own_jobs_files(worker_for, queued_job):
     same_token_other_pid.credentials(
         HTTP_AUTHORIZATION=f"Bearer {worker_a.raw}", HTTP_X_WORKER_HOST="a", HTTP_X_WORKER_PID="8"
     )
-    assert same_token_other_pid.post(f"/api/worker/jobs/{claim_a['job']}/log", b"x", content_type="a/b").status_code == 404
+    assert (
+        same_token_other_pid.post(f"/api/worker/jobs/{claim_a['job']}/log", b"x", content_type="a/b").status_code == 404
+    )
 
 
 def test_a_signed_url_expires(worker_for, queued_job, settings):
