@@ -191,6 +191,16 @@ class RemoteWorker:
 
             hidden = default_hidden_paths(self.project_root) + [self.scratch]
             return get_sandbox("bubblewrap", debug=False, hidden_paths=hidden)
+        if self.args.sandbox == "docker":
+            from sandbox.docker import parse_path_map
+
+            return get_sandbox(
+                "docker",
+                debug=False,
+                image=self.args.sandbox_image,
+                cli=self.args.container_cli or None,
+                path_map=parse_path_map(self.args.docker_path_map) or None,
+            )
         return get_sandbox(self.args.sandbox, debug=self.args.sandbox == "none")
 
     def public_data(self, url: str) -> Path:
@@ -334,7 +344,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pools", default=env("LB_WORKER_POOLS", ""), help="comma-separated; default: the token's")
     parser.add_argument("--scratch", default=env("LB_WORKER_SCRATCH", str(Path.home() / ".cache" / "lb-worker")))
     parser.add_argument("--sandbox", default=env("LB_SANDBOX", "bubblewrap"), choices=["bubblewrap", "docker", "none"])
-    parser.add_argument("--gpu", type=int, default=None, help="the GPU index runs of GPU classes get")
+    parser.add_argument("--sandbox-image", default=env("LB_SANDBOX_IMAGE", ""), help="docker: the sandbox image")
+    parser.add_argument("--container-cli", default=env("LB_CONTAINER_CLI", ""), help="docker: docker or podman")
+    parser.add_argument(
+        "--docker-path-map",
+        default=env("LB_DOCKER_PATH_MAP", ""),
+        help="docker: /scratch=/host/path (sibling containers)",
+    )
+    parser.add_argument(
+        "--gpu",
+        type=int,
+        default=int(env("LB_WORKER_GPU")) if env("LB_WORKER_GPU") else None,
+        help="the GPU index runs of GPU classes get",
+    )
     parser.add_argument("--host", default=env("LB_WORKER_HOST", ""), help="the name on the fleet page")
     parser.add_argument("--wait", type=float, default=30.0, help="seconds a claim waits for a job")
     parser.add_argument("--max-jobs", type=int, default=0, help="stop after this many jobs (0: never)")
