@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import stat
 import sys
@@ -164,6 +165,7 @@ class RemoteWorker:
         self.host = args.host or socket.gethostname()
         self.platform = Platform(args.url, args.token, host=self.host)
         self.project_root = Path(__import__("sandbox").__file__).resolve().parent.parent
+        self.stopping = False
 
     def claim(self) -> dict | None:
         gpus, status, telemetry = _gpu_state()
@@ -303,8 +305,11 @@ class RemoteWorker:
             raise
 
     def serve(self) -> int:
+        """Claim and run jobs until ``--max-jobs`` or SIGTERM. SIGTERM stops gracefully: the job being
+        run, or one a claim in flight returns (it is claimed already), is finished first."""
         done = 0
-        while self.args.max_jobs == 0 or done < self.args.max_jobs:
+        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
+        while not self.stopping and (self.args.max_jobs == 0 or done < self.args.max_jobs):
             try:
                 claim = self.claim()
             except TokenRefused as exc:
