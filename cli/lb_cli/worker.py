@@ -229,6 +229,7 @@ class RemoteWorker:
         output.mkdir(parents=True)
         log_path = root / "run.log"
         beat = Beat(self.platform, job_id, log_path, float(claim.get("heartbeat_s", 5)))
+        beat.start()  # from the claim on: a long download must not look like a lost worker
         try:
             self.platform.download(claim["urls"]["code"], root / "code.tar")
             _untar(root / "code.tar", code)
@@ -237,7 +238,6 @@ class RemoteWorker:
             resources = ResourceClass(**plan["resources"])
             sandbox = self.sandbox()
             pythonpath, extra = [str(self.project_root)], []
-            beat.start()
             with open(log_path, "ab", buffering=0) as log:
                 if plan.get("has_requirements"):
                     layer = self.install(plan, code, log, sandbox)
