@@ -108,9 +108,12 @@ def _try_claim(pools: list[str], name: str) -> str | None:
     return None
 
 
-def remote_job_claim(*, token: WorkerToken, name: str, pools: list[str] | None, wait_s: float) -> Job | None:
-    """Long-poll for one job of the token's pools (narrowed by ``pools``), up to ``wait_s``
-    (at most LB_WORKER_CLAIM_WAIT_S). The fleet record is kept alive meanwhile."""
+def remote_job_claim(
+    *, token: WorkerToken, name: str, checkin: dict, pools: list[str] | None, wait_s: float
+) -> Job | None:
+    """Check in (the fleet record), then long-poll for one job of the token's pools (narrowed by
+    ``pools``), up to ``wait_s`` (at most LB_WORKER_CLAIM_WAIT_S), the fleet record kept alive meanwhile."""
+    remote_worker_checkin(token=token, name=name, **checkin)
     allowed = list(token.pools)
     if pools:
         outside = sorted(set(pools) - set(allowed))
@@ -148,8 +151,12 @@ def _owned(job_id: str, name: str) -> Job:
     return job
 
 
-def remote_job_heartbeat(*, job_id: str, name: str) -> bool:
-    """False: stop the run (cancelled by its owner, or taken back by the sweeper)."""
+def remote_worker_heartbeat(*, token: WorkerToken, name: str, checkin: dict, job_id: str | None) -> bool | None:
+    """The fleet record's heartbeat and, with ``job_id``, the job's. False: stop the run (cancelled
+    by its owner, or taken back by the sweeper); None: no job named."""
+    remote_worker_checkin(token=token, name=name, **checkin)
+    if job_id is None:
+        return None
     return transitions.job_heartbeat(job_id=job_id, worker=name)
 
 

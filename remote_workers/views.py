@@ -54,17 +54,13 @@ class FailedSerializer(serializers.Serializer):
     run_s = serializers.FloatField(required=False, default=0.0, min_value=0)
 
 
-def _checkin(request: Request, data: dict, name: str) -> None:
-    services.remote_worker_checkin(
-        token=request.user.token,
-        name=name,
-        host=request.headers.get("X-Worker-Host", "remote"),
-        pid=int(request.headers.get("X-Worker-Pid", "0") or 0),
-        version=data["version"],
-        gpus=data["gpus"],
-        gpu_status=data["gpu_status"],
-        telemetry=data["telemetry"],
-    )
+def _checkin(request: Request, data: dict) -> dict:
+    """What a claim or heartbeat reports for the fleet record (host and pid from the headers)."""
+    return {
+        "host": request.headers.get("X-Worker-Host", "remote"),
+        "pid": int(request.headers.get("X-Worker-Pid", "0") or 0),
+        **{key: data[key] for key in ("version", "gpus", "gpu_status", "telemetry")},
+    }
 
 
 class ClaimView(WorkerAPIView):
@@ -75,8 +71,13 @@ class ClaimView(WorkerAPIView):
         serializer = ClaimSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, name = serializer.validated_data, self.worker_name(request)
-        _checkin(request, data, name)
-        job = services.remote_job_claim(token=request.user.token, name=name, pools=data["pools"], wait_s=data["wait_s"])
+        job = services.remote_job_claim(
+            token=request.user.token,
+            name=name,
+            checkin=_checkin(request, data),
+            pools=data["pools"],
+            wait_s=data["wait_s"],
+        )
         if job is None:
             return Response(status=204)
         return Response(
@@ -99,11 +100,13 @@ class HeartbeatView(WorkerAPIView):
     def post(self, request: Request) -> Response:
         serializer = HeartbeatSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data, name = serializer.validated_data, self.worker_name(request)
-        _checkin(request, data, name)
-        owned = None
-        if data["job"] is not None:
-            owned = services.remote_job_heartbeat(job_id=str(data["job"]), name=name)
+        data = serializer.validated_data
+        owned = services.remote_worker_heartbeat(
+            token=request.user.token,
+            name=self.worker_name(request),
+            checkin=_checkin(request, data),
+            job_id=str(data["job"]) if data["job"] else None,
+        )
         return Response({"owned": owned})
 
 
