@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "leaderboard",
     "notifications",  # e-mail about jobs and phases: hears jobs' signals, reads phases
     "fleet",
+    "remote_workers",  # the HTTPS API of GPU hosts that hold no secrets (docs/fleet.md)
     "site_wide",  # probes, /api/, /api/me, bootstrap: above every app
     "django_prometheus",
     "csp",
@@ -194,7 +195,10 @@ LB_RESOURCE_CLASSES: dict[str, dict] = json.loads(
         ),
     )
 )
-LB_POOLS = sorted({spec.get("pool", "default") for spec in LB_RESOURCE_CLASSES.values()} | {"default"})
+# The platform's scoring pool: outputs uploaded by remote workers (remote_workers/) are scored
+# there, next to the hidden data; a local worker serves it by default, like every pool.
+LB_SCORING_POOL = env_str("LB_SCORING_POOL", "scoring")
+LB_POOLS = sorted({spec.get("pool", "default") for spec in LB_RESOURCE_CLASSES.values()} | {"default", LB_SCORING_POOL})
 LB_WORKER_POOLS = env_list("LB_WORKER_POOLS", LB_POOLS)  # the pools this worker serves; default: all
 if REDIS_URL:
     HUEY = {

@@ -16,6 +16,10 @@ LB_WORKER_GPU = env_str("LB_WORKER_GPU", "")
 LB_MAX_ATTEMPTS = env_int("LB_MAX_ATTEMPTS", 3)
 LB_HEARTBEAT_S = env_float("LB_HEARTBEAT_S", 5.0)
 LB_HEARTBEAT_TIMEOUT_S = env_float("LB_HEARTBEAT_TIMEOUT_S", 60.0)
+# Remote workers (remote_workers/, docs/fleet.md): the longest a claim waits for a job (each
+# waiting claim holds one web worker), and how long the signed file URLs of a claim stay valid.
+LB_WORKER_CLAIM_WAIT_S = env_float("LB_WORKER_CLAIM_WAIT_S", 30.0)
+LB_WORKER_URL_TTL_S = env_int("LB_WORKER_URL_TTL_S", 900)
 LB_LIVE_POOLS_MEMO_S = env_float("LB_LIVE_POOLS_MEMO_S", 2.0)  # how old the live pools behind a waiting reason may be
 LB_PENDING_DEADLINE_S = env_float("LB_PENDING_DEADLINE_S", 6 * 3600.0)
 LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)

@@ -83,5 +83,6 @@ urlpatterns = (
         path("", include("agents.urls")),
         path("", include("notifications.urls")),
         path("", include("fleet.urls")),
+        path("", include("remote_workers.urls")),
     ]
 )

@@ -42,6 +42,8 @@ class JobQueue(Protocol):
 
     def sweep_taken(self) -> None: ...
 
+    def take_job(self, pools: list[str]) -> str | None: ...
+
 
 class _HueyQueue:
     routes_pools = False
@@ -87,6 +89,16 @@ class PoolQueue(_HueyQueue):
     def pool_depth(self, pool: str) -> int:
         return self.huey.storage.pool_size(pool)
 
+    def take_job(self, pools: list[str]) -> str | None:
+        """The job id of one waiting message of ``pools`` (a remote worker's claim takes it off the
+        queue as a local worker would); None when they are empty. The caller still claims the job
+        with the conditional update: a stale message (a job cancelled or run already) loses there."""
+        data = self.huey.storage.dequeue_pools(pools)
+        if data is None:
+            return None
+        task = self.huey.deserialize_task(data)
+        return str(task.args[0]) if task.args else None
+
 
 class SharedQueue(_HueyQueue):
     """Any other Huey: one queue for every pool."""
@@ -101,6 +113,11 @@ class SharedQueue(_HueyQueue):
             for task in self.huey.pending()
             if task.name == run_job.task_class.__name__ and (task.kwargs or {}).get("pool", "default") == pool
         )
+
+    def take_job(self, pools: list[str]) -> str | None:
+        """No message is taken from a queue every pool shares: the claim reads pending jobs from the
+        database instead (remote_workers/services.py), and a local worker's later message is stale."""
+        return None
 
 
 def adapter_for(huey: Huey) -> JobQueue:

@@ -47,6 +47,14 @@ class PoolRedisStorage(PoolStorage, RedisStorage):
     def pool_size(self, pool: str) -> int:
         return self.conn.llen(self._key(pool))
 
+    def dequeue_pools(self, pools) -> bytes | None:
+        """One message from the first of ``pools`` that has one (a remote worker's claim), never blocking."""
+        for pool in pools:
+            data = self.conn.rpop(self._key(pool))
+            if data is not None:
+                return data
+        return None
+
     def dequeue(self):
         keys = [self.queue_key] + [self._key(pool) for pool in self.pools]
         if self.blocking:
@@ -95,6 +103,26 @@ class PoolSqliteStorage(PoolStorage, SqliteStorage):
 
     def pool_size(self, pool: str) -> int:
         return self.sql("select count(id) from task where queue=?", (self.pool_queue(pool),), results=True)[0][0]
+
+    def dequeue_pools(self, pools) -> bytes | None:
+        """One message from ``pools``' queues, in the order given (a remote worker's claim)."""
+        queues = [self.pool_queue(pool) for pool in pools]
+        if not queues:
+            return None
+        marks = ", ".join("?" for _ in queues)
+        with self.db(commit=True) as curs:
+            order = " ".join(f"when ? then {i}" for i in range(len(queues)))
+            curs.execute(
+                f"select id, data from task where queue in ({marks}) "
+                f"order by case queue {order} end, priority desc, id limit 1",
+                queues + queues,
+            )
+            row = curs.fetchone()
+            if row is not None:
+                curs.execute("delete from task where id = ?", (row[0],))
+                if curs.rowcount == 1:
+                    return row[1]
+        return None
 
     def dequeue(self):
         queues = [self.name] + [self.pool_queue(pool) for pool in self.pools]

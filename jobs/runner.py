@@ -302,25 +302,33 @@ def _execute_claimed(job_id: str) -> str:
     )
     with logs.open_for_append(job.pk) as log:
         logs.platform_line(log, f"attempt {job.attempts}/{job.max_attempts} on {worker}")
-        try:
-            return _execute(job, log, worker)
-        except JobFailed as failure:
-            return _finish_failed(job, log, worker, failure)
-        except datasets.DatasetMissing as exc:
-            return _finish_failed(job, log, worker, JobFailed(str(exc), FailureKind.PLATFORM))
-        except Exception as exc:  # the platform's own fault: give the job back while attempts remain
-            logger.exception("job %s: unexpected error", job_id)
-            logs.platform_line(log, f"platform error: {type(exc).__name__}: {exc}")
-            if job.attempts < job.max_attempts:
-                transitions.job_release(job_id=job_id, worker=worker, reason=f"platform error: {exc}")
-                return "released"
-            transitions.job_fail(
-                job_id=job_id,
-                worker=worker,
-                kind=FailureKind.PLATFORM,
-                reason=f"gave up after {job.attempts} attempts: {type(exc).__name__}: {exc}",
-            )
-            return "failed"
+        return run_guarded(job, log, worker, lambda: _execute(job, log, worker))
+
+
+def run_guarded(job: Job, log, worker: str, body) -> str:
+    """``body()`` with the failure rules of a job's steps: a JobFailed ends the job as it says,
+    anything unexpected is the platform's (given back while attempts remain). Shared by the local
+    worker and the scoring of a remote worker's upload (jobs/remote.py)."""
+    job_id = str(job.pk)
+    try:
+        return body()
+    except JobFailed as failure:
+        return _finish_failed(job, log, worker, failure)
+    except datasets.DatasetMissing as exc:
+        return _finish_failed(job, log, worker, JobFailed(str(exc), FailureKind.PLATFORM))
+    except Exception as exc:  # the platform's own fault: give the job back while attempts remain
+        logger.exception("job %s: unexpected error", job_id)
+        logs.platform_line(log, f"platform error: {type(exc).__name__}: {exc}")
+        if job.attempts < job.max_attempts:
+            transitions.job_release(job_id=job_id, worker=worker, reason=f"platform error: {exc}")
+            return "released"
+        transitions.job_fail(
+            job_id=job_id,
+            worker=worker,
+            kind=FailureKind.PLATFORM,
+            reason=f"gave up after {job.attempts} attempts: {type(exc).__name__}: {exc}",
+        )
+        return "failed"
 
 
 def _finish_failed(job: Job, log, worker: str, failure: JobFailed) -> str:
@@ -344,6 +352,13 @@ def _execute(job: Job, log, worker: str) -> str:
     failure = _outcome_to_failure(outcome, job)
     if failure:
         raise failure
+    return score_and_complete(job, workspace, log, worker, outcome)
+
+
+def score_and_complete(job: Job, workspace: Workspace, log, worker: str, outcome: RunOutcome) -> str:
+    """Steps 5-9 on an output folder in ``workspace``: written by this worker's sandbox, or
+    uploaded by a remote worker and unpacked here (jobs/remote.py). Scoring runs where the
+    hidden data is, always on the platform."""
     if not transitions.job_set_phase(job_id=str(job.pk), worker=worker, phase=JobPhase.SCORING):
         raise JobFailed("cancelled", "cancelled")
     scoring_started = time.monotonic()

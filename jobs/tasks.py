@@ -33,6 +33,16 @@ def run_job(job_id: str, pool: str = "default") -> str:
     return outcome
 
 
+@db_task(context=False)
+def score_uploaded(job_id: str, run_s: float, peak_vram_mb: float, pool: str = "scoring") -> str:
+    """Score a remote worker's uploaded output on the platform (the scoring pool, LB_SCORING_POOL),
+    next to the hidden data; see jobs/remote.py. No retry: a lost task leaves a stale heartbeat and
+    the sweeper gives the job back."""
+    from jobs.remote import execute_uploaded
+
+    return execute_uploaded(job_id, run_s, peak_vram_mb)
+
+
 @db_task()
 def sweep_jobs() -> dict[str, int]:
     """Re-queue or fail jobs past their deadlines (lost workers, lost messages).

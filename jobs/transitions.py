@@ -118,3 +118,12 @@ def job_complete(*, job_id: str, worker: str | None, run_id: str, experiment_id:
         failure_kind="",
     )
     return bool(done)
+
+
+def job_hand_over(*, job_id: str, worker: str, to_worker: str, phase: str | None = None) -> bool:
+    """A running job passes from ``worker`` to ``to_worker`` (a remote worker's upload to the
+    scoring pool, jobs/remote.py); the heartbeat restarts. False when ``worker`` no longer owns it."""
+    fields = {"worker": to_worker, "heartbeat_at": timezone.now()}
+    if phase is not None:
+        fields["phase"] = phase
+    return bool(Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, worker=worker).update(**fields))

@@ -23,6 +23,7 @@ LAYERS = [
     "leaderboard",
     "notifications",
     "fleet",
+    "remote_workers",
     "site_wide",
 ]
 APPS = [name for name in LAYERS if (ROOT / name).is_dir()]

@@ -40,6 +40,9 @@ EXPECTED = {  # rule -> persona -> allowed?
     "owner": {"anonymous": False, "bob": False, "alice": True, "staff": True},
     "self": {"anonymous": False, "bob": False, "alice": True, "staff": False},
     "staff": {"anonymous": False, "bob": False, "alice": False, "staff": True},
+    # The worker API (remote_workers/): a worker token only, which no persona holds; a session or a
+    # user's API token is refused there (tests/remote_workers/test_token_scoping.py tries both).
+    "worker": {"anonymous": False, "bob": False, "alice": False, "staff": False},
 }
 
 
@@ -158,6 +161,14 @@ RULES: dict[str, Rule] = {
     # The signed link works signed out (its GET only shows the button; the signature is the authority).
     "notification-unsubscribe": Rule("public", lambda world: f"/notifications/unsubscribe/{_unsubscribe(world)}/"),
     "metrics": Rule("staff", "/metrics"),
+    "api-worker-claim": Rule("worker", "/api/worker/claim", method="post", body={"wait_s": 0}),
+    "api-worker-heartbeat": Rule("worker", "/api/worker/heartbeat", method="post", body={}),
+    "api-worker-stop": Rule("worker", "/api/worker/stop", method="post", body={}),
+    "api-worker-upload-gate": Rule("worker", "/api/worker/upload-gate"),
+    "api-worker-file": Rule("worker", "/api/worker/files/forged"),
+    "api-worker-job-log": Rule("worker", _w("/api/worker/jobs/{job}/log"), method="post", body={}),
+    "api-worker-job-output": Rule("worker", _w("/api/worker/jobs/{job}/output"), method="post", body={}),
+    "api-worker-job-failed": Rule("worker", _w("/api/worker/jobs/{job}/failed"), method="post", body={}),
     # --- third-party route families, one rule each, tried on their front page
     "accounts/*": Rule("public", "/accounts/login/"),  # django-allauth: sign-in, sign-up, e-mail, OIDC
     "admin:*": Rule("staff", "/admin/"),  # Django admin: is_staff, its own login page otherwise
