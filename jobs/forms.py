@@ -13,6 +13,7 @@ ERROR_FIELDS = {
     "missing_entrypoint": "entrypoint",
     "missing_config_file": "config_file",
     "bad_resource_class": "resource_class",
+    "bad_seeds": "seeds",
     "unknown_benchmark": None,
     "rate_limited": None,
     "too_many_active_jobs": None,
@@ -25,6 +26,13 @@ class SubmitForm(forms.Form):
     entrypoint = forms.CharField(max_length=255, initial="main.py")
     config_file = forms.CharField(max_length=255, initial="config.yaml")
     resource_class = forms.ChoiceField(choices=())
+    seeds = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        initial=1,
+        required=False,
+        help_text="Training seeds: k jobs with LB_TRAIN_SEED=0..k-1; the board shows their mean ± sd.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -190,6 +190,8 @@ def _submission_env(job: Job, pythonpath: list[str]) -> dict[str, str]:
         "LB_OUTPUT_DIR": "{output}",
         "LB_JOB_ID": str(job.pk),
         "LB_RESOURCE_CLASS": job.resource_class,
+        # The training seed of a "k seeds" run (benchmarks/base.py TRAIN_SEED_ENV); absent otherwise.
+        **({"LB_TRAIN_SEED": str(job.train_seed)} if job.train_seed is not None else {}),
     }
 
 
@@ -357,11 +359,13 @@ def _execute(job: Job, log, worker: str) -> str:
             f"the scorer's per-item results could not be resampled: {type(exc).__name__}: {exc}", FailureKind.SUBMISSION
         ) from exc
     fields["peak_vram_mb"] = outcome.peak_vram_mb
-    fields["reproducibility"] = recording.reproducibility(job, benchmark)
+    fields.update(recording.compute_fields(job, outcome))
+    fields["reproducibility"] = recording.reproducibility(job, benchmark, worker=worker)
     # Read by /metrics (fleet/metrics.py): how long the run and its scoring took.
     fields["reproducibility"]["timings"] = {
         "run_s": round(outcome.duration_s, 3),
         "scoring_s": round(time.monotonic() - scoring_started, 3),
+        "peak_mem_mb": outcome.peak_mem_mb,
     }
     if not transitions.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
         raise JobFailed("cancelled", "cancelled")

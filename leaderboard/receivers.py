@@ -15,7 +15,11 @@ logger = logging.getLogger(__name__)
 
 def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs) -> None:
     """A completed job puts its method on the board; once the benchmark's private
-    part is public, the job's MLflow run gets its private metrics too."""
+    part is public, the job's MLflow run gets its private metrics too. A platform re-run
+    (leaderboard/reproduction.py) makes no entry: it only changes its original's badge."""
+    if job.reproduces_id is not None:
+        board_changed(job.benchmark)
+        return
     entry_ensure(benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method)
     board_changed(job.benchmark)
     private = {f"private_{k}": v for k, v in (job.private_metrics or {}).items() if v is not None}

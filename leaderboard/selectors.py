@@ -17,7 +17,7 @@ from jobs.models import Job, JobStatus
 from jobs.scoring import datasets, intervals
 from jobs.selectors import phase_jobs
 from jobs.tracking import compare_url, run_urls
-from leaderboard import ranking
+from leaderboard import board_extras, ranking
 from leaderboard.models import Entry, FinalMark
 from phases import selectors as phases
 from phases.models import Phase, PhaseState
@@ -45,6 +45,11 @@ class BoardRow:
     rank_change: int | None = None  # public_rank - rank: positive moved up
     movement: str | None = None  # "▲3", "▼1" or "="
     public_metrics: dict | None = None
+    # Issue 34 (leaderboard/board_extras.py): the row's seed group, its run's measured cost, and the
+    # platform's re-run of it.
+    seeds: dict | None = None
+    compute: dict | None = None
+    reproduction: dict | None = None
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -130,8 +135,12 @@ def movement(rank_change: int) -> str:
     return f"▲{rank_change}" if rank_change > 0 else f"▼{-rank_change}" if rank_change < 0 else "="
 
 
-def _ranked_rows(board_jobs: list[Job], revealed: bool, benchmark: Benchmark) -> list[tuple[int, ranking.Candidate]]:
+def _ranked_rows(
+    board_jobs: list[Job], revealed: bool, benchmark: Benchmark, seed_means: dict | None = None
+) -> list[tuple[int, ranking.Candidate]]:
     hib = benchmark.higher_is_better
+    if seed_means is not None and not revealed:  # ?rank=seed_mean: a seed group is one candidate at its mean
+        return ranking.rank(board_extras.seed_mean_candidates(board_jobs, seed_means, benchmark), hib)
     if revealed:  # each final job is its own line: nobody's line is a maximum over noisy private scores
         return ranking.rank(_candidates(board_jobs, "private", benchmark, key=lambda job: job.pk), hib)
     best = ranking.best_per_entry(
@@ -147,6 +156,8 @@ def board(
     part: str | None = None,
     include_hidden: bool = False,
     now: datetime | None = None,
+    rank_on: str = "best",
+    budget: dict | None = None,
 ) -> Board:
     """The board of a phase (default: the current one). Before a reveal, or with ``part="public"``: best
     public job per entry. After it: the final entries only, ranked on the private part, with their public
@@ -174,7 +185,7 @@ def board(
     else:
         pool = list(
             phase_jobs(phase)
-            .filter(status=JobStatus.COMPLETED)
+            .filter(status=JobStatus.COMPLETED, reproduces__isnull=True)  # a platform re-run is no board line
             .select_related("owner", "submission")
             .order_by("finished_at")
         )
@@ -185,6 +196,8 @@ def board(
     ]
     if not revealed:
         jobs = _current_data_first(jobs, result.dataset_version)
+    jobs = board_extras.within_budget(jobs, budget)  # ?max_gpu_s= / ?max_cpu_s=
+    summaries = board_extras.seed_summaries(benchmark, jobs, "private" if revealed else "public")
     public_ranks = {}
     if revealed:
         public_ranks = {
@@ -193,7 +206,8 @@ def board(
         }
     part = result.ranked_part
     previous_samples = None
-    for rank, candidate in _ranked_rows(jobs, revealed, benchmark):
+    seed_means = summaries if rank_on == "seed_mean" else None
+    for rank, candidate in _ranked_rows(jobs, revealed, benchmark, seed_means):
         job: Job = candidate.payload
         entry = entries.get((job.owner_id, job.submission.method))
         metrics = job.private_metrics if revealed else job.metrics
@@ -217,6 +231,7 @@ def board(
             ci=[low, high] if low is not None else None,
             **_dataset_of(job, result.dataset_version),
         )
+        board_extras.decorate(row, job, benchmark, summaries)
         samples = _resampled(benchmark, job, part)
         if previous_samples is not None and samples is not None and len(samples) == len(previous_samples):
             row.approx = not intervals.differs(previous_samples, samples)

@@ -152,8 +152,15 @@ def supervise(
     code = os.waitstatus_to_exitcode(status)
     kind, reason = _classify(code, watch, launch, sink, rusage, spec)
     exit_code = code if kind in ("ok", "exit", "oom") else None
+    cpu_s = (rusage.ru_utime + rusage.ru_stime) if rusage is not None else 0.0
     return RunOutcome(
-        kind=kind, exit_code=exit_code, reason=reason, duration_s=round(duration, 3), peak_vram_mb=peak_vram
+        kind=kind,
+        exit_code=exit_code,
+        reason=reason,
+        duration_s=round(duration, 3),
+        peak_vram_mb=peak_vram,
+        cpu_s=round(cpu_s, 3),
+        peak_mem_mb=round(rusage.ru_maxrss / 1024, 1) if rusage is not None else 0.0,
     )
 
 
