@@ -41,6 +41,7 @@ api = [
 pages = [
     path("", views.index, name="index"),
     path("leaderboard/<slug:slug>/", views.board_page, name="board"),
+    path("leaderboard/<slug:slug>/pareto", views.pareto_page, name="pareto"),
     path("entries/<int:pk>/", views.entry_page, name="entry"),
     path("entries/<int:pk>/final", views.entry_final, name="entry-final"),
     path("me/", views.my_page, name="me"),

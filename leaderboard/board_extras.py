@@ -39,6 +39,28 @@ def cost_value(job: Job, cost: str) -> float | None:
     return float(entry["value"]) if entry else None
 
 
+def parse_budget(query) -> dict:
+    """``?max_gpu_s=`` / ``?max_cpu_s=`` as ``{"gpu_s": float}``; a bad number is the caller's 400."""
+    from core.errors import InvalidInput
+
+    budget = {}
+    for cost in ("gpu_s", "cpu_s"):
+        raw = query.get(f"max_{cost}")
+        if raw in (None, ""):
+            continue
+        try:
+            budget[cost] = float(raw)
+        except ValueError:
+            raise InvalidInput(f"max_{cost} must be a number of seconds.", code="bad_budget") from None
+        if not ranking.finite(budget[cost]) or budget[cost] < 0:
+            raise InvalidInput(f"max_{cost} must be a number of seconds.", code="bad_budget")
+    return budget
+
+
+def rank_on(query) -> str:
+    return "seed_mean" if query.get("rank") == "seed_mean" else "best"
+
+
 def within_budget(jobs: list[Job], budget: dict | None) -> list[Job]:
     """Only the runs under every given budget (``{"gpu_s": 60}``): an entry is ranked by its best run
     that fits, and leaves the board if none does."""

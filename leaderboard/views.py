@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from core.errors import DomainError, NotFound
-from leaderboard import selectors
+from leaderboard import board_extras, pareto, selectors
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
 
@@ -21,9 +21,17 @@ def index(request):
 
 def board_page(request, slug: str):
     try:
-        board = selectors.board(slug, phase_id=request.GET.get("phase"), part=request.GET.get("part"))
+        board = selectors.board(
+            slug,
+            phase_id=request.GET.get("phase"),
+            part=request.GET.get("part"),
+            rank_on=board_extras.rank_on(request.GET),
+            budget=board_extras.parse_budget(request.GET),
+        )
     except (registry.UnknownBenchmark, NotFound):
         raise Http404(f"Unknown benchmark or phase {slug}") from None
+    except DomainError as exc:
+        return HttpResponseBadRequest(exc.detail)
     metrics = list(board.benchmark.metrics)
     return render(
         request,
@@ -34,6 +42,35 @@ def board_page(request, slug: str):
             "metrics": metrics,
             "mlflow_ui": settings.MLFLOW_UI_URL,
             "rows": [(row, [row.metrics.get(m.name) for m in metrics]) for row in board.rows],
+            "rank_on": board_extras.rank_on(request.GET),
+        },
+    )
+
+
+def pareto_page(request, slug: str):
+    """Primary metric against a cost the viewer picks (``?cost=``), the front marked, each point a link to
+    its entry; the lines are the board's (same visibility), server-rendered SVG."""
+    try:
+        board = selectors.board(slug, phase_id=request.GET.get("phase"))
+    except (registry.UnknownBenchmark, NotFound):
+        raise Http404(f"Unknown benchmark or phase {slug}") from None
+    cost = request.GET.get("cost") or "gpu_s"
+    if cost not in board_extras.COSTS:
+        return HttpResponseBadRequest(f"cost must be one of {', '.join(board_extras.COSTS)}")
+    metric = board.benchmark.primary_metric
+    points = pareto.points_of(board.rows, metric, cost)
+    on_front = pareto.front(points, board.benchmark.higher_is_better)
+    return render(
+        request,
+        "leaderboard/pareto.html",
+        {
+            "board": board,
+            "benchmark": board.benchmark,
+            "cost": cost,
+            "costs": [(name, label, unit) for name, (label, unit) in board_extras.COSTS.items()],
+            "svg": pareto.svg(points, on_front, metric=metric, cost=cost),  # escaped inside (leaderboard/pareto.py)
+            "front": [points[i] for i in on_front],
+            "points": points,
         },
     )
 

@@ -9,7 +9,9 @@ from rest_framework.renderers import BaseRenderer
 
 # OWASP "CSV injection": a cell a spreadsheet would read as a formula starts with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NESTED = ("metrics", "ci", "public_metrics")
+_NESTED = ("metrics", "ci", "public_metrics", "seeds", "compute", "reproduction")
+# Issue 34's nested parts, flattened to these columns (units in the names).
+_TRUST = ("seeds_k", "seed_mean", "seed_sd", "gpu_s", "cpu_s", "peak_vram_mb", "reproduction")
 
 
 def cell(value) -> str:
@@ -30,7 +32,9 @@ def board_columns(board: dict) -> list[str]:
     base = [key for key in (rows[0] if rows else _EMPTY_ROW) if key not in _NESTED]
     names = list(board.get("metrics") or [])
     revealed = bool(rows) and "public_metrics" in rows[0]
-    return base + ["ci_low", "ci_high"] + names + ([f"public_{name}" for name in names] if revealed else [])
+    return (
+        base + ["ci_low", "ci_high"] + names + ([f"public_{name}" for name in names] if revealed else []) + list(_TRUST)
+    )
 
 
 _EMPTY_ROW = [
@@ -58,6 +62,10 @@ def board_records(board: dict) -> list[dict]:
         record.update({"ci_low": ci[0], "ci_high": ci[1]})
         record.update(row.get("metrics") or {})
         record.update({f"public_{k}": v for k, v in (row.get("public_metrics") or {}).items()})
+        seeds, compute = row.get("seeds") or {}, row.get("compute") or {}
+        record.update({"seeds_k": seeds.get("k"), "seed_mean": seeds.get("mean"), "seed_sd": seeds.get("sd")})
+        record.update({cost: (compute.get(cost) or {}).get("value") for cost in ("gpu_s", "cpu_s", "peak_vram_mb")})
+        record["reproduction"] = (row.get("reproduction") or {}).get("state")
         records.append(record)
     return records
 

@@ -45,6 +45,19 @@ class BoardRowSerializer(serializers.Serializer):
     rank_change = serializers.IntegerField(required=False, help_text="public_rank - rank (positive: moved up).")
     movement = serializers.CharField(required=False, help_text="The change as shown: ▲3, ▼1 or =.")
     public_metrics = serializers.DictField(child=serializers.FloatField(allow_null=True), required=False)
+    seeds = serializers.DictField(
+        allow_null=True,
+        help_text="The row's seed group: k, each seed's score, mean, sd and the seeds-then-items bootstrap ci.",
+    )
+    compute = serializers.DictField(
+        help_text="The run's measured cost, each as {value, unit}: gpu_s, cpu_s, run_s, peak_vram_mb, "
+        "peak_mem_mb, inference_time_ms."
+    )
+    reproduction = serializers.DictField(
+        allow_null=True,
+        help_text="The platform's re-run: state (reproduced, not_reproduced, or the re-run's status), both "
+        "scores, both jobs and workers.",
+    )
 
 
 class PhaseSerializer(serializers.Serializer):

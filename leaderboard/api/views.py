@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from benchmarks import registry
 from core.errors import InvalidInput, NotFound
 from core.pagination import ListPages
-from leaderboard import board_cache
+from leaderboard import board_cache, board_extras, selectors
 from leaderboard.api.renderers import BoardCSVRenderer
 from leaderboard.api.serializers import BenchmarkSerializer, BoardSerializer, FinalMarkSerializer, FinalsSerializer
 from leaderboard.finals import final_mark, final_unmark
@@ -44,6 +44,9 @@ class LeaderboardView(APIView):
                 "ranking of every entry instead of the private ranking of final entries.",
             ),
             OpenApiParameter("format", str, enum=["json", "csv"]),
+            OpenApiParameter("rank", str, enum=["seed_mean"], description="Rank a seed group on its seed mean."),
+            OpenApiParameter("max_gpu_s", float, description="Only runs that used at most this many GPU-seconds."),
+            OpenApiParameter("max_cpu_s", float, description="Only runs that used at most this many CPU-seconds."),
         ],
         responses={(200, "application/json"): BoardSerializer, (200, "text/csv"): str},
         operation_id="leaderboard_retrieve",
@@ -52,10 +55,20 @@ class LeaderboardView(APIView):
         slug = request.query_params.get("benchmark")
         if not slug:
             raise InvalidInput("Query parameter 'benchmark' is required.", code="benchmark_required")
+        budget, rank_on = board_extras.parse_budget(request.query_params), board_extras.rank_on(request.query_params)
         try:
-            data = board_cache.board_data(
-                slug, phase_id=request.query_params.get("phase"), part=request.query_params.get("part")
-            )
+            if budget or rank_on != "best":  # a filtered or re-ranked board is computed, not cached
+                data = selectors.board(
+                    slug,
+                    phase_id=request.query_params.get("phase"),
+                    part=request.query_params.get("part"),
+                    rank_on=rank_on,
+                    budget=budget,
+                ).as_dict()
+            else:
+                data = board_cache.board_data(
+                    slug, phase_id=request.query_params.get("phase"), part=request.query_params.get("part")
+                )
         except registry.UnknownBenchmark:
             raise NotFound(f"Unknown benchmark {slug!r}.") from None
         headers = {}

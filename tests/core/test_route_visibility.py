@@ -100,6 +100,8 @@ RULES: dict[str, Rule] = {
     # --- pages
     "index": Rule("public", "/"),
     "board": Rule("public", "/leaderboard/toy/", marker=_w("{method}"), must_see=()),
+    # The Pareto page plots the board's lines (issue 34): a hidden board's entries stay off it.
+    "pareto": Rule("public", "/leaderboard/toy/pareto?cost=run_s", marker=_w("{method}"), must_see=()),
     "entry": Rule("owner", _w("/entries/{entry}/")),
     "entry-final": Rule("self", _w("/entries/{entry}/final"), method="post", form=True),
     "me": Rule("auth", "/me/", marker=_w("{method}"), must_see=MINE),
