@@ -229,13 +229,17 @@ def seed_group_enqueue(
 # --- Reproduction (issue 34; leaderboard/reproduction.py decides which jobs and judges the result).
 
 
-def job_reproduce(*, job: Job, owner: AbstractBaseUser) -> Job | None:
+def job_reproduce(*, job: Job, owner: AbstractBaseUser, again: bool = False) -> Job | None:
     """Queue a platform re-run of the completed ``job`` from its stored archive, with its training seed,
     owned by ``owner`` (the platform's account: it counts against no participant's limits). None when the
-    job already has a re-run: the original's row is locked, so two callers make one."""
+    job already has a re-run (``again``: one still pending or running): the original's row is locked, so
+    two callers make one."""
     with transaction.atomic():
         original = Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.COMPLETED).first()
-        if original is None or original.reproductions.exists():
+        existing = original.reproductions.all() if original is not None else None
+        if again and existing is not None:
+            existing = existing.filter(status__in=ACTIVE_STATUSES)
+        if original is None or existing.exists():
             return None
         new = Job.objects.create(
             submission_id=original.submission_id,

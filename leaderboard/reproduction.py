@@ -67,6 +67,9 @@ def verdict(job: Job) -> dict | None:
     }
     if rerun.status == JobStatus.COMPLETED:
         result["state"] = "reproduced" if _inside(again, original, low, high) else "not_reproduced"
+        data = [(j.reproducibility or {}).get("dataset_version") for j in (job, rerun)]
+        if data[0] != data[1]:  # re-scored on a renewed hidden set (rotate_hidden_data): not comparable
+            result["state"] = "other_data"
     return result
 
 
@@ -78,19 +81,22 @@ def _inside(value, original, low, high) -> bool:
     return float(low) <= float(value) <= float(high)
 
 
-def board_reproduce(*, slug: str, phase: Phase | None = None, top: int | None = None, actor=None) -> list[Job]:
+def board_reproduce(
+    *, slug: str, phase: Phase | None = None, top: int | None = None, actor=None, again: bool = False
+) -> list[Job]:
     """Re-run the top ``top`` lines (default LB_REPRODUCE_TOP_K; 0: every line) of the board of ``phase``
-    (default the current one). Lines that already have a re-run are skipped. Returns the new jobs."""
+    (default the current one). Lines that already have a re-run are skipped (``again``: only those whose
+    re-run is still pending or running, e.g. after a scorer change). Returns the new jobs."""
     from leaderboard.selectors import board  # the board's own ranking decides "top"
 
-    top = settings.LB_REPRODUCE_TOP_K if top is None else top
+    top = (settings.LB_REPRODUCE_TOP_K or 3) if top is None else top  # a 0 setting only stops the automatic runs
     rows = board(slug, phase_id=phase.pk if phase and not phase.is_implicit else None, include_hidden=False).rows
     rows = [row for row in rows if row.user != settings.LB_PLATFORM_USER]
     chosen = rows[:top] if top else rows
     owner = platform_user()
     made = []
     for job in Job.objects.filter(pk__in=[row.job for row in chosen]):
-        new = job_reproduce(job=job, owner=owner)
+        new = job_reproduce(job=job, owner=owner, again=again)
         if new is not None:
             made.append(new)
     logger.info(
