@@ -26,6 +26,7 @@ api = [
     path("api/leaderboard", board_api.LeaderboardView.as_view(), name="api-leaderboard"),
     path("api/me", site_views.MeView.as_view(), name="api-me"),
     path("api/entries/<int:pk>/final", board_api.EntryFinalView.as_view(), name="api-entry-final"),
+    path("api/seed-groups/<uuid:group>", board_api.SeedGroupView.as_view(), name="api-seed-group"),
     path("api/submissions", submissions_api.SubmissionListCreateView.as_view(), name="api-submissions"),
     path("api/upload-gate", UploadGateView.as_view(), name="api-upload-gate"),  # nginx's auth_request
     path("api/submissions/<str:pk>", submissions_api.SubmissionDetailView.as_view(), name="api-submission"),

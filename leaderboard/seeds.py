@@ -105,3 +105,28 @@ def seed_group_for(job: Job) -> list[Job]:
     if job.seed_group is None:
         return [job]
     return list(Job.objects.filter(seed_group=job.seed_group, status="completed").select_related("submission"))
+
+
+def seed_group_summary(*, user, group) -> dict:
+    """The API's view of a seed group: its jobs as ``user`` may see them (none: 404), and the numbers
+    over the completed ones (public part)."""
+    from benchmarks import registry
+    from core.errors import NotFound
+    from jobs.selectors import jobs_visible_to
+
+    jobs = list(jobs_visible_to(user=user, queryset=Job.objects.filter(seed_group=group)).select_related("submission"))
+    if not jobs:
+        raise NotFound(f"No seed group {group} visible to you.")
+    benchmark = registry.get(jobs[0].benchmark)
+    completed = [job for job in jobs if job.status == "completed"]
+    summary = summarise(benchmark, completed) if completed else SeedSummary(group=str(group), k=0)
+    return {
+        "seed_group": str(group),
+        "benchmark": benchmark.slug,
+        "primary_metric": benchmark.primary_metric,
+        "jobs": [
+            {"id": str(job.pk), "seed": job.train_seed, "status": job.status}
+            for job in sorted(jobs, key=lambda job: job.train_seed or 0)
+        ],
+        **{key: value for key, value in summary.as_dict().items() if key != "group"},
+    }

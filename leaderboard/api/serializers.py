@@ -122,3 +122,17 @@ class FinalsSerializer(serializers.Serializer):
     remaining = serializers.IntegerField()
     marks = MarkSerializer(many=True)
     rule = serializers.CharField()
+
+
+class SeedGroupSummarySerializer(serializers.Serializer):
+    seed_group = serializers.UUIDField()
+    benchmark = serializers.CharField()
+    primary_metric = serializers.CharField()
+    jobs = serializers.ListField(child=serializers.DictField(), help_text="Each seed's job: id, seed, status.")
+    k = serializers.IntegerField(help_text="Completed seeds the numbers below cover.")
+    scores = serializers.ListField(child=serializers.DictField(), help_text="Each completed seed's score.")
+    mean = serializers.FloatField(allow_null=True)
+    sd = serializers.FloatField(allow_null=True, help_text="Sample standard deviation over seeds (k - 1).")
+    ci = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True, help_text="95 % interval, seeds then items bootstrap."
+    )

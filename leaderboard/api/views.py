@@ -10,8 +10,15 @@ from core.errors import InvalidInput, NotFound
 from core.pagination import ListPages
 from leaderboard import board_cache, board_extras, selectors
 from leaderboard.api.renderers import BoardCSVRenderer
-from leaderboard.api.serializers import BenchmarkSerializer, BoardSerializer, FinalMarkSerializer, FinalsSerializer
+from leaderboard.api.serializers import (
+    BenchmarkSerializer,
+    BoardSerializer,
+    FinalMarkSerializer,
+    FinalsSerializer,
+    SeedGroupSummarySerializer,
+)
 from leaderboard.finals import final_mark, final_unmark
+from leaderboard.seeds import seed_group_summary
 
 
 class BenchmarkListView(GenericAPIView):
@@ -96,3 +103,12 @@ class EntryFinalView(APIView):
     @extend_schema(responses={200: FinalsSerializer}, operation_id="entries_final_unmark")
     def delete(self, request, pk: int):
         return Response(final_unmark(user=request.user, entry_id=pk))
+
+
+class SeedGroupView(APIView):
+    """A "k seeds" request's numbers: each seed's score, mean ± sd, the seeds-then-items interval. Seen by
+    whoever may see its jobs (jobs.selectors.jobs_visible_to): their owner, staff, everyone once public."""
+
+    @extend_schema(responses={200: SeedGroupSummarySerializer}, operation_id="seed_groups_retrieve")
+    def get(self, request, group):
+        return Response(seed_group_summary(user=request.user, group=group))

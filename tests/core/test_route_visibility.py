@@ -76,6 +76,7 @@ RULES: dict[str, Rule] = {
     "api-job-status": Rule("owner", _w("/api/jobs/{job}/status")),
     "api-job-logs": Rule("owner", _w("/api/jobs/{job}/logs")),
     "api-job-results": Rule("owner", _w("/api/jobs/{job}/results")),
+    "api-seed-group": Rule("owner", _w("/api/seed-groups/{seed_group}")),  # its jobs' visibility
     "api-job-cancel": Rule("owner", _w("/api/jobs/{job}/cancel"), method="post", body={}),  # completed: 409
     "api-upload-gate": Rule("auth", "/api/upload-gate"),  # nginx's auth_request before an upload body
     "schema": Rule("public", "/api/schema/"),
@@ -237,6 +238,8 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
         metrics={"accuracy": 0.5},
         run_id=run.info.run_id,
         experiment_id=experiment,
+        seed_group=uuid.uuid4(),  # one seed of a "k seeds" request (issue 34)
+        train_seed=0,
     )
     client.set_tag(run.info.run_id, "lb.job_id", str(job.pk))
     pending = Job.objects.create(
@@ -260,6 +263,7 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
         "method": method,
         "submission": str(submission.pk),
         "job": str(job.pk),
+        "seed_group": str(job.seed_group),
         "pending": str(pending.pk),
         "entry": entry.pk,
         "model": model.pk,

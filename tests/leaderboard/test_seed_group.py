@@ -81,6 +81,10 @@ def test_three_seeds_give_one_line_with_mean_sd_and_two_level_interval(
     assert seeds["ci"] == pytest.approx(list(_direct_two_level(per_seed)))
     assert seeds["ci"][0] <= seeds["mean"] <= seeds["ci"][1]
 
+    # The seed group's own endpoint (what `lb submit --seeds 3 --wait` prints) gives the same numbers.
+    group = as_alice.get(f"/api/seed-groups/{body['seed_group']}").json()
+    assert (group["k"], group["mean"], group["sd"], group["ci"]) == (3, seeds["mean"], seeds["sd"], seeds["ci"])
+
     # The board page says "3 seeds" beside the line, and can rank on the mean.
     page = anonymous.get("/leaderboard/toy/").content.decode()
     assert "3 seeds" in page
