@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from benchmarks import registry
 from core.errors import DomainError, NotFound
-from leaderboard import board_extras, pareto, selectors
+from leaderboard import board_extras, pareto, reproduction, selectors
 from leaderboard.finals import final_mark, final_unmark
 from phases import selectors as phases
 
@@ -109,6 +109,9 @@ def entry_page(request, pk: int):
             "show_private": show_private,
             "latest": jobs[0] if jobs else None,
             "finals": finals,
+            # Issue 34: the entry's seed groups and the platform's re-runs of its jobs.
+            "seed_groups": list(board_extras.seed_summaries(benchmark, jobs, "public").values()),
+            "reruns": [v for v in (reproduction.verdict(job) for job in jobs) if v],
         },
     )
 

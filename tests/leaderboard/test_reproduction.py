@@ -119,6 +119,9 @@ def test_after_the_close_the_top_three_are_rerun_and_badged(four_lines, staff, a
     assert "not reproduced" in page and page.count('class="badge reproduced"') == 2
     assert f"/jobs/{jobs['lucky'].pk}/" in page and f"/jobs/{reruns[jobs['lucky'].pk].pk}/" in page
 
+    entry = anonymous.get(f"/entries/{rows['lucky']['entry']}/").content.decode()
+    assert "not reproduced" in entry and f"/jobs/{reruns[jobs['lucky'].pk].pk}/" in entry
+
     record = reruns[jobs["steady"].pk]
     record.refresh_from_db()
     assert record.reproducibility["reproduces"] == str(jobs["steady"].pk)

@@ -88,5 +88,7 @@ def test_three_seeds_give_one_line_with_mean_sd_and_two_level_interval(
     # The board page says "3 seeds" beside the line, and can rank on the mean.
     page = anonymous.get("/leaderboard/toy/").content.decode()
     assert "3 seeds" in page
+    entry_page = anonymous.get(f"/entries/{rows[0]['entry']}/").content.decode()
+    assert "over 3 seeds" in entry_page and all(f"seed {s}:" in entry_page for s in range(3))
     by_mean = anonymous.get("/api/leaderboard", {"benchmark": "toy", "rank": "seed_mean"}).json()["rows"]
     assert len(by_mean) == 1 and by_mean[0]["seeds"]["mean"] == pytest.approx(np.mean(scores))
