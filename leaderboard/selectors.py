@@ -461,7 +461,17 @@ def public_jobs(queryset: QuerySet[Job]) -> QuerySet[Job]:
         method=OuterRef("submission__method"),
         hidden=False,
     )
-    return queryset.filter(Exists(listed), status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
+    # A platform re-run (leaderboard/reproduction.py) is as public as the job it re-runs: its badge
+    # links to both.
+    original_listed = Entry.objects.filter(
+        benchmark=OuterRef("reproduces__benchmark"),
+        owner_id=OuterRef("reproduces__owner_id"),
+        method=OuterRef("reproduces__submission__method"),
+        hidden=False,
+    )
+    return queryset.filter(
+        Exists(listed) | Q(reproduces__isnull=False) & Exists(original_listed), status=JobStatus.COMPLETED
+    ).exclude(benchmark__in=hidden_boards())
 
 
 def entry_is_public(*, benchmark: str, owner_id: int, method: str) -> bool:

@@ -119,6 +119,7 @@ def test_after_the_close_the_top_three_are_rerun_and_badged(four_lines, staff, a
     assert "not reproduced" in page and page.count('class="badge reproduced"') == 2
     assert f"/jobs/{jobs['lucky'].pk}/" in page and f"/jobs/{reruns[jobs['lucky'].pk].pk}/" in page
 
+    assert anonymous.get(f"/jobs/{reruns[jobs['lucky'].pk].pk}/").status_code == 200  # as public as its original
     entry = anonymous.get(f"/entries/{rows['lucky']['entry']}/").content.decode()
     assert "not reproduced" in entry and f"/jobs/{reruns[jobs['lucky'].pk].pk}/" in entry
 
@@ -127,6 +128,13 @@ def test_after_the_close_the_top_three_are_rerun_and_badged(four_lines, staff, a
     assert record.reproducibility["reproduces"] == str(jobs["steady"].pk)
     assert record.reproducibility["worker"] and record.reproducibility["packages_lock_sha256"]
     assert "image" in record.reproducibility and jobs["steady"].reproducibility["worker"]
+
+    # Hiding the entry hides its re-run too.
+    from leaderboard.models import Entry
+    from leaderboard.services import entry_hide
+
+    entry_hide(entry=Entry.objects.get(method="lucky"), actor=staff, reason="test")
+    assert anonymous.get(f"/jobs/{reruns[jobs['lucky'].pk].pk}/").status_code == 404
 
 
 def test_a_phase_that_ends_on_its_own_is_rerun_once_by_the_periodic_task(four_lines):
