@@ -253,3 +253,26 @@ def job_reproduce(*, job: Job, owner: AbstractBaseUser, again: bool = False) -> 
         )
         _enqueue_after_commit(new.id, new.resource_class)
     return new
+
+
+def seed_group_rerun(*, job: Job, seeds: int) -> list[Job]:
+    """Staff: run ``job``'s submission again with ``seeds`` training seeds as one group, owned by its owner
+    (so the group joins the owner's board line) and, like :func:`job_rerun`, refused by no limit."""
+    group = uuid.uuid4()
+    with transaction.atomic():
+        made = [
+            Job.objects.create(
+                submission_id=job.submission_id,
+                owner_id=job.owner_id,
+                benchmark=job.benchmark,
+                resource_class=job.resource_class,
+                max_attempts=settings.LB_MAX_ATTEMPTS,
+                queued_at=timezone.now(),
+                train_seed=seed,
+                seed_group=group,
+            )
+            for seed in range(seeds)
+        ]
+        for new in made:
+            _enqueue_after_commit(new.id, new.resource_class)
+    return made
