@@ -68,7 +68,7 @@ def verdict(job: Job) -> dict | None:
     if rerun.status == JobStatus.COMPLETED:
         result["state"] = "reproduced" if _inside(again, original, low, high) else "not_reproduced"
         data = [(j.reproducibility or {}).get("dataset_version") for j in (job, rerun)]
-        if data[0] != data[1]:  # re-scored on a renewed hidden set (rotate_hidden_data): not comparable
+        if all(data) and data[0] != data[1]:  # re-scored on a renewed hidden set (rotate_hidden_data): not comparable
             result["state"] = "other_data"
     return result
 
