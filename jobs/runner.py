@@ -24,7 +24,7 @@ from benchmarks import registry
 from benchmarks.base import RunInfo, Score
 from core import logcontext
 from core.errors import Conflict
-from jobs import containers, logs, recording, transitions
+from jobs import containers, logs, placement, recording, transitions
 from jobs.models import FailureKind, Job, JobPhase
 from jobs.scoring import datasets, intervals, isolated, isolated_score
 from jobs.signals import job_completed
@@ -298,6 +298,9 @@ def _execute_claimed(job_id: str) -> str:
     if not transitions.job_claim(job_id=job_id, worker=worker):
         return "not-claimed"  # taken by another worker, cancelled, or already done
     job = Job.objects.select_related("submission", "owner").get(pk=job_id)
+    if placement.should_step_aside(job, worker):  # a re-run goes to another host than its original's
+        transitions.job_release(job_id=job_id, worker=worker, reason="re-run: left to a host other than the original's")
+        return "released"
     logger.info(
         "job claimed",
         extra={"event": "job_claimed", "worker": worker, "benchmark": job.benchmark, "attempt": job.attempts},
