@@ -5,6 +5,7 @@ Kept apart from selectors.board so that the board's own rules stay readable ther
 from __future__ import annotations
 
 from benchmarks.base import Benchmark
+from core.errors import InvalidInput
 from jobs.models import Job
 from leaderboard import ranking, reproduction, seeds
 
@@ -41,8 +42,6 @@ def cost_value(job: Job, cost: str) -> float | None:
 
 def parse_budget(query) -> dict:
     """``?max_gpu_s=`` / ``?max_cpu_s=`` as ``{"gpu_s": float}``; a bad number is the caller's 400."""
-    from core.errors import InvalidInput
-
     budget = {}
     for cost in ("gpu_s", "cpu_s"):
         raw = query.get(f"max_{cost}")

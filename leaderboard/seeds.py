@@ -13,13 +13,18 @@ the seed noise is what the first level adds on top.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
 
+from benchmarks import registry
 from benchmarks.base import Benchmark
+from core.errors import NotFound
 from jobs.models import Job
+from jobs.selectors import jobs_visible_to
 from jobs.scoring import intervals
 from leaderboard import ranking
 
@@ -100,20 +105,9 @@ def seed_mean_candidates(jobs: list[Job], summaries: dict[str, SeedSummary]) -> 
     return chosen
 
 
-def seed_group_for(job: Job) -> list[Job]:
-    """The completed jobs of ``job``'s seed group (``[job]`` alone when it has none)."""
-    if job.seed_group is None:
-        return [job]
-    return list(Job.objects.filter(seed_group=job.seed_group, status="completed").select_related("submission"))
-
-
-def seed_group_summary(*, user, group) -> dict:
+def seed_group_summary(*, user: AbstractBaseUser, group: uuid.UUID | str) -> dict:
     """The API's view of a seed group: its jobs as ``user`` may see them (none: 404), and the numbers
     over the completed ones (public part)."""
-    from benchmarks import registry
-    from core.errors import NotFound
-    from jobs.selectors import jobs_visible_to
-
     jobs = list(jobs_visible_to(user=user, queryset=Job.objects.filter(seed_group=group)).select_related("submission"))
     if not jobs:
         raise NotFound(f"No seed group {group} visible to you.")
