@@ -24,8 +24,8 @@ from benchmarks import registry
 from benchmarks.base import Benchmark
 from core.errors import NotFound
 from jobs.models import Job
-from jobs.selectors import jobs_visible_to
 from jobs.scoring import intervals
+from jobs.selectors import jobs_visible_to
 from leaderboard import ranking
 
 # The seed level's own stream, apart from the item draws' (intervals.SEED), fixed so that a page
