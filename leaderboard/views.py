@@ -54,7 +54,9 @@ def pareto_page(request, slug: str):
         board = selectors.board(slug, phase_id=request.GET.get("phase"))
     except (registry.UnknownBenchmark, NotFound):
         raise Http404(f"Unknown benchmark or phase {slug}") from None
-    cost = request.GET.get("cost") or "gpu_s"
+    # Default: GPU time where some line used a GPU, else CPU time (a CPU board's GPU-s are all 0).
+    on_gpu = any(((row.compute or {}).get("gpu_s") or {}).get("value") for row in board.rows)
+    cost = request.GET.get("cost") or ("gpu_s" if on_gpu else "cpu_s")
     if cost not in board_extras.COSTS:
         return HttpResponseBadRequest(f"cost must be one of {', '.join(board_extras.COSTS)}")
     metric = board.benchmark.primary_metric

@@ -64,3 +64,10 @@ def test_user_names_in_the_svg_are_escaped(anonymous, bob, scored):
     scored(bob, "<script>x</script>", 0.6, 0.6, gpu_s=3.0)
     page = anonymous.get("/leaderboard/toy/pareto", {"cost": "gpu_s"}).content.decode()
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_the_default_cost_is_gpu_time_where_a_line_used_a_gpu_else_cpu_time(anonymous, alice, scored):
+    scored(alice, "cpu-only", 0.6, 0.6, cpu_s=12.0)
+    assert 'value="cpu_s" selected' in anonymous.get("/leaderboard/toy/pareto").content.decode()
+    scored(alice, "gpu", 0.7, 0.7, gpu_s=3.0)
+    assert 'value="gpu_s" selected' in anonymous.get("/leaderboard/toy/pareto").content.decode()
