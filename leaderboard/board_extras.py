@@ -94,10 +94,11 @@ def seed_mean_candidates(jobs: list[Job], summaries: dict, benchmark: Benchmark)
     return ranking.best_per_entry(candidates, benchmark.higher_is_better)
 
 
-def decorate(row, job: Job, benchmark: Benchmark, summaries: dict) -> None:
-    """Fill a BoardRow's ``seeds``, ``compute`` and ``reproduction``."""
+def decorate(row, job: Job, benchmark: Benchmark, summaries: dict, reruns: dict) -> None:
+    """Fill a BoardRow's ``seeds``, ``compute`` and ``reproduction`` (``reruns``: from
+    ``reproduction.newest_reruns`` over the board's jobs)."""
     summary = summaries.get(str(job.seed_group)) if job.seed_group is not None else None
     if summary is not None:
         row.seeds = summary.as_dict()
     row.compute = compute_of(job)
-    row.reproduction = reproduction.verdict(job)
+    row.reproduction = reproduction.verdict(job, reruns.get(job.pk))

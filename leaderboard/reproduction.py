@@ -47,9 +47,19 @@ def platform_user() -> AbstractBaseUser:
     return user
 
 
-def verdict(job: Job) -> dict | None:
-    """The newest platform re-run of ``job`` and what it says; None when it has none."""
-    rerun = job.reproductions.order_by("-created_at").first() if job.pk else None
+def newest_reruns(jobs: list[Job]) -> dict:
+    """The newest re-run of each of ``jobs`` that has one, by original id: one query for a whole board."""
+    newest: dict = {}
+    for rerun in Job.objects.filter(reproduces__in=[job.pk for job in jobs]).order_by("reproduces_id", "created_at"):
+        newest[rerun.reproduces_id] = rerun  # ordered oldest first: the last one stays
+    return newest
+
+
+def verdict(job: Job, rerun: Job | None | bool = False) -> dict | None:
+    """The newest platform re-run of ``job`` (or the given one, from :func:`newest_reruns`) and what it
+    says; None when it has none."""
+    if rerun is False:
+        rerun = job.reproductions.order_by("-created_at").first() if job.pk else None
     if rerun is None:
         return None
     metric = registry.get(job.benchmark).primary_metric

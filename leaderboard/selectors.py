@@ -17,7 +17,7 @@ from jobs.models import Job, JobStatus
 from jobs.scoring import datasets, intervals
 from jobs.selectors import phase_jobs
 from jobs.tracking import compare_url, run_urls
-from leaderboard import board_extras, ranking
+from leaderboard import board_extras, ranking, reproduction
 from leaderboard.models import Entry, FinalMark
 from phases import selectors as phases
 from phases.models import Phase, PhaseState
@@ -207,6 +207,7 @@ def board(
     part = result.ranked_part
     previous_samples = None
     seed_means = summaries if rank_on == "seed_mean" else None
+    reruns = reproduction.newest_reruns(jobs)  # one query for the badges
     for rank, candidate in _ranked_rows(jobs, revealed, benchmark, seed_means):
         job: Job = candidate.payload
         entry = entries.get((job.owner_id, job.submission.method))
@@ -231,7 +232,7 @@ def board(
             ci=[low, high] if low is not None else None,
             **_dataset_of(job, result.dataset_version),
         )
-        board_extras.decorate(row, job, benchmark, summaries)
+        board_extras.decorate(row, job, benchmark, summaries, reruns)
         samples = _resampled(benchmark, job, part)
         if previous_samples is not None and samples is not None and len(samples) == len(previous_samples):
             row.approx = not intervals.differs(previous_samples, samples)
