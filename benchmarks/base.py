@@ -35,6 +35,20 @@ import numpy as np
 Seed = int | Callable[[], int]
 
 
+# How a training seed reaches a submission: the platform sets this variable in a "k seeds" run; a
+# submission reads it in place of the ``seed`` key of its config (the shipped examples do).
+TRAIN_SEED_ENV = "LB_TRAIN_SEED"
+
+
+def train_seed(config: Mapping, default: int = 0) -> int:
+    """The seed a submission should train with: ``$LB_TRAIN_SEED`` when the platform set it, else the
+    config's ``seed`` (else ``default``)."""
+    import os
+
+    value = os.environ.get(TRAIN_SEED_ENV)
+    return int(value) if value not in (None, "") else int(config.get("seed", default))
+
+
 def resolve_seed(seed: Seed) -> int:
     return int(seed()) if callable(seed) else int(seed)
 
@@ -163,6 +177,9 @@ class Benchmark(abc.ABC):
     # A completed job's output holds ``policy.onnx``, an agent policy the platform's model
     # registry keeps (agents/ asks this, never the slug).
     produces_policy: ClassVar[bool] = False
+    # Multi-seed runs: how many training seeds one request may ask for (each seed is one job, run with
+    # the environment variable TRAIN_SEED_ENV set; 1 turns the feature off for this benchmark).
+    max_seeds: ClassVar[int] = 5
 
     # What the platform reads besides scoring (reproducibility record, MLflow params).
     @property

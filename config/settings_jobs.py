@@ -25,6 +25,10 @@ LB_PENDING_DEADLINE_S = env_float("LB_PENDING_DEADLINE_S", 6 * 3600.0)
 LB_REQUEUE_PENDING_AFTER_S = env_float("LB_REQUEUE_PENDING_AFTER_S", 300.0)
 LB_RUN_GRACE_S = env_float("LB_RUN_GRACE_S", 120.0)
 LB_SWEEP_INTERVAL_S = env_int("LB_SWEEP_INTERVAL_S", 60)
+# Reproduction (leaderboard/reproduction.py): how many top lines of a board are re-run when its phase
+# ends (0: none), and the inactive account that owns those re-runs.
+LB_REPRODUCE_TOP_K = env_int("LB_REPRODUCE_TOP_K", 3)
+LB_PLATFORM_USER = env_str("LB_PLATFORM_USER", "platform")
 LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)

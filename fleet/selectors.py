@@ -34,6 +34,11 @@ def live_pools(*, now: datetime | None = None) -> set[str]:
     return pools
 
 
+def live_hosts(pool: str, *, now: datetime | None = None) -> set[str]:
+    """Hosts with a live worker serving ``pool`` (where a platform re-run may go: jobs/placement.py)."""
+    return {host for host, pools in live_workers(now=now).values_list("host", "pools") if pool in (pools or [])}
+
+
 # The waiting reason shown on every status poll of a pending job reads the live pools
 # from a per-process memo: liveness already has LB_HEARTBEAT_TIMEOUT_S of slack, so a
 # second or two more costs nothing, and a status poll saves a query. The sweeper and

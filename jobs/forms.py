@@ -18,6 +18,7 @@ ERROR_FIELDS = {
     "bad_url": None,
     "not_in_team": "team",
     "description_too_long": "description",
+    "bad_seeds": "seeds",
     "unknown_benchmark": None,
     "rate_limited": None,
     "too_many_active_jobs": None,
@@ -37,6 +38,13 @@ class SubmitForm(forms.Form):
     )  # fmt: skip
     paper_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     code_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    seeds = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        initial=1,
+        required=False,
+        help_text="Training seeds: k jobs with LB_TRAIN_SEED=0..k-1; the board shows their mean ± sd.",
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

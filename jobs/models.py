@@ -79,6 +79,20 @@ class Job(models.Model):
     needs_recording = models.BooleanField(default=False)
     reproducibility = models.JSONField(default=dict, blank=True)
     peak_vram_mb = models.FloatField(default=0.0)
+    # --- Seeds, compute and reproduction (issue 34; leaderboard/seeds.py, pareto.py, reproduction.py).
+    # The training seed the run received as LB_TRAIN_SEED (None: the submission chose its own), and the
+    # group of jobs of one "k seeds" request (each of them one job against the limits).
+    train_seed = models.PositiveIntegerField(null=True, blank=True)
+    seed_group = models.UUIDField(null=True, blank=True, db_index=True)
+    # What the sandbox measured: CPU seconds of the run's processes (user + system), and GPU seconds
+    # (the run's wall time on a GPU resource class; 0 on CPU).
+    cpu_s = models.FloatField(default=0.0)
+    gpu_s = models.FloatField(default=0.0)
+    # A platform re-run of a completed job from its stored archive (owned by the platform account, so it
+    # counts against no one's quota); its score is compared with the original's interval.
+    reproduces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reproductions"
+    )
 
     class Meta:
         ordering = ["-created_at"]

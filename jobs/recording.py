@@ -78,10 +78,22 @@ def _package_lock() -> tuple[str, list[str]]:
     return hashlib.sha256("\n".join(packages).encode()).hexdigest(), packages
 
 
-def reproducibility(job: Job, benchmark: Benchmark) -> dict:
-    """What someone needs to reproduce this job's number."""
+def compute_fields(job: Job, outcome) -> dict[str, float]:
+    """The run's measured cost as Job fields: CPU seconds from the sandbox, and GPU seconds as the run's
+    wall time when its resource class holds a GPU (the whole device is the run's for that time)."""
+    gpus = int(settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}).get("gpus", 0) or 0)
+    on_gpu = gpus > 0 and (outcome.peak_vram_mb > 0 or settings.LB_WORKER_GPU != "")
+    return {"cpu_s": float(outcome.cpu_s), "gpu_s": round(outcome.duration_s * gpus, 3) if on_gpu else 0.0}
+
+
+def reproducibility(job: Job, benchmark: Benchmark, *, worker: str = "") -> dict:
+    """What someone needs to reproduce this job's number, and where this run of it ran."""
     lock_hash, packages = _package_lock()
     return {
+        "worker": worker,
+        "image": settings.LB_SANDBOX_IMAGE if settings.LB_SANDBOX == "docker" else "",
+        "train_seed": job.train_seed,
+        "reproduces": str(job.reproduces_id) if job.reproduces_id else None,
         "submission_sha256": job.submission.sha256,
         "resource_class": job.resource_class,
         "resources": settings.LB_RESOURCE_CLASSES.get(job.resource_class, {}),

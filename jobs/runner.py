@@ -24,7 +24,7 @@ from benchmarks import registry
 from benchmarks.base import RunInfo, Score
 from core import logcontext
 from core.errors import Conflict
-from jobs import containers, logs, recording, transitions
+from jobs import containers, logs, placement, recording, transitions
 from jobs.models import FailureKind, Job, JobPhase
 from jobs.scoring import datasets, intervals, isolated, isolated_score
 from jobs.signals import job_completed
@@ -190,6 +190,8 @@ def _submission_env(job: Job, pythonpath: list[str]) -> dict[str, str]:
         "LB_OUTPUT_DIR": "{output}",
         "LB_JOB_ID": str(job.pk),
         "LB_RESOURCE_CLASS": job.resource_class,
+        # The training seed of a "k seeds" run (benchmarks/base.py TRAIN_SEED_ENV); absent otherwise.
+        **({"LB_TRAIN_SEED": str(job.train_seed)} if job.train_seed is not None else {}),
     }
 
 
@@ -296,6 +298,9 @@ def _execute_claimed(job_id: str) -> str:
     if not transitions.job_claim(job_id=job_id, worker=worker):
         return "not-claimed"  # taken by another worker, cancelled, or already done
     job = Job.objects.select_related("submission", "owner").get(pk=job_id)
+    if placement.should_step_aside(job, worker):  # a re-run goes to another host than its original's
+        transitions.job_release(job_id=job_id, worker=worker, reason="re-run: left to a host other than the original's")
+        return "released"
     logger.info(
         "job claimed",
         extra={"event": "job_claimed", "worker": worker, "benchmark": job.benchmark, "attempt": job.attempts},
@@ -372,11 +377,13 @@ def score_and_complete(job: Job, workspace: Workspace, log, worker: str, outcome
             f"the scorer's per-item results could not be resampled: {type(exc).__name__}: {exc}", FailureKind.SUBMISSION
         ) from exc
     fields["peak_vram_mb"] = outcome.peak_vram_mb
-    fields["reproducibility"] = recording.reproducibility(job, benchmark)
+    fields.update(recording.compute_fields(job, outcome))
+    fields["reproducibility"] = recording.reproducibility(job, benchmark, worker=worker)
     # Read by /metrics (fleet/metrics.py): how long the run and its scoring took.
     fields["reproducibility"]["timings"] = {
         "run_s": round(outcome.duration_s, 3),
         "scoring_s": round(time.monotonic() - scoring_started, 3),
+        "peak_mem_mb": outcome.peak_mem_mb,
     }
     if not transitions.job_save_score(job_id=str(job.pk), worker=worker, fields=fields):
         raise JobFailed("cancelled", "cancelled")

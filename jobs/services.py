@@ -70,8 +70,12 @@ def job_enqueue(
     submission_id: uuid.UUID | str,
     job_id: uuid.UUID | None = None,
     resource_class: str | None = None,
+    train_seed: int | None = None,
+    seed_group: uuid.UUID | None = None,
 ) -> tuple[Job, bool]:
     """Create and queue a job; returns ``(job, created)``.
+
+    ``train_seed``/``seed_group``: one seed of a "k seeds" request (see :func:`seed_group_enqueue`).
 
     ``job_id`` is the client's idempotency key: the same request again returns
     the same job (``created`` False) and queues nothing; the same key with a
@@ -99,6 +103,8 @@ def job_enqueue(
         resource_class=resource_class,
         max_attempts=settings.LB_MAX_ATTEMPTS,
         queued_at=timezone.now(),
+        train_seed=train_seed,
+        seed_group=seed_group,
     )
     try:
         # The owner's lock, the submission and both limits, the phase rules, the insert; then
@@ -164,3 +170,84 @@ def job_rerun(*, job: Job, actor: AbstractBaseUser) -> Job:
     )
     _enqueue_after_commit(new.id, new.resource_class)
     return new
+
+
+# --- Seeds (issue 34): k training seeds of one submission, each one job against every limit.
+
+
+def seed_group_enqueue(
+    *, owner: AbstractBaseUser, submission_id: uuid.UUID | str, seeds: int, resource_class: str | None = None
+) -> list[Job]:
+    """Queue ``seeds`` jobs of one submission, seed ``i`` getting ``LB_TRAIN_SEED=i``, linked by one
+    ``seed_group``. All or nothing: each goes through :func:`job_enqueue` (its limits, its phase rules),
+    inside one transaction, so a limit that refuses seed 3 refuses the request and queues none."""
+    from benchmarks import registry  # plain Python, no Django: the benchmark's cap
+
+    submission = selectors.submission_for(user=owner, submission_id=submission_id, fields=("id", "benchmark"))
+    cap = registry.get(submission.benchmark).max_seeds
+    if not isinstance(seeds, int) or isinstance(seeds, bool) or not 1 <= seeds <= cap:
+        raise InvalidInput(f"seeds must be an integer from 1 to {cap} on {submission.benchmark}.", code="bad_seeds")
+    group = uuid.uuid4()
+    with transaction.atomic():
+        return [
+            job_enqueue(
+                owner=owner,
+                submission_id=submission.pk,
+                resource_class=resource_class,
+                train_seed=seed,
+                seed_group=group,
+            )[0]
+            for seed in range(seeds)
+        ]
+
+
+# --- Reproduction (issue 34; leaderboard/reproduction.py decides which jobs and judges the result).
+
+
+def job_reproduce(*, job: Job, owner: AbstractBaseUser, again: bool = False) -> Job | None:
+    """Queue a platform re-run of the completed ``job`` from its stored archive, with its training seed,
+    owned by ``owner`` (the platform's account: it counts against no participant's limits). None when the
+    job already has a re-run (``again``: one still pending or running): the original's row is locked, so
+    two callers make one."""
+    with transaction.atomic():
+        original = Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.COMPLETED).first()
+        existing = original.reproductions.all() if original is not None else None
+        if again and existing is not None:
+            existing = existing.filter(status__in=ACTIVE_STATUSES)
+        if original is None or existing.exists():
+            return None
+        new = Job.objects.create(
+            submission_id=original.submission_id,
+            owner=owner,
+            benchmark=original.benchmark,
+            resource_class=original.resource_class,
+            max_attempts=settings.LB_MAX_ATTEMPTS,
+            queued_at=timezone.now(),
+            train_seed=original.train_seed,
+            reproduces=original,
+        )
+        _enqueue_after_commit(new.id, new.resource_class)
+    return new
+
+
+def seed_group_rerun(*, job: Job, seeds: int) -> list[Job]:
+    """Staff: run ``job``'s submission again with ``seeds`` training seeds as one group, owned by its owner
+    (so the group joins the owner's board line) and, like :func:`job_rerun`, refused by no limit."""
+    group = uuid.uuid4()
+    with transaction.atomic():
+        made = [
+            Job.objects.create(
+                submission_id=job.submission_id,
+                owner_id=job.owner_id,
+                benchmark=job.benchmark,
+                resource_class=job.resource_class,
+                max_attempts=settings.LB_MAX_ATTEMPTS,
+                queued_at=timezone.now(),
+                train_seed=seed,
+                seed_group=group,
+            )
+            for seed in range(seeds)
+        ]
+        for new in made:
+            _enqueue_after_commit(new.id, new.resource_class)
+    return made

@@ -18,7 +18,7 @@ from core.redirects import safe_next
 from jobs import pages, selectors, tracking
 from jobs.forms import SubmitForm
 from jobs.models import Job, JobStatus
-from jobs.services import job_cancel, job_enqueue, job_rerun
+from jobs.services import job_cancel, job_enqueue, job_rerun, seed_group_enqueue
 from submissions.api.serializers import SubmissionCreateSerializer
 from submissions.services import submission_create
 from submissions.throttles import throttle_uploads
@@ -85,9 +85,18 @@ def _submit(request, form: SubmitForm, slug: str):
             code_url=data.get("code_url", ""),
             team_id=int(form.cleaned_data["team"]) if form.cleaned_data.get("team") else None,
         )
-        job, _ = job_enqueue(
-            owner=request.user, submission_id=submission.pk, resource_class=form.cleaned_data["resource_class"]
-        )
+        seeds = form.cleaned_data.get("seeds") or 1
+        if seeds > 1:  # one job per training seed; the first one's page shows the group
+            job = seed_group_enqueue(
+                owner=request.user,
+                submission_id=submission.pk,
+                seeds=seeds,
+                resource_class=form.cleaned_data["resource_class"],
+            )[0]
+        else:
+            job, _ = job_enqueue(
+                owner=request.user, submission_id=submission.pk, resource_class=form.cleaned_data["resource_class"]
+            )
     except DomainError as exc:
         form.add_domain_error(exc.code, exc.detail)
         return None

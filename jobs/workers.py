@@ -19,6 +19,8 @@ class WorkerView(Protocol):
 
     def waiting_reason(self, resource_class: str) -> str: ...
 
+    def live_hosts(self, pool: str, *, now: datetime | None = None) -> set[str]: ...
+
 
 class NoWorkerRecords:
     def vanished_workers(self, names: set[str], *, now: datetime | None = None) -> set[str]:
@@ -29,6 +31,9 @@ class NoWorkerRecords:
 
     def waiting_reason(self, resource_class: str) -> str:
         return ""
+
+    def live_hosts(self, pool: str, *, now: datetime | None = None) -> set[str]:
+        return set()  # nothing known: a re-run runs wherever it is taken (jobs/placement.py)
 
 
 _provided: list[WorkerView] = []

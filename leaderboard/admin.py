@@ -109,7 +109,15 @@ def _close(model_admin, request, slug: str) -> None:
 @admin.register(BenchmarkState)
 class BenchmarkStateAdmin(admin.ModelAdmin):
     list_display = ["slug"]
-    actions = ["close"]
+    actions = ["close", "reproduce"]
+
+    @admin.action(description="Re-run the top lines of the board (reproduction; LB_REPRODUCE_TOP_K)")
+    def reproduce(self, request, queryset):
+        from leaderboard.reproduction import board_reproduce
+
+        for state in queryset:
+            made = board_reproduce(slug=state.slug, actor=request.user)
+            self.message_user(request, f"{state.slug}: {len(made)} re-run(s) queued")
 
     @admin.action(description="Close the current phase (a benchmark with no phase: its implicit open one)")
     def close(self, request, queryset):

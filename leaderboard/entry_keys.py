@@ -37,22 +37,30 @@ def jobs_of_entry(entry: Entry) -> Q:
     return Q(benchmark=entry.benchmark, owner_id=entry.owner_id, team__isnull=True, submission__method=entry.method)
 
 
-def with_listed_entry(jobs: QuerySet, **entry_filter) -> QuerySet:
-    """The jobs of ``jobs`` whose entry matches ``entry_filter`` (e.g. ``hidden=False``), as a subquery."""
+def listed_entry_q(prefix: str = "", **entry_filter) -> Q:
+    """Jobs whose entry matches ``entry_filter`` (e.g. ``hidden=False``), as a subquery filter.
+    ``prefix`` reaches another job's entry: ``"reproduces__"`` is the job a platform re-run re-runs."""
     personal = Entry.objects.filter(
-        benchmark=OuterRef("benchmark"),
-        owner_id=OuterRef("owner_id"),
+        benchmark=OuterRef(f"{prefix}benchmark"),
+        owner_id=OuterRef(f"{prefix}owner_id"),
         team__isnull=True,
-        method=OuterRef("submission__method"),
+        method=OuterRef(f"{prefix}submission__method"),
         **entry_filter,
     )
     team = Entry.objects.filter(
-        benchmark=OuterRef("benchmark"),
-        team_id=OuterRef("team_id"),
-        method=OuterRef("submission__method"),
+        benchmark=OuterRef(f"{prefix}benchmark"),
+        team_id=OuterRef(f"{prefix}team_id"),
+        method=OuterRef(f"{prefix}submission__method"),
         **entry_filter,
     )
-    return jobs.filter((Q(team__isnull=True) & Exists(personal)) | (Q(team__isnull=False) & Exists(team)))
+    return (Q(**{f"{prefix}team__isnull": True}) & Exists(personal)) | (
+        Q(**{f"{prefix}team__isnull": False}) & Exists(team)
+    )
+
+
+def with_listed_entry(jobs: QuerySet, **entry_filter) -> QuerySet:
+    """The jobs of ``jobs`` whose entry matches ``entry_filter`` (e.g. ``hidden=False``)."""
+    return jobs.filter(listed_entry_q(**entry_filter))
 
 
 def display_name(job) -> str:

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -188,6 +189,11 @@ def phase_close(*, slug: str, actor: AbstractBaseUser | None, now: datetime | No
         board_changed(slug)
     revealed = phase.leads_to_reveal and phase_reveal(phase=phase, actor=actor, now=now)
     waiting = 0 if revealed else phase_jobs(phase).filter(status__in=ACTIVE_STATUSES).count()
+    if (revealed or not phase.leads_to_reveal) and settings.LB_REPRODUCE_TOP_K > 0:
+        # The final board is settled: its top lines are re-run now (the periodic task does the rest).
+        from leaderboard.reproduction import phase_reproduce
+
+        phase_reproduce(phase=phase, actor=actor, now=now)
     return CloseOutcome(phase=phase, revealed=revealed, waiting_jobs=waiting)
 
 

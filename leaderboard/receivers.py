@@ -16,7 +16,11 @@ logger = logging.getLogger(__name__)
 
 def enter_completed_job(sender, *, job, output_dir: Path | None = None, **kwargs) -> None:
     """A completed job puts its method on the board; once the benchmark's private
-    part is public, the job's MLflow run gets its private metrics too."""
+    part is public, the job's MLflow run gets its private metrics too. A platform re-run
+    (leaderboard/reproduction.py) makes no entry: it only changes its original's badge."""
+    if job.reproduces_id is not None:
+        board_changed(job.benchmark)
+        return
     entry = entry_ensure(
         benchmark=job.benchmark, owner_id=job.owner_id, method=job.submission.method, team_id=job.team_id
     )

@@ -17,9 +17,16 @@ from jobs.models import Job, JobStatus
 from jobs.scoring import datasets, intervals
 from jobs.selectors import phase_jobs
 from jobs.tracking import compare_url, run_urls
-from leaderboard import ranking
+from leaderboard import board_extras, ranking, reproduction
 from leaderboard.entry_cards import card_of, listed
-from leaderboard.entry_keys import display_name, entry_key, entry_of_job, job_key, jobs_of_entry, with_listed_entry
+from leaderboard.entry_keys import (
+    display_name,
+    entry_key,
+    entry_of_job,
+    job_key,
+    jobs_of_entry,
+    listed_entry_q,
+)
 from leaderboard.models import Entry, FinalMark
 from phases import selectors as phases
 from phases.models import Phase, PhaseState
@@ -50,6 +57,11 @@ class BoardRow:
     public_metrics: dict | None = None
     # The entry's method card (leaderboard.entry_cards): the Markdown description and the two URLs.
     card: dict | None = None
+    # Issue 34 (leaderboard/board_extras.py): the row's seed group, its run's measured cost, and the
+    # platform's re-run of it.
+    seeds: dict | None = None
+    compute: dict | None = None
+    reproduction: dict | None = None
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -136,8 +148,12 @@ def movement(rank_change: int) -> str:
     return f"▲{rank_change}" if rank_change > 0 else f"▼{-rank_change}" if rank_change < 0 else "="
 
 
-def _ranked_rows(board_jobs: list[Job], revealed: bool, benchmark: Benchmark) -> list[tuple[int, ranking.Candidate]]:
+def _ranked_rows(
+    board_jobs: list[Job], revealed: bool, benchmark: Benchmark, seed_means: dict | None = None
+) -> list[tuple[int, ranking.Candidate]]:
     hib = benchmark.higher_is_better
+    if seed_means is not None and not revealed:  # ?rank=seed_mean: a seed group is one candidate at its mean
+        return ranking.rank(board_extras.seed_mean_candidates(board_jobs, seed_means, benchmark), hib)
     if revealed:  # each final job is its own line: nobody's line is a maximum over noisy private scores
         return ranking.rank(_candidates(board_jobs, "private", benchmark, key=lambda job: job.pk), hib)
     best = ranking.best_per_entry(_candidates(board_jobs, "public", benchmark, key=job_key), hib)
@@ -151,6 +167,8 @@ def board(
     part: str | None = None,
     include_hidden: bool = False,
     now: datetime | None = None,
+    rank_on: str = "best",
+    budget: dict | None = None,
 ) -> Board:
     """The board of a phase (default: the current one). Before a reveal, or with ``part="public"``: best
     public job per entry. After it: the final entries only, ranked on the private part, with their public
@@ -181,13 +199,15 @@ def board(
     else:
         pool = list(
             phase_jobs(phase)
-            .filter(status=JobStatus.COMPLETED)
+            .filter(status=JobStatus.COMPLETED, reproduces__isnull=True)  # a platform re-run is no board line
             .select_related("owner", "team", "submission")
             .order_by("finished_at")
         )
     jobs = [job for job in pool if include_hidden or listed(entries.get(job_key(job)), revealed)]
     if not revealed:
         jobs = _current_data_first(jobs, result.dataset_version)
+    jobs = board_extras.within_budget(jobs, budget)  # ?max_gpu_s= / ?max_cpu_s=
+    summaries = board_extras.seed_summaries(benchmark, jobs, "private" if revealed else "public")
     public_ranks = {}
     if revealed:
         public_ranks = {
@@ -196,7 +216,9 @@ def board(
         }
     part = result.ranked_part
     previous_samples = None
-    for rank, candidate in _ranked_rows(jobs, revealed, benchmark):
+    seed_means = summaries if rank_on == "seed_mean" else None
+    reruns = reproduction.newest_reruns(jobs)  # one query for the badges
+    for rank, candidate in _ranked_rows(jobs, revealed, benchmark, seed_means):
         job: Job = candidate.payload
         entry = entries.get(job_key(job))
         metrics = job.private_metrics if revealed else job.metrics
@@ -221,6 +243,7 @@ def board(
             card=card_of(entry),
             **_dataset_of(job, result.dataset_version),
         )
+        board_extras.decorate(row, job, benchmark, summaries, reruns)
         samples = _resampled(benchmark, job, part)
         if previous_samples is not None and samples is not None and len(samples) == len(previous_samples):
             row.approx = not intervals.differs(previous_samples, samples)
@@ -449,8 +472,11 @@ def entries_visible_to(user: AbstractBaseUser) -> QuerySet[Entry]:
 def public_jobs(queryset: QuerySet[Job]) -> QuerySet[Job]:
     """The completed jobs of ``queryset`` whose entry a shown board lists (the set form of
     :func:`entry_is_public`)."""
-    listed = with_listed_entry(queryset, hidden=False, unlisted=False)
-    return listed.filter(status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
+    shown = listed_entry_q(hidden=False, unlisted=False)
+    # A platform re-run (leaderboard/reproduction.py) is as public as the job it re-runs: its badge
+    # links to both.
+    rerun_of_shown = Q(reproduces__isnull=False) & listed_entry_q("reproduces__", hidden=False, unlisted=False)
+    return queryset.filter(shown | rerun_of_shown, status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
 
 
 def entry_is_public(*, benchmark: str, owner_id: int, method: str, team_id: int | None = None) -> bool:

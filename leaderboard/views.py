@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from benchmarks import registry
 from core.errors import DomainError, NotFound
 from jobs.scoring.slices import job_slices
-from leaderboard import selectors, suites, units
+from leaderboard import board_extras, pareto, reproduction, selectors, suites, units
 from leaderboard.entry_cards import card_html
 from leaderboard.entry_owner import may_edit
 from leaderboard.finals import final_mark, final_unmark
@@ -29,9 +29,17 @@ def index(request):
 
 def board_page(request, slug: str):
     try:
-        board = selectors.board(slug, phase_id=request.GET.get("phase"), part=request.GET.get("part"))
+        board = selectors.board(
+            slug,
+            phase_id=request.GET.get("phase"),
+            part=request.GET.get("part"),
+            rank_on=board_extras.rank_on(request.GET),
+            budget=board_extras.parse_budget(request.GET),
+        )
     except (registry.UnknownBenchmark, NotFound):
         raise Http404(f"Unknown benchmark or phase {slug}") from None
+    except DomainError as exc:
+        return HttpResponseBadRequest(exc.detail)
     metrics = list(board.benchmark.metrics)
     order = request.GET.get("order") or ""
     try:  # a column heading's link sorts by that metric (server side: no script needed)
@@ -49,6 +57,37 @@ def board_page(request, slug: str):
             "rows": [(row, [(m, row.metrics.get(m.name)) for m in metrics]) for row in board.rows],
             "order": order,
             "primary": board.benchmark.metric(board.benchmark.primary_metric),
+            "rank_on": board_extras.rank_on(request.GET),
+        },
+    )
+
+
+def pareto_page(request, slug: str):
+    """Primary metric against a cost the viewer picks (``?cost=``), the front marked, each point a link to
+    its entry; the lines are the board's (same visibility), server-rendered SVG."""
+    try:
+        board = selectors.board(slug, phase_id=request.GET.get("phase"))
+    except (registry.UnknownBenchmark, NotFound):
+        raise Http404(f"Unknown benchmark or phase {slug}") from None
+    # Default: GPU time where some line used a GPU, else CPU time (a CPU board's GPU-s are all 0).
+    on_gpu = any(((row.compute or {}).get("gpu_s") or {}).get("value") for row in board.rows)
+    cost = request.GET.get("cost") or ("gpu_s" if on_gpu else "cpu_s")
+    if cost not in board_extras.COSTS:
+        return HttpResponseBadRequest(f"cost must be one of {', '.join(board_extras.COSTS)}")
+    metric = board.benchmark.primary_metric
+    points = pareto.points_of(board.rows, metric, cost)
+    on_front = pareto.front(points, board.benchmark.higher_is_better)
+    return render(
+        request,
+        "leaderboard/pareto.html",
+        {
+            "board": board,
+            "benchmark": board.benchmark,
+            "cost": cost,
+            "costs": [(name, label, unit) for name, (label, unit) in board_extras.COSTS.items()],
+            "svg": pareto.svg(points, on_front, metric=metric, cost=cost),  # escaped inside (leaderboard/pareto.py)
+            "front": [points[i] for i in on_front],
+            "points": points,
         },
     )
 
@@ -101,6 +140,9 @@ def entry_page(request, pk: int):
             "finals": finals,
             "card_html": mark_safe(card_html(entry)),  # noqa: S308  (markdown-it without HTML, then nh3)
             "is_owner": is_owner,
+            # Issue 34: the entry's seed groups and the platform's re-runs of its jobs.
+            "seed_groups": list(board_extras.seed_summaries(benchmark, jobs, "public").values()),
+            "reruns": [v for v in (reproduction.verdict(job) for job in jobs) if v],
         },
     )
 

@@ -74,6 +74,11 @@ class RunOutcome:
     reason: str | None
     duration_s: float
     peak_vram_mb: float = 0.0
+    # CPU seconds (user + system) of the run's process tree as the kernel accounted them to the
+    # process we waited for (bubblewrap reaps its children, so theirs are included; the docker
+    # backend's is the CLI's only).
+    cpu_s: float = 0.0
+    peak_mem_mb: float = 0.0  # the largest resident set among those processes (ru_maxrss)
 
     @property
     def ok(self) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from .base import RunOutcome, RunSpec, format_mb
+from .cpu_meter import CpuMeter
 from .gpu import GpuPeakMonitor
 from .outputs import output_verdict
 
@@ -134,10 +135,17 @@ def supervise(
         start_new_session=True,  # its own process group, so we can kill the group
     )
     gpu.watch(proc.pid)
+    meter = CpuMeter(proc.pid)  # the whole tree's CPU seconds, sampled each tick (sandbox/cpu_meter.py)
+
+    def tick() -> None:
+        meter.sample()
+        if on_tick is not None:
+            on_tick()
+
     status = rusage = None
     try:
         status, rusage = _pump(
-            proc, launch, sink, watch, started, limits.timeout_s, output_limit, spec, should_cancel, on_tick
+            proc, launch, sink, watch, started, limits.timeout_s, output_limit, spec, should_cancel, tick
         )
     finally:
         if status is None:  # an exception (e.g. from on_tick): leave nothing running
@@ -152,8 +160,15 @@ def supervise(
     code = os.waitstatus_to_exitcode(status)
     kind, reason = _classify(code, watch, launch, sink, rusage, spec)
     exit_code = code if kind in ("ok", "exit", "oom") else None
+    cpu_s = max((rusage.ru_utime + rusage.ru_stime) if rusage is not None else 0.0, meter.peak)
     return RunOutcome(
-        kind=kind, exit_code=exit_code, reason=reason, duration_s=round(duration, 3), peak_vram_mb=peak_vram
+        kind=kind,
+        exit_code=exit_code,
+        reason=reason,
+        duration_s=round(duration, 3),
+        peak_vram_mb=peak_vram,
+        cpu_s=round(cpu_s, 3),
+        peak_mem_mb=round(rusage.ru_maxrss / 1024, 1) if rusage is not None else 0.0,
     )
 
 

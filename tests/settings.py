@@ -14,6 +14,9 @@ os.environ.setdefault("LB_BENCHMARKS", "tests.support.toy:benchmarks")
 os.environ.setdefault("LB_QUEUE_NAME", f"lb-test-{os.getpid()}")
 os.environ.setdefault("LB_TRACKING_RETRIES", "2")
 os.environ.setdefault("LB_TRACKING_BACKOFF_S", "0.2")
+# Re-running the top of a board when its phase ends (leaderboard/reproduction.py) adds jobs and an audit
+# row to every close; the tests of that feature turn it on (tests/leaderboard/reproduction/).
+os.environ.setdefault("LB_REPRODUCE_TOP_K", "0")
 
 from config.settings import *  # noqa: E402,F401,F403
 

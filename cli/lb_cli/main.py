@@ -83,8 +83,11 @@ def submit(
     paper: str = typer.Option("", "--paper", help="The method card's paper URL (http or https)."),
     code: str = typer.Option("", "--code", help="The method card's code URL (http or https)."),
     team: str | None = typer.Option(None, "--team", "-t", help="Submit as this team of yours (its name or id)."),
+    seeds: int = typer.Option(
+        1, "--seeds", "-k", min=1, help="Train with k seeds (LB_TRAIN_SEED=0..k-1), one job each; prints mean ± sd."
+    ),
 ):
-    """Upload PATH and queue a job for it."""
+    """Upload PATH and queue a job for it (or k, one per training seed)."""
     api = _api()
     team_id = _team_id(api, team) if team else None
     card = {"description": _read_description(description_file), "paper_url": paper, "code_url": code}
@@ -126,6 +129,9 @@ def submit(
     body = {"submission": submission["id"], "job_id": str(uuid.uuid4())}  # the job id is the idempotency key
     if resource_class:
         body["resource_class"] = resource_class
+    if seeds > 1:
+        _submit_seeds(api, body, seeds, wait)
+        return
     job = _run(lambda: api.post("/api/jobs", json=body))
     out.print(
         f"job {job['id']} queued ({submission['size_bytes']} bytes, sha256 {submission['sha256'][:12]})", markup=False
@@ -137,6 +143,36 @@ def submit(
         err.print(f"job {status['status']}: {status.get('error') or ''}".strip(), markup=False)
         raise typer.Exit(1)
     out.print(_score_line(_run(lambda: api.get(f"/api/jobs/{job['id']}/results"))), markup=False)
+
+
+def _submit_seeds(api: Api, body: dict, seeds: int, wait: bool) -> None:
+    """k seeds: one seed group (no idempotency key: the group is one request); with --wait, each seed's
+    log in turn, then the group's numbers from /api/seed-groups/<id>."""
+    body = {key: value for key, value in body.items() if key != "job_id"} | {"seeds": seeds}
+    group = _run(lambda: api.post("/api/jobs", json=body))
+    for job in group["jobs"]:
+        out.print(f"job {job['id']} queued", markup=False)
+    out.print(f"seed group {group['seed_group']} ({seeds} seeds)", markup=False)
+    if not wait:
+        return
+    failed = [job["id"] for job in group["jobs"] if _follow(api, job["id"])["status"] != "completed"]
+    summary = _run(lambda: api.get(f"/api/seed-groups/{group['seed_group']}"))
+    out.print(_seeds_lines(summary), markup=False)
+    if failed:
+        err.print(f"{len(failed)} of {seeds} seeds did not complete: {', '.join(failed)}", markup=False)
+        raise typer.Exit(1)
+
+
+def _seeds_lines(summary: dict) -> str:
+    metric = summary["primary_metric"]
+    lines = [f"  seed {s['seed']}: {metric} = {s['score']}" for s in summary["scores"]]
+    if summary.get("mean") is not None:
+        sd = f" ± {summary['sd']:.4f}" if summary.get("sd") is not None else ""
+        line = f"{metric} = {summary['mean']:.4f}{sd} over {summary['k']} seeds"
+        if summary.get("ci"):
+            line += f"  (95% interval over seeds and items {summary['ci'][0]:.4f} – {summary['ci'][1]:.4f})"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _follow(api: Api, job_id: str, poll_s: float = 1.0) -> dict:

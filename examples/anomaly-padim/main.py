@@ -75,6 +75,8 @@ def build_model(config: dict) -> torch.nn.Module:
 def main() -> None:
     args = parse_args()
     config = yaml.safe_load(args.config.read_text())
+    # A "k seeds" run (lb submit --seeds k) sets LB_TRAIN_SEED; otherwise the config's seed.
+    config["seed"] = int(os.environ.get("LB_TRAIN_SEED") or config.get("seed", 0))
     data_dir = Path(os.environ["LB_DATASET_DIR"])
     dataset = json.loads((data_dir / "dataset.json").read_text())
     torch.manual_seed(int(config["seed"]))

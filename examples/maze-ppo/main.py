@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args()
     config = yaml.safe_load(args.config.read_text()) or {}
+    # A "k seeds" run (lb submit --seeds k) sets LB_TRAIN_SEED; otherwise the config's seed.
+    config["seed"] = int(os.environ.get("LB_TRAIN_SEED") or config.get("seed", 0))
     dataset = Path(os.environ["LB_DATASET_DIR"])
     config.setdefault("maze_set", {})["path"] = str(dataset / "train_mazes.json")
     args.output.mkdir(parents=True, exist_ok=True)

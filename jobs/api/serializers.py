@@ -12,6 +12,18 @@ class JobCreateSerializer(serializers.Serializer):
     submission = serializers.UUIDField()
     job_id = serializers.UUIDField(required=False, help_text="Client-chosen UUID; the idempotency key.")
     resource_class = serializers.CharField(required=False, max_length=32)
+    seeds = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text="Run k training seeds (LB_TRAIN_SEED=0..k-1), one job each, up to the benchmark's cap; "
+        "answered with the seed group and its jobs. Not with job_id.",
+    )
+
+
+class SeedGroupSerializer(serializers.Serializer):
+    seed_group = serializers.UUIDField()
+    jobs = serializers.ListField(child=serializers.DictField())
 
 
 JOB_CREATE_FORM = JobCreateSerializer()  # validates every enqueue (core.validation)

@@ -1,10 +1,10 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 from core.pagination import NewestFirst
 from core.validation import validated
 from jobs import logs
@@ -16,11 +16,12 @@ from jobs.api.serializers import (
     JobLogSerializer,
     JobResultSerializer,
     JobStatusSerializer,
+    SeedGroupSerializer,
     job_status_data,
 )
 from jobs.models import JobStatus
 from jobs.selectors import job_for, job_status_for, jobs_of
-from jobs.services import job_cancel, job_enqueue
+from jobs.services import job_cancel, job_enqueue, seed_group_enqueue
 
 
 class JobListCreateView(GenericAPIView):
@@ -32,11 +33,31 @@ class JobListCreateView(GenericAPIView):
 
     @extend_schema(
         request=JobCreateSerializer,
-        responses={201: JobStatusSerializer, 200: JobStatusSerializer},
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="JobCreated",
+                serializers=[JobStatusSerializer, SeedGroupSerializer],  # the second one with seeds
+                resource_type_field_name=None,
+            ),
+            200: JobStatusSerializer,
+        },
         operation_id="jobs_create",
     )
     def post(self, request):
         data = validated(JOB_CREATE_FORM, request.data)
+        if data.get("seeds") is not None:  # k training seeds: a seed group (jobs.services.seed_group_enqueue)
+            if data.get("job_id"):
+                raise InvalidInput("job_id names one job; leave it out with seeds.", code="bad_seeds")
+            jobs = seed_group_enqueue(
+                owner=request.user,
+                submission_id=data["submission"],
+                seeds=data["seeds"],
+                resource_class=data.get("resource_class"),
+            )
+            return Response(
+                {"seed_group": str(jobs[0].seed_group), "jobs": [job_status_data(job) for job in jobs]},
+                status=status.HTTP_201_CREATED,
+            )
         job, created = job_enqueue(
             owner=request.user,
             submission_id=data["submission"],

@@ -11,9 +11,11 @@ from leaderboard import units
 
 # OWASP "CSV injection": a cell a spreadsheet would read as a formula starts with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NESTED = ("metrics", "ci", "public_metrics", "card")
+_NESTED = ("metrics", "ci", "public_metrics", "card", "seeds", "compute", "reproduction")
 # Of the method card, the CSV carries only the URLs: a free-text description has no place in a cell.
 _CARD_COLUMNS = ("paper_url", "code_url")
+# Issue 34's nested parts, flattened to these columns (units in the names).
+_TRUST = ("seeds_k", "seed_mean", "seed_sd", "gpu_s", "cpu_s", "peak_vram_mb", "reproduction")
 
 
 def cell(value) -> str:
@@ -40,6 +42,7 @@ def board_columns(board: dict) -> list[str]:
         + ["ci_low", "ci_high"]
         + names
         + ([f"public_{name}" for name in names] if revealed else [])
+        + list(_TRUST)
     )
 
 
@@ -70,6 +73,10 @@ def board_records(board: dict) -> list[dict]:
         record.update({column: card.get(column, "") for column in _CARD_COLUMNS})
         record.update(row.get("metrics") or {})
         record.update({f"public_{k}": v for k, v in (row.get("public_metrics") or {}).items()})
+        seeds, compute = row.get("seeds") or {}, row.get("compute") or {}
+        record.update({"seeds_k": seeds.get("k"), "seed_mean": seeds.get("mean"), "seed_sd": seeds.get("sd")})
+        record.update({cost: (compute.get(cost) or {}).get("value") for cost in ("gpu_s", "cpu_s", "peak_vram_mb")})
+        record["reproduction"] = (row.get("reproduction") or {}).get("state")
         records.append(record)
     return records
 

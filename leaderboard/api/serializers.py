@@ -52,6 +52,19 @@ class BoardRowSerializer(serializers.Serializer):
     movement = serializers.CharField(required=False, help_text="The change as shown: ▲3, ▼1 or =.")
     public_metrics = serializers.DictField(child=serializers.FloatField(allow_null=True), required=False)
     card = MethodCardSerializer(allow_null=True, help_text="The entry's method card; null when it has none.")
+    seeds = serializers.DictField(
+        allow_null=True,
+        help_text="The row's seed group: k, each seed's score, mean, sd and the seeds-then-items bootstrap ci.",
+    )
+    compute = serializers.DictField(
+        help_text="The run's measured cost, each as {value, unit}: gpu_s, cpu_s, run_s, peak_vram_mb, "
+        "peak_mem_mb, inference_time_ms."
+    )
+    reproduction = serializers.DictField(
+        allow_null=True,
+        help_text="The platform's re-run: state (reproduced, not_reproduced, or the re-run's status), both "
+        "scores, both jobs and workers.",
+    )
 
 
 class PhaseSerializer(serializers.Serializer):
@@ -130,3 +143,17 @@ class FinalsSerializer(serializers.Serializer):
     remaining = serializers.IntegerField()
     marks = MarkSerializer(many=True)
     rule = serializers.CharField()
+
+
+class SeedGroupSummarySerializer(serializers.Serializer):
+    seed_group = serializers.UUIDField()
+    benchmark = serializers.CharField()
+    primary_metric = serializers.CharField()
+    jobs = serializers.ListField(child=serializers.DictField(), help_text="Each seed's job: id, seed, status.")
+    k = serializers.IntegerField(help_text="Completed seeds the numbers below cover.")
+    scores = serializers.ListField(child=serializers.DictField(), help_text="Each completed seed's score.")
+    mean = serializers.FloatField(allow_null=True)
+    sd = serializers.FloatField(allow_null=True, help_text="Sample standard deviation over seeds (k - 1).")
+    ci = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True, help_text="95 % interval, seeds then items bootstrap."
+    )

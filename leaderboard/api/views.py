@@ -8,10 +8,17 @@ from rest_framework.views import APIView
 from benchmarks import registry
 from core.errors import InvalidInput, NotFound
 from core.pagination import ListPages
-from leaderboard import board_cache, units
+from leaderboard import board_cache, board_extras, selectors, units
 from leaderboard.api.renderers import BoardCSVRenderer
-from leaderboard.api.serializers import BenchmarkSerializer, BoardSerializer, FinalMarkSerializer, FinalsSerializer
+from leaderboard.api.serializers import (
+    BenchmarkSerializer,
+    BoardSerializer,
+    FinalMarkSerializer,
+    FinalsSerializer,
+    SeedGroupSummarySerializer,
+)
 from leaderboard.finals import final_mark, final_unmark
+from leaderboard.seeds import seed_group_summary
 
 
 class BenchmarkListView(GenericAPIView):
@@ -50,6 +57,9 @@ class LeaderboardView(APIView):
                 "each row keeps its board rank.",
             ),
             OpenApiParameter("format", str, enum=["json", "csv"]),
+            OpenApiParameter("rank", str, enum=["seed_mean"], description="Rank a seed group on its seed mean."),
+            OpenApiParameter("max_gpu_s", float, description="Only runs that used at most this many GPU-seconds."),
+            OpenApiParameter("max_cpu_s", float, description="Only runs that used at most this many CPU-seconds."),
         ],
         responses={(200, "application/json"): BoardSerializer, (200, "text/csv"): str},
         operation_id="leaderboard_retrieve",
@@ -58,10 +68,20 @@ class LeaderboardView(APIView):
         slug = request.query_params.get("benchmark")
         if not slug:
             raise InvalidInput("Query parameter 'benchmark' is required.", code="benchmark_required")
+        budget, rank_on = board_extras.parse_budget(request.query_params), board_extras.rank_on(request.query_params)
         try:
-            data = board_cache.board_data(
-                slug, phase_id=request.query_params.get("phase"), part=request.query_params.get("part")
-            )
+            if budget or rank_on != "best":  # a filtered or re-ranked board is computed, not cached
+                data = selectors.board(
+                    slug,
+                    phase_id=request.query_params.get("phase"),
+                    part=request.query_params.get("part"),
+                    rank_on=rank_on,
+                    budget=budget,
+                ).as_dict()
+            else:
+                data = board_cache.board_data(
+                    slug, phase_id=request.query_params.get("phase"), part=request.query_params.get("part")
+                )
         except registry.UnknownBenchmark:
             raise NotFound(f"Unknown benchmark {slug!r}.") from None
         order = request.query_params.get("order")
@@ -93,3 +113,12 @@ class EntryFinalView(APIView):
     @extend_schema(responses={200: FinalsSerializer}, operation_id="entries_final_unmark")
     def delete(self, request, pk: int):
         return Response(final_unmark(user=request.user, entry_id=pk))
+
+
+class SeedGroupView(APIView):
+    """A "k seeds" request's numbers: each seed's score, mean ± sd, the seeds-then-items interval. Seen by
+    whoever may see its jobs (jobs.selectors.jobs_visible_to): their owner, staff, everyone once public."""
+
+    @extend_schema(responses={200: SeedGroupSummarySerializer}, operation_id="seed_groups_retrieve")
+    def get(self, request, group):
+        return Response(seed_group_summary(user=request.user, group=group))

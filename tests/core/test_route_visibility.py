@@ -99,6 +99,7 @@ RULES: dict[str, Rule] = {
     "api-job-status": Rule("owner", _w("/api/jobs/{job}/status")),
     "api-job-logs": Rule("owner", _w("/api/jobs/{job}/logs")),
     "api-job-results": Rule("owner", _w("/api/jobs/{job}/results")),
+    "api-seed-group": Rule("owner", _w("/api/seed-groups/{seed_group}")),  # its jobs' visibility
     "api-job-cancel": Rule("owner", _w("/api/jobs/{job}/cancel"), method="post", body={}),  # completed: 409
     "api-upload-gate": Rule("auth", "/api/upload-gate"),  # nginx's auth_request before an upload body
     "schema": Rule("public", "/api/schema/"),
@@ -126,6 +127,8 @@ RULES: dict[str, Rule] = {
     "suite": Rule("public", "/suites/toy-suite/", marker=_w("{method}"), must_see=()),
     "compare-pick": Rule("public", _w("/compare/?job={job}&job={pending}")),  # a redirect to "compare"
     "compare": Rule("owner", _w("/compare/{job}/{job}/"), marker=_w("{method}")),
+    # The Pareto page plots the board's lines (issue 34): a hidden board's entries stay off it.
+    "pareto": Rule("public", "/leaderboard/toy/pareto?cost=run_s", marker=_w("{method}"), must_see=()),
     "entry": Rule("owner", _w("/entries/{entry}/")),
     "entry-final": Rule("self", _w("/entries/{entry}/final"), method="post", form=True),
     "entry-card": Rule("self", _w("/entries/{entry}/card"), method="post", form=True),
@@ -287,6 +290,8 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
         metrics={"accuracy": 0.5},
         run_id=run.info.run_id,
         experiment_id=experiment,
+        seed_group=uuid.uuid4(),  # one seed of a "k seeds" request (issue 34)
+        train_seed=0,
     )
     client.set_tag(run.info.run_id, "lb.job_id", str(job.pk))
     pending = Job.objects.create(
@@ -319,6 +324,7 @@ def world(alice, bob, staff, tracking, settings, tmp_path):
         "method": method,
         "submission": str(submission.pk),
         "job": str(job.pk),
+        "seed_group": str(job.seed_group),
         "pending": str(pending.pk),
         "entry": entry.pk,
         "team": team.pk,

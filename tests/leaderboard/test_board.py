@@ -74,10 +74,15 @@ def test_csv_has_exactly_the_json_rows_and_columns(anonymous, alice, bob, comple
     csv_rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert len(csv_rows) == len(json_rows)
     for json_row, csv_row in zip(json_rows, csv_rows):
-        flat = {k: v for k, v in json_row.items() if k not in ("metrics", "ci", "card")}
+        flat = {
+            k: v for k, v in json_row.items() if k not in ("metrics", "ci", "card", "seeds", "compute", "reproduction")
+        }
         flat.update(json_row["metrics"])
         card = json_row["card"] or {}  # the method card: only its URLs go into the CSV
         flat.update({"paper_url": card.get("paper_url", ""), "code_url": card.get("code_url", "")})
+        # Issue 34's nested parts, flattened (no seeds and no re-run here; the cost as measured).
+        flat.update({"seeds_k": None, "seed_mean": None, "seed_sd": None, "reproduction": None})
+        flat.update({c: (json_row["compute"].get(c) or {}).get("value") for c in ("gpu_s", "cpu_s", "peak_vram_mb")})
         ci = json_row["ci"] or [None, None]
         flat.update({"ci_low": ci[0], "ci_high": ci[1]})
         assert set(flat) == set(csv_row)
