@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from jobs import admission, selectors
 from jobs import queue as job_queue
+from jobs.enqueue_lock import enqueue_lock
 from jobs.models import ACTIVE_STATUSES, Job, JobPhase, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -104,8 +105,8 @@ def job_enqueue(
         # The owner's lock, the submission and both limits, the phase rules, the insert; then
         # the commit and, after it, the queue push. One path, in the ORM: the quota rule is
         # selectors.counts_against_quota alone (docs/performance.md has what it costs).
-        with transaction.atomic():
-            check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
+        with enqueue_lock(owner):
+            check = selectors.enqueue_check(owner=owner, submission_id=submission_id)
             if check.benchmark is None:
                 raise NotFound(f"No submission {submission_id} visible to you.")
             admission.admit_job(owner=owner, benchmark=check.benchmark)  # phase dates and per-phase limits
