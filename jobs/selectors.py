@@ -11,7 +11,7 @@ from functools import cache
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
@@ -166,18 +166,15 @@ class EnqueueCheck:
 
 
 def enqueue_counts(*, owner: AbstractBaseUser, since: datetime) -> tuple[int, int]:
-    """The owner's active jobs and the jobs the rate counts since ``since``: one scan of the
-    owner's jobs that can count (the active ones and the rate window's, by the indexes on
-    owner+status and owner+created_at), not their whole history."""
-    row = (
-        Job.objects.filter(owner=owner)
-        .filter(Q(status__in=ACTIVE_STATUSES) | Q(created_at__gte=since))
-        .aggregate(
-            active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
-            used=Count("pk", filter=counts_against_quota() & Q(created_at__gte=since)),
-        )
-    )
-    return row["active"], row["used"]
+    """The owner's active jobs, and the jobs the rate counts since ``since`` (indexes owner+status
+    and the covering owner+created_at+... one: neither count reads the table).
+
+    Two plain COUNTs: one aggregate with two filtered counts cost the ORM about twice as much
+    Python to build (docs/performance.md), and the enqueue is CPU-bound."""
+    mine = Job.objects.filter(owner_id=owner.pk)
+    active = mine.filter(status__in=ACTIVE_STATUSES).count()
+    used = mine.filter(counts_against_quota(), created_at__gte=since).count()
+    return active, used
 
 
 def enqueue_check(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
@@ -191,9 +188,8 @@ def enqueue_check(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
         raise NotFound(f"No submission {submission_id} visible to you.") from None
     limit, window = job_rate_limit()
     since = timezone.now() - window
-    benchmark = (
-        visible(Submission.objects.filter(pk=submission_uuid), owner).values_list("benchmark", flat=True).first()
-    )
+    found = visible(Submission.objects.filter(pk=submission_uuid), owner).values_list("benchmark", flat=True)[:1]
+    benchmark = next(iter(found), None)
     active, used = enqueue_counts(owner=owner, since=since)
     return EnqueueCheck(
         benchmark=benchmark,
