@@ -2,7 +2,7 @@
 
 The rules (dates, limits, time zone) belong to ``phases``; counting the owner's jobs
 belongs here, since only ``jobs`` knows jobs. :func:`admit_job` runs inside the enqueue
-transaction that holds the owner's lock (``selectors.enqueue_check_locked``), so two
+under the owner's enqueue lock (``jobs.enqueue_lock``), so two
 racing requests cannot both take a phase's last slot.
 """
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import ExitStack
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,6 +17,7 @@ from django.utils import timezone
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from jobs import admission, selectors, team_quota
 from jobs import queue as job_queue
+from jobs.enqueue_lock import enqueue_lock, team_lock
 from jobs.models import ACTIVE_STATUSES, Job, JobPhase, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -110,16 +112,13 @@ def job_enqueue(
         # The owner's lock, the submission and both limits, the phase rules, the insert; then
         # the commit and, after it, the queue push. One path, in the ORM: the quota rule is
         # selectors.counts_against_quota alone (docs/performance.md has what it costs).
-        with transaction.atomic():
-            check = None
-            if job.team_id is None:
-                check = selectors.enqueue_check_locked(owner=owner, submission_id=submission_id)
-                if check.benchmark is None:  # not the owner's, or a team's: a team's counts by team
-                    job.team_id = team_quota.team_of_submission(submission_id)
-            if job.team_id is not None:  # a team's submission (jobs.team_quota)
-                check = team_quota.team_enqueue_check_locked(
-                    owner=owner, submission_id=submission_id, team_id=job.team_id
-                )
+        with enqueue_lock(owner), ExitStack() as team_held:
+            check = selectors.enqueue_check(owner=owner, submission_id=submission_id)
+            if check.benchmark is None:  # not the owner's, or a team's: a team's counts by team (jobs.team_quota)
+                job.team_id = team_quota.team_of_submission(submission_id)
+                if job.team_id is not None:
+                    team_held.enter_context(team_lock(job.team_id))
+                    check = team_quota.team_enqueue_check(owner=owner, submission_id=submission_id, team_id=job.team_id)
             if check.benchmark is None:
                 raise NotFound(f"No submission {submission_id} visible to you.")
             # phase dates and per-phase limits, counted for the team when the job is a team's

@@ -1,10 +1,10 @@
 """The enqueue of a team's submission: its limits are counted by team, not by the member who enqueues.
 
 The "owner key" that usage is counted by is the team when the submission names one (``Job.team``,
-copied from ``Submission.team``), else the user. ``selectors.enqueue_check_locked`` reads personal
-submissions only; a team's runs here, in the same transaction, under the member's enqueue lock and
-then a row lock on the team (SQLite's IMMEDIATE transactions serialise writers anyway), so two
-members racing for the team's last slot see each other's jobs. The counts are the rules of
+copied from ``Submission.team``), else the user. ``selectors.enqueue_check`` reads personal
+submissions only; a team's is read here, under the member's enqueue lock and then the team's
+(``jobs.enqueue_lock.team_lock``), so two members racing for the team's last slot see each other's
+jobs. The counts are the rules of
 ``jobs.selectors`` (``counts_against_quota``, ``ACTIVE_STATUSES``, the rate window) with
 ``team_id=`` in place of ``owner=``.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
 from django.utils import timezone
 
 from core.errors import NotFound
@@ -23,7 +22,6 @@ from jobs.models import ACTIVE_STATUSES, Job
 from jobs.selectors import EnqueueCheck, RateUsage, job_rate_limit
 from submissions.models import Submission
 from teams import selectors as teams
-from teams.models import Team
 
 
 def team_of_submission(submission_id) -> int | None:
@@ -31,12 +29,9 @@ def team_of_submission(submission_id) -> int | None:
     return Submission.objects.filter(pk=submission_id).values_list("team_id", flat=True).first()
 
 
-def team_enqueue_check_locked(*, owner: AbstractBaseUser, submission_id, team_id: int) -> EnqueueCheck:
-    """Inside the enqueue transaction: take the owner's and then the team's lock, then read the
-    submission's benchmark and the team's two limit counts."""
-    selectors.lock_owner(owner)
-    if connection.features.has_select_for_update:
-        Team.objects.select_for_update().filter(pk=team_id).values_list("pk").first()
+def team_enqueue_check(*, owner: AbstractBaseUser, submission_id, team_id: int) -> EnqueueCheck:
+    """The submission's benchmark and the team's two limit counts. Read it under the owner's and
+    then the team's enqueue lock (``jobs.enqueue_lock``): then the counts include a racing member's job."""
     if not teams.is_member(user=owner, team_id=team_id):  # left the team since the upload
         raise NotFound(f"No team {team_id} of yours.", code="not_in_team")
     submissions = Submission.objects.filter(pk=submission_id, team_id=team_id)

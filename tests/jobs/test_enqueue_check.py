@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from core.errors import NotFound
+from jobs.enqueue_lock import enqueue_lock
 from jobs.models import Job, JobStatus
-from jobs.selectors import active_job_count, enqueue_check_locked, job_rate_usage
+from jobs.selectors import active_job_count, enqueue_check, job_rate_usage
 from tests.jobs.conftest import make_job, make_submission
 
 
 def _check(user, submission_id):
-    with transaction.atomic():
-        return enqueue_check_locked(owner=user, submission_id=submission_id)
+    with enqueue_lock(user):
+        return enqueue_check(owner=user, submission_id=submission_id)
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The enqueue is one ORM transaction under the owner's lock (jobs/services.py): it must
+"""The enqueue is one ORM path under the owner's enqueue lock (jobs/enqueue_lock.py): it must
 store what ``save()`` stores, refuse at each limit
 without inserting, and serialise two racing enqueues of one owner on that lock."""
 
@@ -9,11 +9,11 @@ import time
 import uuid
 
 import pytest
-from django.db import connections, transaction
+from django.db import connections
 
 from core.errors import LimitExceeded, NotFound
+from jobs.enqueue_lock import enqueue_lock
 from jobs.models import Job, JobStatus
-from jobs.selectors import enqueue_check_locked
 from jobs.services import job_enqueue
 from tests.jobs.conftest import make_submission
 
@@ -59,8 +59,8 @@ def test_a_taken_key_replays_the_stored_job(alice):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_racing_enqueue_waits_for_the_owners_lock_and_counts_the_job(alice, settings):
-    """While one transaction holds alice's lock and inserts a job, another enqueue waits, then
-    counts that job: with a limit of one active job it refuses."""
+    """While one request holds alice's enqueue lock and inserts a job, another enqueue waits,
+    then counts that job: with a limit of one active job it refuses."""
     settings.LB_MAX_ACTIVE_JOBS_PER_USER = 1
     submission = make_submission(alice)
     locked, release = threading.Event(), threading.Event()
@@ -68,8 +68,7 @@ def test_a_racing_enqueue_waits_for_the_owners_lock_and_counts_the_job(alice, se
 
     def holder_path():
         try:
-            with transaction.atomic():
-                enqueue_check_locked(owner=alice, submission_id=submission.pk)  # takes the lock
+            with enqueue_lock(alice):
                 Job.objects.create(submission=submission, owner=alice, benchmark="toy", resource_class="small")
                 locked.set()
                 release.wait(10)

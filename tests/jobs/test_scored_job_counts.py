@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from jobs import logs
+from jobs.enqueue_lock import enqueue_lock
 from jobs.models import Job
 from jobs.runner import execute, job_rerecord
-from jobs.selectors import enqueue_check_locked, job_rate_usage
+from jobs.selectors import enqueue_check, job_rate_usage
 from jobs.services import job_enqueue
 from tests.conftest import toy_files
 
@@ -36,8 +36,8 @@ def scored_then_failed(alice, as_alice, submit, prepared_toy, tracking, settings
 def test_it_counts_against_the_rate_shown_and_checked(scored_then_failed, alice):
     job, submission_id = scored_then_failed
     assert job_rate_usage(owner=alice).used == 1  # what /api/me shows
-    with transaction.atomic():
-        assert enqueue_check_locked(owner=alice, submission_id=submission_id).rate.used == 1  # the enqueue's
+    with enqueue_lock(alice):
+        assert enqueue_check(owner=alice, submission_id=submission_id).rate.used == 1  # the enqueue's
 
 
 def test_the_next_job_is_refused_at_a_rate_of_one(scored_then_failed, as_alice, settings):
@@ -52,8 +52,8 @@ def test_a_platform_failure_before_scoring_is_still_free(alice, as_alice, submit
     job, _ = job_enqueue(owner=alice, submission_id=response.json()["id"])
     Job.objects.filter(pk=job.pk).update(status="failed", failure_kind="platform")
     assert job_rate_usage(owner=alice).used == 0
-    with transaction.atomic():
-        assert enqueue_check_locked(owner=alice, submission_id=response.json()["id"]).rate.used == 0
+    with enqueue_lock(alice):
+        assert enqueue_check(owner=alice, submission_id=response.json()["id"]).rate.used == 0
 
 
 def test_its_log_and_results_show_no_score_until_it_completes(scored_then_failed, as_alice):
