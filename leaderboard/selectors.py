@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from benchmarks import registry
@@ -22,15 +20,31 @@ from leaderboard.entry_cards import card_of, listed
 from leaderboard.entry_keys import (
     display_name,
     entry_key,
-    entry_of_job,
     job_key,
-    jobs_of_entry,
-    listed_entry_q,
+)
+
+# The finals and visibility reads live in their own modules; callers import them from here.
+from leaderboard.final_reads import (  # noqa: F401
+    FINAL_RULE,
+    entry_id_for_job,
+    entry_jobs,
+    finals_of,
+    finals_summary,
+    job_final_choice,
+    marks_of_side,
+    revealed_final_jobs,
 )
 from leaderboard.models import Entry, FinalMark
+from leaderboard.visibility import (  # noqa: F401
+    board_shown,
+    entries_visible_to,
+    entry_is_public,
+    hidden_boards,
+    public_jobs,
+    shows_board,
+)
 from phases import selectors as phases
 from phases.models import Phase, PhaseState
-from teams.selectors import is_member, team_ids_of
 
 
 @dataclass
@@ -325,164 +339,3 @@ def benchmark_summaries() -> list[dict]:
             }
         )
     return summaries
-
-
-def revealed_final_jobs(entry: Entry) -> set:
-    """Ids of the entry's jobs whose private part a reveal published (final entries of revealed phases)."""
-    return set(FinalMark.objects.filter(entry=entry, phase__revealed_at__isnull=False).values_list("job_id", flat=True))
-
-
-def entry_jobs(entry: Entry) -> list[Job]:
-    return list(
-        Job.objects.filter(jobs_of_entry(entry), status=JobStatus.COMPLETED)
-        .select_related("submission")
-        .order_by("-finished_at")
-    )
-
-
-FINAL_RULE = (
-    "Mark up to {n} of your completed entries final (POST /api/entries/<id>/final, or the entry page). "
-    "Only final entries are ranked on the private part when the phase is revealed; if you mark none, "
-    "your best public entry is used."
-)
-
-
-def finals_summary(*, user: AbstractBaseUser, phase: Phase, team_id: int | None = None) -> dict:
-    """What the user (or their team ``team_id``: its marks are every member's) has marked final in the
-    phase and how many marks remain."""
-    metric = registry.get(phase.benchmark).primary_metric
-    marks = list(marks_of_side(phase, user=user, team_id=team_id).select_related("entry", "job"))
-    return {
-        "team": team_id,
-        "benchmark": phase.benchmark,
-        "phase": phase.name,
-        "phase_id": phase.pk,
-        "state": phase.state(timezone.now()),
-        "final_max": phase.final_max,
-        "remaining": max(phase.final_max - len(marks), 0),
-        "marks": [
-            {
-                "entry": m.entry_id,
-                "method": m.entry.method,
-                "job": str(m.job_id),
-                "public_score": m.job.metrics.get(metric),
-                "by_default": m.by_default,
-                "marked_at": m.marked_at.isoformat(),
-            }
-            for m in marks
-        ],
-        "rule": FINAL_RULE.format(n=phase.final_max),
-    }
-
-
-def marks_of_side(phase: Phase, *, user: AbstractBaseUser, team_id: int | None) -> QuerySet[FinalMark]:
-    """The final marks that count against one side's ``final_max``: a team's, or the user's own."""
-    marks = FinalMark.objects.filter(benchmark=phase.benchmark, phase=phase.pk)
-    if team_id is not None:
-        return marks.filter(entry__team_id=team_id)
-    return marks.filter(owner=user, entry__team__isnull=True)
-
-
-def finals_of(user: AbstractBaseUser) -> list[dict]:
-    """``/api/me``'s final marks: every benchmark the user has entries on whose phase leads to a reveal."""
-    now = timezone.now()
-    summaries = []
-    for slug in sorted(set(Entry.objects.filter(owner=user).values_list("benchmark", flat=True))):
-        try:
-            registry.get(slug)
-        except registry.UnknownBenchmark:
-            continue
-        phase = phases.current_phase(slug, now=now)
-        if phase.leads_to_reveal:
-            summaries.append(finals_summary(user=user, phase=phase))
-    return summaries
-
-
-def entry_id_for_job(job: Job) -> int | None:
-    """The board entry a job counts towards (its owner's method on its benchmark); None until it has one."""
-    return (
-        entry_of_job(benchmark=job.benchmark, owner_id=job.owner_id, team_id=job.team_id, method=job.submission.method)
-        .values_list("pk", flat=True)
-        .first()
-    )
-
-
-def job_final_choice(*, user: AbstractBaseUser, job: Job) -> dict | None:
-    """The job page's "Mark as final" control: the owner's marks in the running private phase, with the
-    entry this job counts towards and whether this very job is the one marked. None where no mark can be made."""
-    if not user.is_authenticated or job.status != JobStatus.COMPLETED:
-        return None
-    if job.owner_id != user.pk and not (job.team_id is not None and is_member(user=user, team_id=job.team_id)):
-        return None
-    try:
-        registry.get(job.benchmark)
-    except registry.UnknownBenchmark:
-        return None
-    phase = phases.current_phase(job.benchmark)
-    if not phase.leads_to_reveal or phase.state(timezone.now()) != PhaseState.RUNNING:
-        return None
-    entry_id = entry_id_for_job(job)
-    if entry_id is None:
-        return None
-    summary = finals_summary(user=user, phase=phase, team_id=job.team_id)
-    mark = next((m for m in summary["marks"] if m["entry"] == entry_id), None)
-    return {
-        **summary,
-        "entry": entry_id,
-        "entry_mark": mark,
-        "this_job": mark is not None and mark["job"] == str(job.pk),
-    }
-
-
-# --- Who sees what a board shows: the one rule (docs/security.md, "Who sees what") -------------------
-# Everyone sees what a shown board shows: the entries that are not hidden, and their completed jobs, on a
-# benchmark whose current phase shows its board (``board_visible``, or the phase has ended). Owners see
-# their own entries and jobs, staff everything. ``jobs`` asks this through ``jobs.selectors.public_jobs``
-# (registered in ``LeaderboardConfig.ready``), so apps below the leaderboard use it without importing it.
-
-
-def shows_board(phase: Phase, now: datetime) -> bool:
-    return phase.board_visible or phase.state(now) == PhaseState.ENDED
-
-
-def board_shown(slug: str, *, now: datetime | None = None) -> bool:
-    """Whether the current phase of ``slug`` shows its board to everyone."""
-    now = now or timezone.now()
-    return shows_board(phases.current_phase(slug, now=now), now)
-
-
-def hidden_boards(*, now: datetime | None = None) -> list[str]:
-    """The benchmarks whose current phase hides its board (only a configured phase can)."""
-    now = now or timezone.now()
-    slugs = set(Phase.objects.filter(board_visible=False).values_list("benchmark", flat=True))
-    return sorted(slug for slug in slugs if not board_shown(slug, now=now))
-
-
-def entries_visible_to(user: AbstractBaseUser) -> QuerySet[Entry]:
-    """Entries ``user`` may see: staff all; everyone the unhidden entries of shown boards; owners theirs."""
-    entries = Entry.objects.all()
-    if user.is_staff:
-        return entries
-    shown = Q(hidden=False, unlisted=False) & ~Q(benchmark__in=hidden_boards())
-    if not user.is_authenticated:
-        return entries.filter(shown)
-    return entries.filter(shown | Q(owner_id=user.pk, team__isnull=True) | Q(team_id__in=team_ids_of(user)))
-
-
-def public_jobs(queryset: QuerySet[Job]) -> QuerySet[Job]:
-    """The completed jobs of ``queryset`` whose entry a shown board lists (the set form of
-    :func:`entry_is_public`)."""
-    shown = listed_entry_q(hidden=False, unlisted=False)
-    # A platform re-run (leaderboard/reproduction.py) is as public as the job it re-runs: its badge
-    # links to both.
-    rerun_of_shown = Q(reproduces__isnull=False) & listed_entry_q("reproduces__", hidden=False, unlisted=False)
-    return queryset.filter(shown | rerun_of_shown, status=JobStatus.COMPLETED).exclude(benchmark__in=hidden_boards())
-
-
-def entry_is_public(*, benchmark: str, owner_id: int, method: str, team_id: int | None = None) -> bool:
-    """Whether the board shows this user's method (its completed jobs' pages are public): the entry is
-    not hidden, and the current phase does not hide its board until it ends."""
-    if not board_shown(benchmark):
-        return False
-    entry = entry_of_job(benchmark=benchmark, owner_id=owner_id, team_id=team_id, method=method)
-    return entry.filter(hidden=False, unlisted=False).exists()
