@@ -10,50 +10,23 @@ import uuid
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
 from lb_cli import bundle, config
 from lb_cli.client import Api, ApiError, ProgressReader
-
-app = typer.Typer(
-    help="Submit to a leaders-board, follow jobs, read boards.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+from lb_cli.common import (
+    ARCHIVES,
+    _api,
+    _fail,
+    _read_description,
+    _run,
+    _score_line,
+    _team_id,
+    app,
+    err,
+    out,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-TERMINAL = {"completed", "failed", "cancelled"}
-ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
-
-
-def _api() -> Api:
-    settings = config.load()
-    return Api(settings.url, settings.token)
-
-
-def _fail(exc: ApiError) -> None:
-    err.print(f"error: {exc.code}: {exc.detail}", markup=False)
-    raise typer.Exit(2)
-
-
-def _run(action):
-    try:
-        return action()
-    except ApiError as exc:
-        _fail(exc)
-
-
-def _score_line(results: dict) -> str:
-    primary = results.get("primary_metric") or next(iter(results["metrics"]), "")
-    value = results["metrics"].get(primary)
-    line = f"{primary} = {value:.4f}" if isinstance(value, (int, float)) else f"{primary} = {value}"
-    if results.get("primary_ci"):
-        low, high = results["primary_ci"]
-        line += f"  (95% interval {low:.4f} – {high:.4f})"
-    return line
 
 
 @app.command()
@@ -250,235 +223,8 @@ def jobs(
     out.print(table)
 
 
-def _marks_line(summary: dict) -> str:
-    return (
-        f"{summary['benchmark']} · phase {summary['phase']}: {len(summary['marks'])} of "
-        f"{summary['final_max']} marked final, {summary['remaining']} left"
-    )
+# The entry, final and board commands, registered on the same app after these (``lb --help`` keeps its order).
+from lb_cli import commands_entries  # noqa: E402, F401
 
-
-def _print_finals(summary: dict) -> None:
-    out.print(_marks_line(summary), markup=False)
-    for mark in summary["marks"]:
-        score = mark.get("public_score")
-        shown = f"{score:.4f}" if isinstance(score, (int, float)) else "—"
-        how = "  (by default)" if mark.get("by_default") else ""
-        out.print(f"  entry {mark['entry']}  {mark['method']}  job {mark['job']}  public {shown}{how}", markup=False)
-
-
-def _team_id(api: Api, team: str) -> int:
-    """A team of yours by id or by name (names are unique, compared without case)."""
-    teams = _run(lambda: api.get("/api/teams"))["results"]
-    found = next((t for t in teams if str(t["id"]) == team or t["name"].lower() == team.lower()), None)
-    if found is None:
-        names = ", ".join(t["name"] for t in teams) or "none"
-        _fail(ApiError("not_in_team", f"You are in no team {team!r} (yours: {names})."))
-    return found["id"]
-
-
-def _read_description(path: Path | None) -> str:
-    if path is None:
-        return ""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(ApiError("bad_description", f"{path}: {exc}"))
-
-
-@app.command()
-def download(
-    job: str = typer.Argument(..., help="One of your jobs (staff: any job)."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Where to write it (default: the server's name)."),
-):
-    """Download the archive submitted for JOB, byte for byte as it was stored."""
-    api = _api()
-    response = _run(lambda: api.request("GET", f"/api/jobs/{job}/archive"))
-    name = response.headers.get("content-disposition", "").partition('filename="')[2].rstrip('"')
-    target = output or Path(Path(name).name or f"{job}.zip")  # never a path the server sent
-    target.write_bytes(response.content)
-    out.print(f"{target} ({len(response.content)} bytes)", markup=False)
-
-
-@app.command()
-def entry(
-    job: str = typer.Argument(..., help="A completed job of yours; its board entry is changed."),
-    unlist: bool = typer.Option(False, "--unlist", help="Keep the entry off the public board (finals still count)."),
-    relist: bool = typer.Option(False, "--list", help="Put an unlisted entry back on the public board."),
-    description_file: Path | None = typer.Option(
-        None, "--description-file", exists=True, dir_okay=False, help="A new method card description (Markdown)."
-    ),
-    paper: str | None = typer.Option(None, "--paper", help="A new paper URL ('' clears it)."),
-    code: str | None = typer.Option(None, "--code", help="A new code URL ('' clears it)."),
-):
-    """Change the board entry of JOB: its listing and its method card."""
-    api = _api()
-    entry_id = _run(lambda: api.get(f"/api/jobs/{job}/results")).get("entry")
-    if entry_id is None:
-        _fail(ApiError("no_entry", f"Job {job} counts towards no board entry yet."))
-    body: dict = {}
-    if unlist or relist:
-        body["unlisted"] = unlist
-    if description_file is not None:
-        body["description"] = _read_description(description_file)
-    body.update({key: value for key, value in (("paper_url", paper), ("code_url", code)) if value is not None})
-    path = f"/api/entries/{entry_id}"
-    data = _run(lambda: api.request("PATCH", path, json=body).json()) if body else _run(lambda: api.get(path))
-    listing = "unlisted (off the public board)" if data["unlisted"] else "listed"
-    out.print(f"Entry {data['id']} ({data['method']} on {data['benchmark']}) is {listing}.", markup=False)
-    for key in ("paper_url", "code_url"):
-        if data[key]:
-            out.print(f"  {key}: {data[key]}", markup=False)
-
-
-@app.command()
-def final(
-    job: str | None = typer.Argument(None, help="A completed job; its entry is marked final, pinned to it."),
-    unmark: bool = typer.Option(False, "--unmark", help="Unmark the entry of JOB instead."),
-    list_: bool = typer.Option(False, "--list", help="Show your final marks and how many remain."),
-    benchmark: str | None = typer.Option(None, "--benchmark", "-b", help="With --list: one benchmark."),
-):
-    """Mark the entry of a completed job final for the private ranking (or --unmark it, or --list marks)."""
-    api = _api()
-    if list_ or job is None:
-        finals = [f for f in _run(lambda: api.get("/api/me"))["finals"] if not benchmark or f["benchmark"] == benchmark]
-        if not finals:
-            out.print(f"No phase with a final choice{' on ' + benchmark if benchmark else ''}.", markup=False)
-        for summary in finals:
-            _print_finals(summary)
-        return
-    entry = _run(lambda: api.get(f"/api/jobs/{job}/results")).get("entry")
-    if entry is None:
-        _fail(ApiError("no_entry", f"Job {job} counts towards no board entry yet."))
-    if unmark:
-        summary = _run(lambda: api.request("DELETE", f"/api/entries/{entry}/final").json())
-        out.print(f"Unmarked entry {entry}. " + _marks_line(summary), markup=False)
-    else:
-        summary = _run(lambda: api.post(f"/api/entries/{entry}/final", json={"job": job}))
-        out.print(f"Marked entry {entry} final (job {job}). " + _marks_line(summary), markup=False)
-
-
-@app.command()
-def publish(
-    job: str = typer.Argument(..., help="A completed maze job; the policy it registered is published."),
-    withdraw: bool = typer.Option(False, "--withdraw", help="Make it private again (you and staff only)."),
-):
-    """Publish the policy a completed maze job registered: everyone may then list and replay it."""
-    api = _api()
-    found = _run(lambda: api.get("/api/models", params={"job": job}))["results"]
-    if not found:
-        _fail(
-            ApiError(
-                "no_policy",
-                f"Job {job} registered no policy you can see (a maze job registers its policy.onnx when it completes).",
-            )
-        )
-    model = _run(lambda: api.post(f"/api/models/{found[0]['id']}/publish", json={"published": not withdraw}))
-    state = "published: everyone may list and replay it" if model["published"] else "private: you and staff only"
-    out.print(
-        f"Policy {model['name']} v{model['version']} (model {model['id']}) of job {job} is {state}.", markup=False
-    )
-
-
-def _metric_format(info: dict):
-    """Print a stored value as the board page does: in the metric's unit, at its precision."""
-    scale, digits = float(info.get("scale", 1.0)), int(info.get("precision", 4))
-
-    def show(value) -> str:
-        return f"{value * scale:.{digits}f}" if isinstance(value, (int, float)) else "—"
-
-    return show
-
-
-def _heading(info: dict) -> str:
-    label = info.get("label") or info["name"]
-    return f"{label} ({info['unit']})" if info.get("unit") else label
-
-
-@app.command()
-def board(
-    slug: str,
-    csv: bool = typer.Option(False, "--csv", help="The board as CSV, as the API serves it."),
-    order: str | None = typer.Option(None, "--order", help="Sort by this metric, in its direction."),
-):
-    """A benchmark's leaderboard: every metric in its unit and precision."""
-    api = _api()
-    params = {"benchmark": slug, **({"order": order} if order else {})}
-    if csv:
-        sys.stdout.write(_run(lambda: api.request("GET", "/api/leaderboard", params={**params, "format": "csv"}).text))
-        return
-    data = _run(lambda: api.get("/api/leaderboard", params=params))
-    primary = data.get("primary_metric")
-    infos = data.get("metric_info") or [{"name": name} for name in data.get("metrics") or [primary]]
-    primary_info = next((i for i in infos if i["name"] == primary), {"name": primary})
-    ci_unit = f" ({primary_info['unit']})" if primary_info.get("unit") else ""
-    table = Table("rank", "user", "method", *(_heading(i) for i in infos), f"95% interval{ci_unit}", box=None)
-    show_ci = _metric_format(primary_info)
-    for row in data["rows"]:
-        ci = row.get("ci") or [None, None]
-        approx = "≈" if row.get("approx") else ""
-        table.add_row(
-            approx + str(row["rank"]),
-            row["user"],
-            row["method"],
-            *(_metric_format(i)(row["metrics"].get(i["name"])) for i in infos),
-            f"{show_ci(ci[0])} – {show_ci(ci[1])}" if ci[0] is not None else "—",
-        )
-    out.print(table)
-
-
-def _compare_rows(part: dict, infos: dict, primary: str) -> Table:
-    table = Table("metric", "a", "b", "a − b", "95% interval (paired)", "a better in", box=None)
-    for row in part["metrics"] + [
-        {**s, "metric": primary, "slice": f"{s['group']}: {s['name']}"} for s in part["slices"]
-    ]:
-        info = infos.get(row["metric"], {"name": row["metric"]})
-        show = _metric_format(info)
-        ci = row.get("ci")
-        share = row.get("a_better_share")
-        table.add_row(
-            row.get("slice") or _heading(info),
-            show(row.get("a")),
-            show(row.get("b")),
-            show(row.get("difference")),
-            f"{show(ci[0])} – {show(ci[1])}{'' if row.get('differs') else '  ≈'}" if ci else "—",
-            f"{100 * share:.0f}%" if isinstance(share, (int, float)) else "—",
-        )
-    return table
-
-
-@app.command()
-def compare(
-    a: str = typer.Argument(..., help="A completed job."),
-    b: str = typer.Argument(..., help="Another completed job of the same benchmark."),
-    as_json: bool = typer.Option(False, "--json", help="The API's JSON, unchanged."),
-):
-    """Two jobs side by side: paired bootstrap difference per metric and slice, config and file differences."""
-    data = _run(lambda: _api().get("/api/compare", params={"a": a, "b": b}))
-    if as_json:
-        out.print_json(json.dumps(data))
-        return
-    infos = {info["name"]: info for info in data.get("metric_info") or []}
-    for side in ("a", "b"):
-        who = data[side]
-        out.print(f"{side}: {who['method']} by {who['user']}  job {who['job']}", markup=False)
-    for part in ("public", "private"):
-        if data.get(part) is None:
-            out.print(f"{part} part: not shown (published by the reveal)", markup=False)
-            continue
-        out.print(f"{part} part:", markup=False)
-        out.print(_compare_rows(data[part], infos, data["primary_metric"]))
-    out.print("config diff:" if data["config"] else "config: same", markup=False)
-    for row in data["config"]:
-        out.print(f"  {row['key']}: {row['a']!r} → {row['b']!r}", markup=False)
-    manifest = data["manifest"]
-    for kind in ("added", "removed"):
-        for entry in manifest[kind]:
-            out.print(f"  {kind} {entry['path']}", markup=False)
-    for entry in manifest["changed"]:
-        hashes = f"  {entry['a_sha256'][:12]} → {entry['b_sha256'][:12]}" if "a_sha256" in entry else ""
-        out.print(f"  changed {entry['path']}{hashes}", markup=False)
-    out.print(f"  {manifest['unchanged']} files unchanged", markup=False)
-
-
-if __name__ == "__main__":
-    app()
+# isort: split
+from lb_cli import commands_boards  # noqa: E402, F401
