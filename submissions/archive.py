@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import posixpath
 import stat
 import tarfile
 import tempfile
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -30,46 +28,22 @@ from typing import IO
 
 from zlib_ng.zlib_ng import crc32
 
-from core.errors import InvalidInput
-from submissions.archive_bounds import MAX_META_BYTES, StreamBudget, check_tar, check_zip_directory
+from submissions.archive_bounds import StreamBudget, check_tar, check_zip_directory
 
-CODE_EXTENSIONS = {".py", ".yaml", ".yml", ".json", ".txt", ".md", ".toml", ".cfg", ".ini", ".csv"}
-DATA_EXTENSIONS = CODE_EXTENSIONS | {
-    ".npy",
-    ".npz",
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".bmp",
-    ".tif",
-    ".tiff",
-    ".onnx",
-    ".pt",
-    ".pth",
-    ".ckpt",
-    ".safetensors",
-    ".bin",
-    ".pkl",
-}
-ARCHIVE_EXTENSIONS = (".zip", ".tar", ".tar.gz", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar", ".whl")
+# The rules (paths, extensions, limits, the error) live in submissions/archive_rules.py; callers
+# import them from here too.
+from submissions.archive_rules import (  # noqa: F401
+    ARCHIVE_EXTENSIONS,
+    CODE_EXTENSIONS,
+    DATA_EXTENSIONS,
+    Limits,
+    UploadRejected,
+    _check_totals,
+    check_extension,
+    normalise_path,
+)
+
 CHUNK = 1024 * 1024
-
-
-class UploadRejected(InvalidInput):
-    pass
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_files: int
-    max_bytes: int  # total uncompressed
-    max_ratio: int  # uncompressed / compressed, for archives
-    max_members: int = 0  # archive entries of any kind (folders, extended headers); 0: 2 x max_files + 16
-    max_header_bytes: int = MAX_META_BYTES  # one GNU long-name or PAX header's payload
-
-    @property
-    def member_limit(self) -> int:
-        return self.max_members or 2 * self.max_files + 16
 
 
 @dataclass
@@ -99,44 +73,6 @@ class Bundle:
 
     def paths(self) -> set[str]:
         return {record.path for record in self.files}
-
-
-def normalise_path(raw: str) -> str:
-    """A safe relative POSIX path, or :class:`UploadRejected` saying why not."""
-    name = unicodedata.normalize("NFC", raw)
-    if "\\" in name:
-        raise UploadRejected(f"{raw!r}: backslashes are not allowed in paths.", code="bad_path")
-    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
-        raise UploadRejected(f"{raw!r}: drive letters are not allowed.", code="bad_path")
-    if name.startswith("/"):
-        raise UploadRejected(f"{raw!r}: absolute paths are not allowed.", code="bad_path")
-    if any(not ch.isprintable() for ch in name):
-        raise UploadRejected(f"{raw!r}: control characters in path.", code="bad_path")
-    parts = [part for part in name.split("/") if part not in ("", ".")]
-    if any(part == ".." for part in parts):
-        raise UploadRejected(f"{raw!r}: '..' is not allowed in paths.", code="bad_path")
-    if not parts:
-        raise UploadRejected(f"{raw!r}: empty path.", code="bad_path")
-    if len(parts) > 16 or any(len(part) > 128 for part in parts):
-        raise UploadRejected(f"{raw!r}: path too deep or a name too long.", code="bad_path")
-    return "/".join(parts)
-
-
-def check_extension(path: str) -> None:
-    lower = path.lower()
-    if lower.endswith(ARCHIVE_EXTENSIONS):
-        raise UploadRejected(
-            f"{path}: nested archives are not accepted; upload their contents instead.", code="nested_archive"
-        )
-    allowed = DATA_EXTENSIONS if lower.startswith("data/") else CODE_EXTENSIONS
-    extension = posixpath.splitext(lower)[1]
-    if extension not in allowed:
-        where = "under data/" if lower.startswith("data/") else "outside data/"
-        raise UploadRejected(
-            f"{path}: extension {extension or '(none)'!r} is not allowed {where}; "
-            f"allowed: {', '.join(sorted(allowed))}.",
-            code="bad_extension",
-        )
 
 
 class BundleWriter:
@@ -302,18 +238,6 @@ def _tar_entries(upload: IO[bytes], limits: Limits, compressed_size: int) -> Ite
         if not member.isfile():
             raise UploadRejected(f"{member.name}: only regular files are allowed.", code="special_file")
         yield member.name, archive.extractfile(member), member.size
-
-
-def _check_totals(uncompressed: int, compressed: int, limits: Limits) -> None:
-    if uncompressed > limits.max_bytes:
-        raise UploadRejected(
-            f"archive: uncompressed size {uncompressed} bytes exceeds {limits.max_bytes}.", code="too_large"
-        )
-    if compressed and uncompressed / compressed > limits.max_ratio:
-        raise UploadRejected(
-            f"archive: expands {uncompressed / compressed:.0f}:1, over the {limits.max_ratio}:1 limit (zip bomb?).",
-            code="zip_bomb",
-        )
 
 
 def archive_entries(upload: IO[bytes], name: str, limits: Limits) -> Iterator[tuple[str, IO[bytes], int]]:

@@ -30,7 +30,7 @@ import zlib
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from submissions.archive import Limits
+    from submissions.archive_rules import Limits
 
 BLOCK = 512
 CHUNK = 1024 * 1024
@@ -45,7 +45,7 @@ _PAX_RECORD = re.compile(rb"(\d+) ([^=]+)=")
 
 
 def _rejected(detail: str, code: str) -> Exception:
-    from submissions.archive import UploadRejected  # archive imports this module
+    from submissions.archive_rules import UploadRejected  # archive_rules imports this module
 
     return UploadRejected(detail, code=code)
 
