@@ -243,6 +243,25 @@ def _fresh_boards():
     yield
 
 
+# Fixtures that build or run podman images (tests/sandbox/conftest.py, tests/test_images.py).
+PODMAN_FIXTURES = frozenset({"podman_sandbox", "venv_sandbox_image", "built_images"})
+
+
+def _uses_podman(item) -> bool:
+    if PODMAN_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "docker" in callspec.params.values()
+
+
+def pytest_collection_modifyitems(config, items):
+    # Under xdist (--dist loadgroup, scripts/test.sh) every podman test runs on one worker: the sandbox
+    # images are built once, not once per worker, and container runs do not compete with each other.
+    for item in items:
+        if _uses_podman(item):
+            item.add_marker(pytest.mark.xdist_group("podman"))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "ratelimit: keeps the request-rate throttles enabled")
     os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")
