@@ -49,6 +49,7 @@ if _WORKER and os.environ.get("LB_QUEUE_NAME"):
     os.environ["LB_QUEUE_NAME"] = f"{os.environ['LB_QUEUE_NAME']}-{_WORKER}"
 os.environ.setdefault("LB_DATA_DIR", tempfile.mkdtemp(prefix=f"lb-test-{_WORKER}-" if _WORKER else "lb-test-"))
 if _WORKER:
+    os.makedirs(os.environ["LB_DATA_DIR"], exist_ok=True)  # Huey's SQLite queue opens its file at setup
     os.environ["LB_TEST_WORKER_ENV"] = _WORKER
 os.environ.setdefault("LB_BENCHMARKS", "tests.support.toy:benchmarks")
 os.environ.setdefault("LB_QUEUE_NAME", f"lb-test-{os.getpid()}")
