@@ -254,12 +254,14 @@ def _uses_podman(item) -> bool:
     return callspec is not None and "docker" in callspec.params.values()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
-    # Under xdist (--dist loadgroup, scripts/test.sh) every podman test runs on one worker: the sandbox
-    # images are built once, not once per worker, and container runs do not compete with each other.
+    # Under xdist (--dist loadgroup, scripts/test.sh) a module's tests run on one worker: its module-scoped
+    # fixtures (a web tier, a stack) start once, not once per worker. Every podman test runs on one worker
+    # too: the sandbox images are built once, and container runs do not compete with each other.
     for item in items:
-        if _uses_podman(item):
-            item.add_marker(pytest.mark.xdist_group("podman"))
+        group = "podman" if _uses_podman(item) else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_configure(config):
