@@ -14,8 +14,9 @@ SECONDS=0
 # Tests run in parallel (pytest-xdist): most of their time is spent waiting on servers, workers and
 # sandboxes they start, so more workers than cores still helps. LB_TEST_WORKERS=0 runs them in-process.
 # Each worker is its own installation (tests/settings.py): data dir, PostgreSQL test database (suffixed
-# _gw0, _gw1, …) and Redis databases; --dist loadgroup keeps the podman tests on one worker
-# (tests/conftest.py), so the sandbox images are built once.
+# _gw0, _gw1, …) and Redis databases. --dist loadgroup with the groups tests/conftest.py sets keeps each
+# module on one worker (its module-scoped web tier or stack starts once) and every podman test on one
+# worker (the sandbox images are built once).
 workers="${LB_TEST_WORKERS:-3}"
 [[ "$workers" =~ ^[0-9]$ ]] && [ "$workers" -le 4 ] || { echo "LB_TEST_WORKERS must be 0 to 4" >&2; exit 2; }
 parallel=(); [ "$workers" -gt 0 ] && parallel=(-n "$workers" --dist loadgroup)
