@@ -24,10 +24,10 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "20")
 # MLflow prints "View run ..." links to stdout; the worker's output is JSON log lines only.
 os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+# mlflow is imported inside the functions that use it: importing it costs about a second of CPU, and every
+# process that sets Django up (web workers, manage.py, the test suite's servers) imports this module,
+# while only a worker recording a run, or a page reading one, needs it.
 
-from mlflow.entities import Metric, Param, ViewType  # noqa: E402
-from mlflow.exceptions import MlflowException  # noqa: E402
-from mlflow.tracking import MlflowClient  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +58,14 @@ class RunContent:
 
 class MlflowTracker:
     def __init__(self, tracking_uri: str):
+        from mlflow.tracking import MlflowClient
+
         self.tracking_uri = tracking_uri
         self.client = MlflowClient(tracking_uri=tracking_uri)
 
     def _experiment_id(self, name: str) -> str:
+        from mlflow.exceptions import MlflowException
+
         experiment = self.client.get_experiment_by_name(name)
         if experiment is not None:
             if experiment.lifecycle_stage == "deleted":
@@ -73,11 +77,15 @@ class MlflowTracker:
             return self.client.get_experiment_by_name(name).experiment_id
 
     def find_run(self, experiment_id: str, job_id: str) -> list:
+        from mlflow.entities import ViewType
+
         return self.client.search_runs(
             [experiment_id], filter_string=f"tags.`{JOB_TAG}` = '{job_id}'", run_view_type=ViewType.ACTIVE_ONLY
         )
 
     def record(self, content: RunContent) -> RunRecord:
+        from mlflow.exceptions import MlflowException
+
         try:
             return self._record(content)
         except (MlflowException, OSError) as exc:
@@ -86,6 +94,8 @@ class MlflowTracker:
             raise TrackingUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def _record(self, content: RunContent) -> RunRecord:
+        from mlflow.entities import Metric, Param
+
         experiment_id = self._experiment_id(content.experiment)
         for run in self.find_run(experiment_id, content.job_id):
             if run.info.status == "FINISHED":
@@ -108,6 +118,8 @@ class MlflowTracker:
 
     def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
         """Add metrics to an existing run (the private part, at close)."""
+        from mlflow.entities import Metric
+
         now = int(time.time() * 1000)
         try:
             self.client.log_batch(
@@ -173,6 +185,8 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 
 def run_pictures(*, tracking_uri: str, run_id: str, folder: str = "scorer") -> list[str]:
     """Artifact paths of the pictures a benchmark's scorer logged to the run."""
+    from mlflow.tracking import MlflowClient
+
     client = MlflowClient(tracking_uri=tracking_uri)
     found, folders = [], [folder]
     while folders:
@@ -187,6 +201,8 @@ def run_pictures(*, tracking_uri: str, run_id: str, folder: str = "scorer") -> l
 def run_picture(*, tracking_uri: str, run_id: str, path: str) -> bytes:
     """One picture's bytes, through MLflow's artifact API (the web tier never reads its store)."""
     import tempfile
+
+    from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=tracking_uri)
     with tempfile.TemporaryDirectory() as tmp:

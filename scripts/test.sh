@@ -11,11 +11,24 @@ echo "=== lint: ruff check, ruff format --check (config in pyproject.toml) ==="
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 SECONDS=0
+# Tests run in parallel (pytest-xdist): most of their time is spent waiting on servers, workers and
+# sandboxes they start, so more workers than cores still helps. LB_TEST_WORKERS=0 runs them in-process.
+# Each worker is its own installation (tests/settings.py): data dir, PostgreSQL test database (suffixed
+# _gw0, _gw1, …) and Redis databases. --dist loadgroup with the groups tests/conftest.py sets keeps each
+# module on one worker (its module-scoped web tier or stack starts once) and every podman test on one
+# worker (the sandbox images are built once).
+workers="${LB_TEST_WORKERS:-3}"
+[[ "$workers" =~ ^[0-9]$ ]] && [ "$workers" -le 4 ] || { echo "LB_TEST_WORKERS must be 0 to 4" >&2; exit 2; }
+parallel=(); [ "$workers" -gt 0 ] && parallel=(-n "$workers" --dist loadgroup)
 # The 30 slowest tests of each pass end its output: where to look when the run grows past its budget.
-pytest=(.venv/bin/python -m pytest -p no:cacheprovider --durations=30 "$@")
+pytest=(.venv/bin/python -m pytest -p no:cacheprovider --durations=30 "${parallel[@]}" "$@")
+# Redis databases 16-2N .. 15: the suite's own (REDIS_URL, one per worker) and the stacks' it starts
+# (LB_TEST_REDIS_URL, one per worker); tests/settings.py adds the worker's index to each.
+slots=$((workers > 0 ? workers : 1))
 
-echo "=== pass 1: PostgreSQL + Redis ==="
-DATABASE_URL="postgres://postgres@127.0.0.1:5432/leaders_board" REDIS_URL="redis://127.0.0.1:6379/14" \
+echo "=== pass 1: PostgreSQL + Redis ($workers workers) ==="
+DATABASE_URL="postgres://postgres@127.0.0.1:5432/leaders_board" \
+  REDIS_URL="redis://127.0.0.1:6379/$((16 - 2 * slots))" LB_TEST_REDIS_URL="redis://127.0.0.1:6379/$((16 - slots))" \
   "${pytest[@]}" tests
 echo "=== pass 1 took $SECONDS s ==="
 SECONDS=0
@@ -34,8 +47,8 @@ same_in_both_passes=(
   tests/leaderboard/test_web_tier_spreads_load.py
 )
 
-echo "=== pass 2: SQLite + SQLite Huey (embedded defaults) ==="
-env -u DATABASE_URL -u REDIS_URL "${pytest[@]}" "${same_in_both_passes[@]/#/--ignore=}" \
+echo "=== pass 2: SQLite + SQLite Huey (embedded defaults, $workers workers) ==="
+env -u DATABASE_URL -u REDIS_URL LB_TEST_REDIS_URL="redis://127.0.0.1:6379/$((16 - slots))" "${pytest[@]}" "${same_in_both_passes[@]/#/--ignore=}" \
   tests/core tests/accounts tests/submissions tests/jobs/test_api.py tests/jobs/test_pipeline.py \
   tests/jobs/test_enqueue_statement.py tests/jobs/test_enqueue_round_trips.py tests/jobs/test_enqueue_check.py \
   tests/jobs/test_job_indexes.py \

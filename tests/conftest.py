@@ -243,6 +243,27 @@ def _fresh_boards():
     yield
 
 
+# Fixtures that build or run podman images (tests/sandbox/conftest.py, tests/test_images.py).
+PODMAN_FIXTURES = frozenset({"podman_sandbox", "venv_sandbox_image", "built_images"})
+
+
+def _uses_podman(item) -> bool:
+    if PODMAN_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "docker" in callspec.params.values()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config, items):
+    # Under xdist (--dist loadgroup, scripts/test.sh) a module's tests run on one worker: its module-scoped
+    # fixtures (a web tier, a stack) start once, not once per worker. Every podman test runs on one worker
+    # too: the sandbox images are built once, and container runs do not compete with each other.
+    for item in items:
+        group = "podman" if _uses_podman(item) else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "ratelimit: keeps the request-rate throttles enabled")
     os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")

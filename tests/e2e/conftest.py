@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, free_port, wait_for_http, zip_bytes
+from tests.support.install import prepare_installation
 
 PYTHON = sys.executable
 
@@ -187,9 +188,7 @@ def _prepared_stack(queue: str, tmp_path: Path, mlflow_server: str, **extra_env:
         env["REDIS_URL"] = os.environ.get("LB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     stack = Stack(env=env, tmp=tmp_path)
     stack.queue = queue
-    stack.manage("migrate", "--noinput")
-    stack.manage("bootstrap")
-    stack.token = stack.manage("issue_token", "alice").strip().splitlines()[-1]
+    (stack.token,) = prepare_installation(stack.env, "alice")
     return stack
 
 

@@ -55,20 +55,27 @@ def _tree_bytes(folder: Path) -> int:
     return total
 
 
-def _mounts() -> set[str]:
-    return {line for line in Path("/proc/self/mounts").read_text().splitlines() if "lb-output-" in line}
+def _mounts(base: Path) -> set[str]:
+    return {line for line in Path("/proc/self/mounts").read_text().splitlines() if f" {base}/lb-output-" in line}
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the capped output mount needs a root worker")
 @pytest.mark.parametrize("backend", ["bubblewrap", "docker"])
-def test_an_endless_writer_grows_the_data_dir_by_at_most_its_limit(backend, workspace, run_hostile):
-    before, mounts_before = _tree_bytes(workspace.data_dir), _mounts()
+def test_an_endless_writer_grows_the_data_dir_by_at_most_its_limit(
+    backend, workspace, run_hostile, tmp_path, monkeypatch
+):
+    # This run's capped output under a folder of its own: jobs of other tests (other xdist workers, other
+    # suites on the machine) mount theirs meanwhile, under the shared default.
+    base = tmp_path / "mounts"
+    base.mkdir()
+    monkeypatch.setenv("LB_SANDBOX_OUTPUT_MOUNT_DIR", str(base))
+    before, mounts_before = _tree_bytes(workspace.data_dir), _mounts(base)
     outcome = run_hostile(backend, workspace, "output_flood.py", resources=FLOOD, targets={"mode": "spread"})
     grown = _tree_bytes(workspace.data_dir) - before
     assert outcome.kind == "output_limit", workspace.log_text()
     assert outcome.reason == "output over 8 MiB"
     assert grown <= FLOOD.max_output_mb * 2**20 + SLACK, f"the data dir grew by {grown / 2**20:.0f} MiB"
-    assert _mounts() <= mounts_before  # this run's mount is gone (other runs may come and go meanwhile)
+    assert mounts_before == set() and _mounts(base) == set()  # this run's mount is gone
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the capped output mount needs a root worker")

@@ -9,6 +9,7 @@ import uuid
 
 from tests.conftest import ROOT, free_port, wait_for_http
 from tests.e2e.conftest import PYTHON, Stack, _database_url
+from tests.support.install import prepare_installation
 
 # A submission that runs for a few seconds, printing as it goes: long enough to
 # watch the log grow.
@@ -74,9 +75,7 @@ def start_desk_stack(
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ.get("LB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     stack = DeskStack(env=env, tmp=tmp)
-    stack.manage("migrate", "--noinput")
-    stack.manage("bootstrap")
-    stack.token = stack.manage("issue_token", "alice").strip().splitlines()[-1]
+    (stack.token,) = prepare_installation(stack.env, "alice")
     try:
         stack.start_web()
         if worker:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import ROOT, free_port, wait_for_http
+from tests.support.install import prepare_installation
 
 
 @dataclass
@@ -33,14 +34,6 @@ class WebTier:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         return self.process.returncode
-
-
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
 
 
 def start_web_tier(root: Path, **overrides: str) -> WebTier:
@@ -67,9 +60,7 @@ def start_web_tier(root: Path, **overrides: str) -> WebTier:
             **overrides,
         }
     )
-    manage(env, "migrate", "--noinput")
-    manage(env, "bootstrap")
-    token = manage(env, "issue_token", "alice").strip().splitlines()[-1]
+    (token,) = prepare_installation(env, "alice")
     process = subprocess.Popen(
         [str(ROOT / "scripts" / "serve.sh")],
         cwd=ROOT,
