@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -13,22 +12,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Invite
+from core import bearer_tokens
+from core.bearer_tokens import hash_token  # noqa: F401  (callers read it here)
 
 TOKEN_PREFIX = "lb_"
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def split_token(raw: str) -> str | None:
-    """The lookup prefix of a well-formed token, or None."""
-    if not raw.startswith(TOKEN_PREFIX):
-        return None
-    prefix, sep, secret = raw[len(TOKEN_PREFIX) :].partition("_")
-    if not sep or len(prefix) != 12 or len(secret) < 20:
-        return None
-    return prefix
+    """The lookup prefix of a well-formed user token, or None."""
+    return bearer_tokens.split_token(raw, TOKEN_PREFIX)
 
 
 def user_get_or_create(*, username: str) -> AbstractBaseUser:
@@ -59,8 +51,7 @@ def token_issue(
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput("expires_at must be in the future.", code="bad_expiry")
     for _ in range(5):
-        prefix = secrets.token_hex(6)
-        raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+        raw, prefix = bearer_tokens.new_token(TOKEN_PREFIX)
         try:
             with transaction.atomic():
                 token = ApiToken.objects.create(

@@ -2,6 +2,7 @@
 limits. Star-imported by config/settings.py; like it, reading this module has no side effects."""
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
+from sandbox.deps_fetch import DEFAULT_PASS_ENV
 
 # --- Jobs -----------------------------------------------------------------
 LB_SANDBOX = env_str("LB_SANDBOX", "bubblewrap")
@@ -33,31 +34,8 @@ LB_MAX_ACTIVE_JOBS_PER_USER = env_int("LB_MAX_ACTIVE_JOBS_PER_USER", 3)
 LB_DEFAULT_RESOURCE_CLASS = env_str("LB_DEFAULT_RESOURCE_CLASS", "small")
 LB_DEPS_TIMEOUT_S = env_int("LB_DEPS_TIMEOUT_S", 600)
 # requirements.txt (sandbox/deps.py): the worker downloads wheels, with only these variables of its
-# environment (the same list as deps_fetch.DEFAULT_PASS_ENV); the sandboxed install gets none, and no network.
-LB_DEPS_PASS_ENV = env_list(
-    "LB_DEPS_PASS_ENV",
-    [
-        "PIP_INDEX_URL",
-        "PIP_EXTRA_INDEX_URL",
-        "PIP_FIND_LINKS",
-        "PIP_NO_INDEX",
-        "PIP_TRUSTED_HOST",
-        "PIP_CERT",
-        "PIP_CLIENT_CERT",
-        "PIP_CONFIG_FILE",
-        "PIP_DEFAULT_TIMEOUT",
-        "PIP_RETRIES",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "REQUESTS_CA_BUNDLE",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "NO_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "no_proxy",
-    ],
-)
+# environment (by default sandbox.deps_fetch.DEFAULT_PASS_ENV); the sandboxed install gets none, and no network.
+LB_DEPS_PASS_ENV = env_list("LB_DEPS_PASS_ENV", list(DEFAULT_PASS_ENV))
 LB_DEPS_ALLOW_SOURCE_BUILDS = env_bool("LB_DEPS_ALLOW_SOURCE_BUILDS", False)  # sdists built in the sandbox, offline
 LB_DEPS_CACHE_MAX_GB = env_float("LB_DEPS_CACHE_MAX_GB", 20.0)  # dependency layers, least recently used evicted
 # Scoring (and reading config.yaml for MLflow) runs in a limited child (jobs/scoring/isolated.py):
