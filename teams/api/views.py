@@ -40,8 +40,13 @@ class InvitationSerializer(serializers.Serializer):
     invited_by = serializers.CharField(source="invited_by.username")
 
 
+class TeamListSerializer(serializers.Serializer):
+    results = TeamSerializer(many=True, help_text="Your teams.")
+    invitations = InvitationSerializer(many=True, help_text="Invitations waiting for your answer.")
+
+
 class TeamListCreateView(APIView):
-    @extend_schema(responses={200: TeamSerializer(many=True)}, operation_id="teams_list")
+    @extend_schema(responses={200: TeamListSerializer}, operation_id="teams_list")
     def get(self, request):
         teams = selectors.teams_of(request.user)
         return Response(
