@@ -51,7 +51,7 @@ echo "=== pass 2: SQLite + SQLite Huey (embedded defaults, $workers workers) ===
 env -u DATABASE_URL -u REDIS_URL LB_TEST_REDIS_URL="redis://127.0.0.1:6379/$((16 - slots))" "${pytest[@]}" "${same_in_both_passes[@]/#/--ignore=}" \
   tests/core tests/accounts tests/submissions tests/jobs/test_api.py tests/jobs/test_pipeline.py \
   tests/jobs/test_enqueue_statement.py tests/jobs/test_enqueue_round_trips.py tests/jobs/test_enqueue_check.py \
-  tests/jobs/test_job_indexes.py \
+  tests/jobs/test_job_indexes.py tests/jobs/test_quota_rule_one_place.py tests/jobs/test_team_quota_race.py \
   tests/leaderboard tests/fleet tests/site_wide tests/notifications \
   tests/e2e -k "not redis"
 echo "=== pass 2 took $SECONDS s ==="
