@@ -106,31 +106,22 @@ class PoolSqliteStorage(PoolStorage, SqliteStorage):
 
     def dequeue_pools(self, pools) -> bytes | None:
         """One message from ``pools``' queues, in the order given (a remote worker's claim)."""
-        queues = [self.pool_queue(pool) for pool in pools]
-        if not queues:
-            return None
-        marks = ", ".join("?" for _ in queues)
-        with self.db(commit=True) as curs:
-            order = " ".join(f"when ? then {i}" for i in range(len(queues)))
-            curs.execute(
-                f"select id, data from task where queue in ({marks}) "
-                f"order by case queue {order} end, priority desc, id limit 1",
-                queues + queues,
-            )
-            row = curs.fetchone()
-            if row is not None:
-                curs.execute("delete from task where id = ?", (row[0],))
-                if curs.rowcount == 1:
-                    return row[1]
-        return None
+        return self._take_first([self.pool_queue(pool) for pool in pools])
 
     def dequeue(self):
         queues = [self.name] + [self.pool_queue(pool) for pool in self.pools]
         marks = ", ".join("?" for _ in queues)
         if not self.sql(f"select 1 from task where queue in ({marks}) limit 1", queues, results=True):
             return None
+        # The main queue first (sweeps), then the pools in the order served.
+        return self._take_first(queues)
+
+    def _take_first(self, queues: list[str]) -> bytes | None:
+        """Delete and return the first message of ``queues``, earlier queues first; None if they are empty."""
+        if not queues:
+            return None
+        marks = ", ".join("?" for _ in queues)
         with self.db(commit=True) as curs:
-            # The main queue first (sweeps), then the pools in the order served.
             order = " ".join(f"when ? then {i}" for i in range(len(queues)))
             curs.execute(
                 f"select id, data from task where queue in ({marks}) "
