@@ -3,15 +3,12 @@ username, bob accepts, then submits through the form as the team; both see the j
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, free_port, toy_files, wait_for_http, zip_bytes
-from tests.leaderboard.test_countdown_browser import ARGS, CHROMIUM
+from tests.conftest import toy_files, zip_bytes
+from tests.support.browser_server import ARGS, CHROMIUM, toy_asgi_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "Team-s3cret-pass"
@@ -19,54 +16,12 @@ PASSWORD = "Team-s3cret-pass"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("teams-server")
-    drop = ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(
-        LB_DATA_DIR=str(data),
-        LB_BENCHMARKS="tests.support.toy:benchmarks",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        LB_LOG_LEVEL="WARNING",
-    )
-    log = open(data / "server.log", "ab")
     users = (
         "from django.contrib.auth import get_user_model; User = get_user_model(); "
         f"[User.objects.create_user(name, password='{PASSWORD}') for name in ('alice', 'bob')]"
     )
-    for command in (["migrate", "--noinput"], ["shell", "-c", users]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            timeout=180,
-        )
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.agents.static_asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/", timeout=60, process=process)
+    with toy_asgi_server(tmp_path_factory.mktemp("teams-server"), users) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _sign_in(browser, url: str, username: str):
