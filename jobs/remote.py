@@ -21,7 +21,7 @@ from django.db import transaction
 
 from benchmarks import registry
 from core import logcontext
-from jobs import logs, runner, transitions
+from jobs import logs, run_steps, runner, transitions
 from jobs.models import FailureKind, Job, JobPhase
 from jobs.scoring import datasets
 from jobs.workspace import Workspace
@@ -45,7 +45,7 @@ def run_plan(job: Job) -> dict:
     environment of the run (PATH and PYTHONPATH are the worker's own, added there) and the
     resource class."""
     resources = runner.resource_class(job.resource_class)
-    env = runner._submission_env(job, [])
+    env = run_steps.submission_env(job, [])
     for own in ("PATH", "PYTHONPATH"):
         env.pop(own, None)
     submission = job.submission
@@ -124,7 +124,7 @@ def job_report_run(*, job_id: str, worker: str, outcome: RunOutcome) -> str:
     job = Job.objects.select_related("submission").get(pk=job_id)
     with logs.open_for_append(job.pk) as log:
         logs.platform_line(log, f"run ended on {worker}: {outcome.kind} after {outcome.duration_s:.1f} s")
-        failure = runner._outcome_to_failure(outcome, job)
+        failure = run_steps.outcome_to_failure(outcome, job)
         if failure is None or failure.kind == "cancelled":
             return "cancelled"
         if failure.kind == FailureKind.PLATFORM and job.attempts < job.max_attempts:
@@ -175,7 +175,7 @@ def execute_uploaded(job_id: str, run_s: float, peak_vram_mb: float) -> str:
 
 def code_archive(job: Job) -> Path:
     """The submission's code as the local worker's sandbox sees it: unpacked once here under the
-    upload rules and checked against the manifest (runner._extract), then packed as a plain tar of
+    upload rules and checked against the manifest (run_steps.extract_submission), then packed as a plain tar of
     regular files for the remote worker. Kept in the job's folder until its output arrives."""
     target = settings.DATA_DIR / "jobs" / str(job.pk) / f"code-{job.attempts}.tar"
     if target.exists():
@@ -184,7 +184,7 @@ def code_archive(job: Job) -> Path:
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         code = Path(scratch) / "code"
         code.mkdir()
-        runner._extract(job, code)
+        run_steps.extract_submission(job, code)
         part = Path(scratch) / "code.tar"
         with tarfile.open(part, "w") as tar:
             for path in sorted(code.rglob("*")):

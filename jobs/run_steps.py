@@ -45,7 +45,7 @@ def resource_class(name: str) -> ResourceClass:
     return ResourceClass(name=name, **spec)
 
 
-def _extract(job: Job, destination: Path) -> None:
+def extract_submission(job: Job, destination: Path) -> None:
     """Unpack the archive as stored (a .zip or tar as uploaded, or the tar.gz of loose files)
     once, under the upload rules, checking every file against the submission's manifest."""
     stored = job.submission.archive
@@ -95,7 +95,7 @@ def _run_submission(job: Job, workspace: Workspace, log, worker: str) -> RunOutc
         code_dir=workspace.code,
         output_dir=workspace.output,
         dataset_dir=public_dir,
-        env=_submission_env(job, pythonpath),
+        env=submission_env(job, pythonpath),
         resources=resources,
         extra_ro_dirs=extra_dirs,
         gpu_index=_gpu_index(resources),
@@ -163,7 +163,7 @@ def _gpu_index(resources: ResourceClass) -> int | None:
     return None
 
 
-def _submission_env(job: Job, pythonpath: list[str]) -> dict[str, str]:
+def submission_env(job: Job, pythonpath: list[str]) -> dict[str, str]:
     """The whole environment of the run: nothing of the platform's leaks in."""
     return {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
@@ -186,7 +186,7 @@ def _submission_env(job: Job, pythonpath: list[str]) -> dict[str, str]:
     }
 
 
-def _outcome_to_failure(outcome: RunOutcome, job: Job) -> JobFailed | None:
+def outcome_to_failure(outcome: RunOutcome, job: Job) -> JobFailed | None:
     if outcome.kind == "ok":
         return None
     if outcome.kind == "cancelled":

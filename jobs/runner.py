@@ -24,14 +24,14 @@ from jobs.models import FailureKind, Job, JobPhase
 # The steps live in jobs/run_steps.py; the names callers use (jobs/remote.py, tasks, fleet) stay here too.
 from jobs.run_steps import (  # noqa: F401
     JobFailed,
-    _extract,
-    _outcome_to_failure,
     _run_submission,
     _score,
-    _submission_env,
     _Ticker,
+    extract_submission,
+    outcome_to_failure,
     resource_class,
     scoring_limits,
+    submission_env,
     worker_name,
 )
 from jobs.scoring import datasets, intervals
@@ -110,14 +110,14 @@ def _finish_failed(job: Job, log, worker: str, failure: JobFailed) -> str:
 
 def _execute(job: Job, log, worker: str) -> str:
     workspace = Workspace.fresh(job.pk)
-    _extract(job, workspace.code)
+    extract_submission(job, workspace.code)
     outcome = _run_submission(job, workspace, log, worker)
     logs.platform_line(
         log,
         f"run ended: {outcome.kind} after {outcome.duration_s:.1f} s"
         + (f" ({outcome.reason})" if outcome.reason else ""),
     )
-    failure = _outcome_to_failure(outcome, job)
+    failure = outcome_to_failure(outcome, job)
     if failure:
         raise failure
     return score_and_complete(job, workspace, log, worker, outcome)
