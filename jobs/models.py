@@ -98,7 +98,7 @@ class Job(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["owner", "status"]),
-            # The enqueue's rate window (jobs.selectors.enqueue_counts) reads only the owner's recent jobs,
+            # The enqueue's rate window (jobs.selectors.enqueue_check) reads only the owner's recent jobs,
             # however long their history, and counts them from the index alone: status and
             # failure_kind decide whether a job counts, and a table read per job cost an
             # enqueue more than its insert did (docs/performance.md). needs_recording: a platform

@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.compiled_read import CompiledRead, Param
 from core.errors import NotFound
 from core.visibility import get_visible, visible
 from jobs.models import ACTIVE_STATUSES, FailureKind, Job, JobStatus
@@ -173,20 +176,41 @@ class EnqueueCheck:
     rate: RateUsage
 
 
-def enqueue_counts(*, owner: AbstractBaseUser, since: datetime) -> tuple[int, int]:
-    """The owner's active jobs, and the jobs the rate counts since ``since`` (indexes owner+status
-    and the covering owner+created_at+... one: neither count reads the table).
+def _enqueue_check_query(variant: tuple, *, owner_id: int, submission_id: uuid.UUID, since: datetime) -> QuerySet:
+    """The enqueue's one read: the personal submission's benchmark (no row when the owner may not
+    see it, or it is a team's), the owner's active jobs, and the jobs the rate counts since ``since``.
+    ``variant`` is (staff?, the quota rule): each pair is its own statement."""
+    staff, counted = variant
+    owner = get_user_model()(pk=owner_id, is_staff=staff)  # who asks, for the visibility rule alone
+    mine = Job.objects.filter(owner_id=owner_id).order_by().values("owner_id")  # indexes owner+status, owner+created_at
 
-    Two plain COUNTs: one aggregate with two filtered counts cost the ORM about twice as much
-    Python to build (docs/performance.md), and the enqueue is CPU-bound."""
-    mine = Job.objects.filter(owner_id=owner.pk)
-    active = mine.filter(status__in=ACTIVE_STATUSES).count()
-    used = mine.filter(counts_against_quota(), created_at__gte=since).count()
-    return active, used
+    def count(jobs: QuerySet) -> Coalesce:
+        return Coalesce(Subquery(jobs.annotate(n=Count("pk")).values("n")), 0)
+
+    personal = Submission.objects.filter(pk=submission_id, team__isnull=True).order_by()  # a team's counts by team
+    return (
+        visible(personal, owner)
+        .annotate(
+            active=count(mine.filter(status__in=ACTIVE_STATUSES)),
+            used=count(mine.filter(counted, created_at__gte=since)),
+        )
+        .values_list("benchmark", "active", "used")
+    )
+
+
+# Built by the ORM once per process and variant, then run as SQL (core.compiled_read): building these
+# three reads through the ORM cost about half of the enqueue's Python on every request (docs/performance.md).
+ENQUEUE_CHECK = CompiledRead(
+    _enqueue_check_query,
+    owner_id=Param(Job._meta.get_field("owner"), -7_300_419_913),
+    submission_id=Param(Submission._meta.pk, uuid.UUID("6e1c3a52-0b1f-4c7e-9a57-d1a0c0ffee00")),
+    since=Param(Job._meta.get_field("created_at"), datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)),
+)
 
 
 def enqueue_check(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
-    """The submission's benchmark (None when the owner may not see it) and both limit counts.
+    """The submission's benchmark (None when the owner may not see it, or it is a team's) and both
+    limit counts, in one statement.
 
     Read it under the owner's enqueue lock (``jobs.enqueue_lock``): then the counts include
     a racing request's job."""
@@ -196,11 +220,10 @@ def enqueue_check(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
         raise NotFound(f"No submission {submission_id} visible to you.") from None
     limit, window = job_rate_limit()
     since = timezone.now() - window
-    # A personal submission only: a team's is counted by team (jobs.team_quota), and reads as None here.
-    personal = Submission.objects.filter(pk=submission_uuid, team__isnull=True)
-    found = visible(personal, owner).values_list("benchmark", flat=True)[:1]
-    benchmark = next(iter(found), None)
-    active, used = enqueue_counts(owner=owner, since=since)
+    row = ENQUEUE_CHECK.fetchone(
+        (owner.is_staff, counts_against_quota()), owner_id=owner.pk, submission_id=submission_uuid, since=since
+    )
+    benchmark, active, used = row if row is not None else (None, 0, 0)
     return EnqueueCheck(
         benchmark=benchmark,
         active=active,

@@ -125,8 +125,12 @@ def job_enqueue(
             admission.admit_job(owner=owner, benchmark=check.benchmark, team_id=job.team_id)
             _check_limits(check)
             job.benchmark = check.benchmark
-            job.save(force_insert=True)
-            _enqueue_after_commit(job.id, resource_class)
+            # On SQLite the insert is a transaction of its own, so it queues on the database's writer
+            # flock (config/sqlite_backend) rather than SQLite's sleeping busy handler; on PostgreSQL
+            # it is already inside the lock's transaction, and savepoint=False adds no statement.
+            with transaction.atomic(savepoint=False):
+                job.save(force_insert=True)
+                _enqueue_after_commit(job.id, resource_class)
     except IntegrityError:
         # A concurrent request with the same key won the insert.
         existing = Job.objects.filter(pk=job_id).first()
