@@ -1,8 +1,8 @@
 """The clock of a benchmark's phases: reads that the apps above call directly.
 
-``submissions`` calls :func:`admit_upload`; ``jobs`` calls :func:`running_phase` and
-:func:`open_to_jobs` (``jobs/admission.py`` counts the owner's jobs against the phase's
-limits, since only ``jobs`` knows jobs); ``leaderboard`` reads phases for its boards.
+``submissions`` calls :func:`admit_upload`; ``jobs`` calls :func:`running_phase`
+(``jobs/admission.py`` counts the owner's jobs against the phase's limits, since only
+``jobs`` knows jobs); ``leaderboard`` reads phases for its boards.
 A benchmark with no phase configured has one implicit phase, always running, with no
 limits: it behaves as before phases existed.
 """
@@ -18,7 +18,6 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from benchmarks import registry
 from core.errors import Conflict, NotFound
 from phases.cache import phases_key
 from phases.models import Phase, PhaseState, RankedPart
@@ -54,21 +53,6 @@ def _read_and_cache(slug: str) -> list[Phase]:
     except Exception:
         logger.warning("could not cache the phases of %s", slug, exc_info=True)
     return rows
-
-
-def admission_phases_of_all(slugs: list[str]) -> dict[str, list[Phase]]:
-    """:func:`admission_phases` for several benchmarks: one cache read for all of them."""
-    keys = {phases_key(slug): slug for slug in slugs}
-    try:
-        cached = cache.get_many(list(keys))
-    except Exception:
-        logger.warning("phase cache unavailable; reading the phases of %s", ", ".join(slugs), exc_info=True)
-        return {slug: phases_of(slug) for slug in slugs}
-    found = {keys[key]: rows for key, rows in cached.items()}
-    for slug in slugs:
-        if slug not in found:
-            found[slug] = _read_and_cache(slug)
-    return found
 
 
 def implicit_phase(slug: str) -> Phase:
@@ -144,19 +128,6 @@ def next_midnight(phase: Phase, now: datetime) -> datetime:
 def admit_upload(*, benchmark: str) -> None:
     """Refuse an upload outside a running phase (409 phase_not_started / phase_ended)."""
     running_phase(benchmark)
-
-
-def open_to_jobs(*, now: datetime) -> set[str]:
-    """The benchmarks whose running phase admits a job without counting the owner's jobs
-    (no per-phase limit): ``jobs`` may enqueue those in one statement. Others are decided
-    by ``jobs.admission.admit_job`` under the owner's lock."""
-    slugs = [benchmark.slug for benchmark in registry.all_benchmarks()]
-    open_now = set()
-    for slug, rows in admission_phases_of_all(slugs).items():
-        phase = current_phase(slug, now=now, phases=rows)
-        if phase.state(now) == PhaseState.RUNNING and not phase.has_limits:
-            open_now.add(slug)
-    return open_now
 
 
 def phase_info(phase: Phase, *, now: datetime | None = None) -> dict:
