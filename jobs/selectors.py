@@ -200,9 +200,10 @@ def _enqueue_check_query(variant: tuple, *, owner_id: int, submission_id: uuid.U
 
 # Built by the ORM once per process and variant, then run as SQL (core.compiled_read): building these
 # three reads through the ORM cost about half of the enqueue's Python on every request (docs/performance.md).
+# A placeholder is a value no real argument takes; the ORM's statement must contain each one.
 ENQUEUE_CHECK = CompiledRead(
     _enqueue_check_query,
-    owner_id=Param(Job._meta.get_field("owner"), -7_300_419_913),
+    owner_id=Param(Job._meta.get_field("owner"), -1_730_041_913),  # in range of a 32-bit key
     submission_id=Param(Submission._meta.pk, uuid.UUID("6e1c3a52-0b1f-4c7e-9a57-d1a0c0ffee00")),
     since=Param(Job._meta.get_field("created_at"), datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)),
 )
