@@ -126,7 +126,7 @@ def job_enqueue(
             _check_limits(check)
             job.benchmark = check.benchmark
             # On SQLite the insert commits on its own (autocommit): put in a transaction, it queued on the
-            # database's writer flock, which a commit holds through SQLite's checkpoint, and the enqueue's
+            # database's writer flock (held through the commit, checkpoints included), and the enqueue's
             # P95 at 50 clients rose from 94-97 ms to 101-108 ms (docs/performance.md).
             job.save(force_insert=True)
             _enqueue_after_commit(job.id, resource_class)
