@@ -42,13 +42,8 @@ SQLITE_LOCK_FILES = 64
 def enqueue_lock(owner: AbstractBaseUser) -> Iterator[None]:
     """Hold ``owner``'s enqueue lock for the block; what the block writes is committed when it ends."""
     if connection.vendor == "sqlite" and not connection.is_in_memory_db():
-        path = f"{connection.settings_dict['NAME']}.enqueue-{owner.pk % SQLITE_LOCK_FILES}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with _sqlite_file_lock(f"enqueue-{owner.pk % SQLITE_LOCK_FILES}"):
             yield
-        finally:
-            os.close(fd)  # releases the flock
         return
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -64,13 +59,8 @@ def team_lock(team_id: int) -> Iterator[None]:
     """Inside :func:`enqueue_lock`: hold the team's enqueue lock for the block (its members' enqueues
     read and write one set of counts)."""
     if connection.vendor == "sqlite" and not connection.is_in_memory_db():
-        path = f"{connection.settings_dict['NAME']}.enqueue-team-{team_id % SQLITE_LOCK_FILES}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with _sqlite_file_lock(f"enqueue-team-{team_id % SQLITE_LOCK_FILES}"):
             yield
-        finally:
-            os.close(fd)
         return
     if connection.vendor == "postgresql":  # inside enqueue_lock's transaction: released when it ends
         with connection.cursor() as cursor:
@@ -78,3 +68,14 @@ def team_lock(team_id: int) -> Iterator[None]:
     elif connection.features.has_select_for_update:
         list(Team.objects.select_for_update().filter(pk=team_id).values_list("pk"))
     yield
+
+
+@contextmanager
+def _sqlite_file_lock(name: str) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<database>.<name>.lock`` for the block; a process that dies releases it."""
+    fd = os.open(f"{connection.settings_dict['NAME']}.{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the flock

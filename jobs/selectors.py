@@ -228,15 +228,16 @@ def enqueue_check(*, owner: AbstractBaseUser, submission_id) -> EnqueueCheck:
     return EnqueueCheck(
         benchmark=benchmark,
         active=active,
-        rate=rate_usage_of(owner=owner, used=used, limit=limit, window=window, since=since),
+        rate=rate_usage_of(side=Q(owner=owner), used=used, limit=limit, window=window, since=since),
     )
 
 
-def rate_usage_of(*, owner: AbstractBaseUser, used: int, limit: int, window: timedelta, since: datetime) -> RateUsage:
-    """The rate usage an enqueue check counted, with when the next slot frees if it is used up."""
+def rate_usage_of(*, side: Q, used: int, limit: int, window: timedelta, since: datetime) -> RateUsage:
+    """The rate usage an enqueue check counted for ``side`` (``Q(owner=...)``, or ``Q(team_id=...)`` for
+    a team's), with when the next slot frees if it is used up."""
     frees_at = None
     if used >= limit:  # the refusal path only: the (used - limit)-th oldest must leave the window first
-        counted = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=since)
+        counted = Job.objects.filter(counts_against_quota(), side, created_at__gte=since)
         oldest = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit]
         frees_at = oldest + window
     return RateUsage(limit=limit, window=window, used=used, frees_at=frees_at)
@@ -248,7 +249,7 @@ def job_rate_usage(*, owner: AbstractBaseUser) -> RateUsage:
     limit, window = job_rate_limit()
     since = timezone.now() - window
     used = Job.objects.filter(counts_against_quota(), owner=owner, created_at__gte=since).count()
-    return rate_usage_of(owner=owner, used=used, limit=limit, window=window, since=since)
+    return rate_usage_of(side=Q(owner=owner), used=used, limit=limit, window=window, since=since)
 
 
 # --- Pools (fleet): each resource class names the pool whose queue its jobs go to.

@@ -11,15 +11,14 @@ jobs. The counts are the rules of
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import NotFound
 from jobs import selectors
 from jobs.models import ACTIVE_STATUSES, Job
-from jobs.selectors import EnqueueCheck, RateUsage, job_rate_limit
+from jobs.selectors import EnqueueCheck, job_rate_limit
 from submissions.models import Submission
 from teams import selectors as teams
 
@@ -45,13 +44,5 @@ def team_enqueue_check(*, owner: AbstractBaseUser, submission_id, team_id: int) 
     return EnqueueCheck(
         benchmark=benchmark,
         active=active,
-        rate=_team_rate(team_id=team_id, used=used, limit=limit, window=window, since=since),
+        rate=selectors.rate_usage_of(side=Q(team_id=team_id), used=used, limit=limit, window=window, since=since),
     )
-
-
-def _team_rate(*, team_id: int, used: int, limit: int, window: timedelta, since: datetime) -> RateUsage:
-    frees_at = None
-    if used >= limit:  # the (used - limit)-th oldest counted job must leave the window first
-        counted = Job.objects.filter(selectors.counts_against_quota(), team_id=team_id, created_at__gte=since)
-        frees_at = counted.order_by("created_at").values_list("created_at", flat=True)[used - limit] + window
-    return RateUsage(limit=limit, window=window, used=used, frees_at=frees_at)

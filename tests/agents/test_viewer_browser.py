@@ -13,20 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, free_port, wait_for_http
+from tests.support.browser_server import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AGENT, WALL, VISITED, ARROW = (37, 99, 235), (31, 41, 55), (191, 219, 254), (148, 163, 184)
 
 
