@@ -1,8 +1,8 @@
-"""scripts/test.sh: pass 2 (SQLite) leaves out exactly what cannot behave differently there.
+"""scripts/test.sh: pass 2 (SQLite) leaves out what pass 1 already ran in its configuration.
 
 A module that starts the web tier with ``tests/support/webtier.py`` runs it on a fresh SQLite data dir
 whatever ``DATABASE_URL`` says, so pass 1 already ran it in pass 2's configuration: it must be listed
-in ``same_in_both_passes``. Every listed file must exist (a renamed file would run twice again).
+in ``not_in_pass_2``. Every listed file must exist (a renamed file would run twice again).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _left_out_of_pass_2() -> set[str]:
     script = (ROOT / "scripts" / "test.sh").read_text()
-    block = re.search(r"^same_in_both_passes=\((.*?)^\)", script, re.S | re.M)
-    assert block, "scripts/test.sh has no same_in_both_passes list"
+    block = re.search(r"^not_in_pass_2=\((.*?)^\)", script, re.S | re.M)
+    assert block, "scripts/test.sh has no not_in_pass_2 list"
     return set(block.group(1).split())
 
 

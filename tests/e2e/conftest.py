@@ -23,11 +23,22 @@ from tests.support.install import prepare_installation
 
 PYTHON = sys.executable
 
+# The queues a stack runs on. Its database is the suite's (_database_url), so a stack stands for a
+# deployment: "redis" on PostgreSQL is production's (docker-compose.yml), "sqlite" on SQLite the
+# embedded default (make run). On PostgreSQL a "sqlite" stack would be PostgreSQL with Huey's SQLite
+# queue: every line of it runs in those two already (the queue code does not depend on the database,
+# nor the database code on the queue), so scripts/test.sh's pass 1 (PostgreSQL) runs the production
+# stacks and its pass 2 (SQLite) the embedded ones, and no stack runs twice.
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+STACK_QUEUES = ["redis"] if ON_POSTGRES else ["redis", "sqlite"]
+# The one queue of the deployment the suite's database stands for.
+SUITE_QUEUE = "redis" if ON_POSTGRES else "sqlite"
+
 
 def _database_url(tmp: Path) -> str:
     """A fresh database for the stack: PostgreSQL when the suite runs on it, else SQLite."""
     base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
+    if not ON_POSTGRES:
         return f"sqlite:///{tmp}/db.sqlite3"
     name = f"lb_e2e_{uuid.uuid4().hex[:10]}"
     admin_url = base.rsplit("/", 1)[0] + "/postgres"
@@ -192,7 +203,7 @@ def _prepared_stack(queue: str, tmp_path: Path, mlflow_server: str, **extra_env:
     return stack
 
 
-@pytest.fixture(params=["redis", "sqlite"])
+@pytest.fixture(params=STACK_QUEUES)
 def stack(request, tmp_path, mlflow_server):
     """Everything real: migrate + bootstrap a fresh data dir, then web and one worker."""
     stack = _prepared_stack(request.param, tmp_path, mlflow_server)
@@ -219,7 +230,7 @@ POOL_CLASSES = {
 }
 
 
-@pytest.fixture(params=["redis", "sqlite"])
+@pytest.fixture(params=STACK_QUEUES)
 def pool_stack(request, tmp_path, mlflow_server):
     """A fleet: web only, with the ``big`` pool configured; the test starts its workers
     (``stack.start_worker(pools=..., host=...)``). /metrics is open to 127.0.0.1 here."""

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import SUITE_QUEUE
+
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+# The suite's own deployment: PostgreSQL + Redis in pass 1, the embedded SQLite default in pass 2.
+@pytest.mark.parametrize("stack", [SUITE_QUEUE], indirect=True)
 def test_schemathesis_finds_no_server_errors(stack, tmp_path):
     submission = stack.submit({"main.py": "", "config.yaml": ""})
     stack.enqueue(submission)

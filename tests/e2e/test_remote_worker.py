@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, toy_files
-from tests.e2e.conftest import _prepared_stack
+from tests.e2e.conftest import SUITE_QUEUE, _prepared_stack
 from tests.e2e.test_stack import SLOW_MAIN, mlflow_runs_for
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,7 @@ SECRET_ENV = ("DATABASE_URL", "REDIS_URL", "LB_DATA_DIR", "LB_SEED", "LB_HIDDEN_
 
 @pytest.fixture
 def remote_stack(tmp_path, mlflow_server):
-    stack = _prepared_stack("sqlite", tmp_path, mlflow_server)
+    stack = _prepared_stack(SUITE_QUEUE, tmp_path, mlflow_server)
     try:
         stack.start_web()
         stack.start_worker(pools=["scoring"])  # the platform's scoring pool: no job pool served locally

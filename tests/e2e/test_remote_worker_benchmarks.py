@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.anomaly.benchmark import EXAMPLES_DIR
 from benchmarks.maze import demo_policy_path
-from tests.e2e.conftest import _prepared_stack
+from tests.e2e.conftest import SUITE_QUEUE, _prepared_stack
 from tests.e2e.test_remote_worker import Lister, start_lb_worker, worker_token
 from tests.e2e.test_stack import mlflow_runs_for
 
@@ -31,7 +31,7 @@ print("policy exported", flush=True)
 @pytest.fixture
 def real_stack(tmp_path, mlflow_server):
     stack = _prepared_stack(
-        "sqlite", tmp_path, mlflow_server, LB_BENCHMARKS="tests.support.remote_benchmarks:benchmarks"
+        SUITE_QUEUE, tmp_path, mlflow_server, LB_BENCHMARKS="tests.support.remote_benchmarks:benchmarks"
     )
     try:
         stack.start_web()
