@@ -14,12 +14,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
 import pytest
 import requests
 
 from tests.conftest import ROOT, free_port, wait_for_http, zip_bytes
-from tests.support.install import prepare_installation
+from tests.support.install import fresh_database_url, prepare_installation
 
 PYTHON = sys.executable
 
@@ -37,14 +36,7 @@ SUITE_QUEUE = "redis" if ON_POSTGRES else "sqlite"
 
 def _database_url(tmp: Path) -> str:
     """A fresh database for the stack: PostgreSQL when the suite runs on it, else SQLite."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not ON_POSTGRES:
-        return f"sqlite:///{tmp}/db.sqlite3"
-    name = f"lb_e2e_{uuid.uuid4().hex[:10]}"
-    admin_url = base.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return base.rsplit("/", 1)[0] + f"/{name}"
+    return fresh_database_url(tmp)
 
 
 @dataclass
