@@ -10,6 +10,9 @@ export PYTHONUNBUFFERED=1
 echo "=== lint: ruff check, ruff format --check (config in pyproject.toml) ==="
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# Compile the project's modules once: with PYTHONDONTWRITEBYTECODE set (as in CI's environment) every
+# server, worker and manage.py the tests start would compile the modules it imports again (0.2 s each).
+.venv/bin/python -m compileall -q -x '/\.venv/|/\.git/|/node_modules/' . >/dev/null
 SECONDS=0
 # Tests run in parallel (pytest-xdist): most of their time is spent waiting on servers, workers and
 # sandboxes they start, so more workers than cores still helps. LB_TEST_WORKERS=0 runs them in-process.
