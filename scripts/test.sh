@@ -22,7 +22,8 @@ SECONDS=0
 # worker (the sandbox images are built once).
 workers="${LB_TEST_WORKERS:-3}"
 [[ "$workers" =~ ^[0-9]$ ]] && [ "$workers" -le 4 ] || { echo "LB_TEST_WORKERS must be 0 to 4" >&2; exit 2; }
-parallel=(); [ "$workers" -gt 0 ] && parallel=(-n "$workers" --dist loadgroup)
+# --no-loadscope-reorder: groups go out in collection order, slow modules first (tests/conftest.py).
+parallel=(); [ "$workers" -gt 0 ] && parallel=(-n "$workers" --dist loadgroup --no-loadscope-reorder)
 # The 30 slowest tests of each pass end its output: where to look when the run grows past its budget.
 pytest=(.venv/bin/python -m pytest -p no:cacheprovider --durations=30 "${parallel[@]}" "$@")
 # Redis databases 16-2N .. 15: the suite's own (REDIS_URL, one per worker) and the stacks' it starts

@@ -264,6 +264,20 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group(group))
 
 
+class _SlowModulesFirst:
+    @pytest.hookimpl(trylast=True)  # after pytest-django's reordering, which would undo this order
+    def pytest_collection_modifyitems(self, items):
+        # Under xdist, slow modules first (scripts/test.sh passes --no-loadscope-reorder, so groups go out in
+        # this order): a stack or browser module that starts last leaves the other workers idle while it runs.
+        # Whole modules move, so a module's tests stay together and its module-scoped fixtures start once.
+        # In one process the order stays pytest-django's.
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            return
+        slow_modules = {item.nodeid.split("::", 1)[0] for item in items if item.get_closest_marker("slow")}
+        items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in slow_modules)
+
+
 def pytest_configure(config):
+    config.pluginmanager.register(_SlowModulesFirst(), "lb-slow-modules-first")
     config.addinivalue_line("markers", "ratelimit: keeps the request-rate throttles enabled")
     os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")
