@@ -55,12 +55,9 @@ def prepare_installation(env: dict, *users: str, timeout: float = 300) -> list[s
     if sqlite_file is not None and not sqlite_file.exists():
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_sqlite_template(), sqlite_file)
-    result = subprocess.run(
-        [sys.executable, "-c", _PREPARE, *users], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    tokens = [line.removeprefix("token: ") for line in result.stdout.splitlines() if line.startswith("token: ")]
-    assert len(tokens) == len(users), result.stdout[-3000:]
+    stdout = _python(["-c", _PREPARE, *users], env, timeout)
+    tokens = [line.removeprefix("token: ") for line in stdout.splitlines() if line.startswith("token: ")]
+    assert len(tokens) == len(users), stdout[-3000:]
     return tokens
 
 
@@ -97,15 +94,14 @@ def _migrate(database_url: str, data_dir: Path) -> None:
         DATABASE_URL=database_url,
         LB_BENCHMARKS="tests.support.toy:benchmarks",
     )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    _python(["manage.py", "migrate", "--noinput", "-v", "0"], env, 300)
+
+
+def _python(args: list[str], env: dict, timeout: float) -> str:
+    """Run this interpreter with ``args`` in the project root; its standard output, or the failure."""
+    result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
 
 
 def _sqlite_template() -> Path:
