@@ -18,25 +18,20 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, free_port, wait_for_http, zip_bytes
-from tests.support.install import fresh_database_url, prepare_installation
+from tests.support.install import fresh_database_url, prepare_installation, suite_on_postgres
 
 PYTHON = sys.executable
 
-# The queues a stack runs on. Its database is the suite's (_database_url), so a stack stands for a
+# The queues a stack runs on. Its database is the suite's (fresh_database_url), so a stack stands for a
 # deployment: "redis" on PostgreSQL is production's (docker-compose.yml), "sqlite" on SQLite the
 # embedded default (make run). On PostgreSQL a "sqlite" stack would be PostgreSQL with Huey's SQLite
 # queue: every line of it runs in those two already (the queue code does not depend on the database,
 # nor the database code on the queue), so scripts/test.sh's pass 1 (PostgreSQL) runs the production
 # stacks and its pass 2 (SQLite) the embedded ones, and no stack runs twice.
-ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+ON_POSTGRES = suite_on_postgres()
 STACK_QUEUES = ["redis"] if ON_POSTGRES else ["redis", "sqlite"]
 # The one queue of the deployment the suite's database stands for.
 SUITE_QUEUE = "redis" if ON_POSTGRES else "sqlite"
-
-
-def _database_url(tmp: Path) -> str:
-    """A fresh database for the stack: PostgreSQL when the suite runs on it, else SQLite."""
-    return fresh_database_url(tmp)
 
 
 @dataclass
@@ -174,7 +169,7 @@ def _prepared_stack(queue: str, tmp_path: Path, mlflow_server: str, **extra_env:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "PYTHONPATH": str(ROOT),
             "LB_DATA_DIR": str(tmp_path / "data"),
-            "DATABASE_URL": _database_url(tmp_path),
+            "DATABASE_URL": fresh_database_url(tmp_path),
             "LB_BENCHMARKS": "tests.support.toy:benchmarks",
             "LB_QUEUE_NAME": f"lb-e2e-{uuid.uuid4().hex[:8]}",
             "MLFLOW_TRACKING_URI": mlflow_server,

@@ -8,8 +8,8 @@ import subprocess
 import uuid
 
 from tests.conftest import ROOT, free_port, wait_for_http
-from tests.e2e.conftest import PYTHON, Stack, _database_url
-from tests.support.install import prepare_installation
+from tests.e2e.conftest import PYTHON, Stack
+from tests.support.install import fresh_database_url, prepare_installation
 
 # A submission that runs for a few seconds, printing as it goes: long enough to
 # watch the log grow.
@@ -59,7 +59,7 @@ def start_desk_stack(
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "PYTHONPATH": str(ROOT),
             "LB_DATA_DIR": str(tmp / "data"),
-            "DATABASE_URL": _database_url(tmp),
+            "DATABASE_URL": fresh_database_url(tmp),
             "LB_BENCHMARKS": "tests.support.toy:benchmarks",
             "LB_QUEUE_NAME": f"lb-desk-{uuid.uuid4().hex[:8]}",
             "MLFLOW_TRACKING_URI": mlflow_server,

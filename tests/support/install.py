@@ -61,13 +61,17 @@ def prepare_installation(env: dict, *users: str, timeout: float = 300) -> list[s
     return tokens
 
 
+def suite_on_postgres() -> bool:
+    """Whether the suite runs on PostgreSQL (``DATABASE_URL``; scripts/test.sh's pass 1)."""
+    return os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
 def fresh_database_url(tmp: Path) -> str:
     """A new, migrated database for one installation: a PostgreSQL database on the suite's server when the
-    suite runs on PostgreSQL (``DATABASE_URL``), else a SQLite file in ``tmp`` (copied when prepared)."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith("postgres"):
+    suite runs on PostgreSQL, else a SQLite file in ``tmp`` (copied when prepared)."""
+    if not suite_on_postgres():
         return f"sqlite:///{tmp}/db.sqlite3"
-    server = base.rsplit("/", 1)[0]
+    server = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
     name = f"lb_e2e_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server + "/postgres", autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_postgres_template(server)}"')
