@@ -1,9 +1,12 @@
 """The jobs table's indexes: every enqueue writes each of them, so each one earns its place.
 
-The rate window's count is read from its index alone (status and failure_kind decide whether a
-job counts), and the lookups the dropped single-column indexes served still find an index."""
+The enqueue's two counts (the owner's active jobs, and the rate window's jobs with the quota
+rule) are read from their indexes alone, in the statement the enqueue runs, and the lookups
+the dropped single-column indexes served still find an index."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from django.db import connection
@@ -11,11 +14,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from jobs.models import Job
-from jobs.selectors import counts_against_quota
+from jobs.selectors import ENQUEUE_CHECK, counts_against_quota
 
 
 def _plan(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
+    return _plan_sql(*queryset.query.sql_with_params())
+
+
+def _plan_sql(sql: str, params) -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The plan if an index can serve at all (a tiny table is otherwise scanned).
@@ -27,17 +33,30 @@ def _plan(queryset) -> str:
         return "\n".join(" ".join(str(column) for column in row) for row in cursor.fetchall())
 
 
+def _covering(index: str) -> str:
+    return f"Index Only Scan using {index}" if connection.vendor == "postgresql" else f"COVERING INDEX {index}"
+
+
 @pytest.mark.django_db
 def test_the_rate_windows_count_reads_only_its_index(alice):
     """The rate window's count, with the quota rule (jobs.selectors.counts_against_quota)."""
     window = Job.objects.filter(counts_against_quota(), owner=alice, created_at__gte=timezone.now()).values("owner")
     plan = _plan(window.annotate(n=Count("*")).values("n"))
-    covering = (
-        "Index Only Scan using jobs_job_rate_window_idx"
-        if connection.vendor == "postgresql"
-        else ("COVERING INDEX jobs_job_rate_window_idx")
+    assert _covering("jobs_job_rate_window_idx") in plan, plan
+
+
+@pytest.mark.django_db
+def test_the_enqueue_checks_counts_read_only_their_indexes(alice):
+    """The statement the enqueue runs (jobs.selectors.ENQUEUE_CHECK): neither count reads a job's row."""
+    sql, params = ENQUEUE_CHECK.sql_with_params(
+        (False, counts_against_quota()), owner_id=alice.pk, submission_id=uuid.uuid4(), since=timezone.now()
     )
-    assert covering in plan, plan
+    plan = _plan_sql(sql, params)
+    if connection.vendor == "postgresql":
+        reads, index_only = [line for line in plan.splitlines() if " on jobs_job " in line], "Index Only Scan"
+    else:
+        reads, index_only = [line for line in plan.splitlines() if " U0 " in line], "COVERING INDEX"
+    assert len(reads) == 2 and all(index_only in line for line in reads), plan
 
 
 @pytest.mark.django_db
