@@ -145,7 +145,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (rate limits share it) ----------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # django-redis keeps one client per server; Django's own RedisCache builds a redis.Redis client (and
+    # its table of response callbacks) on every call, about a sixth of an API request's Python here
+    # (docs/performance.md).
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # A disk cache is shared by every process on the machine, which the rate
     # limiter needs (LocMem would give each process its own counters). DiskCache

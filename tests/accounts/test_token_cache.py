@@ -78,7 +78,7 @@ def test_with_the_cache_down_tokens_come_from_the_database(alice, settings):
     # A Redis nobody listens on: every cache call fails, as during a Redis restart.
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",  # the backend config/settings.py runs on Redis
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
         }
     }
